@@ -1,0 +1,304 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    Builds, stages, tests and demonstrates the LonghornBackup module.
+.DESCRIPTION
+    Build : dotnet build the solution, stage the importable module to out/LonghornBackup/,
+            run Test-ModuleManifest on the staged manifest.
+    Test  : Build, then every tests/*/*.Tests.csproj (xunit, TRX to out/test-results/) and the
+            Pester suite in tests/Pester (fresh pwsh, against the staged module). Ends with one
+            line "N passed, N failed"; exits 1 if anything failed or nothing ran.
+    Demo  : Build, then examples/Demo.ps1 in a fresh pwsh.
+    Clean : remove out/ and every bin/ and obj/ folder under src/, tests/ and tools/.
+.EXAMPLE
+    dotnet tool restore && dotnet pwsh -NoProfile -File build.ps1 -Task Test
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Demo', 'Clean')]
+    [string] $Task = 'Build',
+
+    [string] $Configuration = 'Release'
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3.0
+$PSNativeCommandUseErrorActionPreference = $false   # exit codes are checked explicitly below
+$ProgressPreference = 'SilentlyContinue'
+
+# Plain CI logs: no ANSI escapes from PowerShell, .NET CLI or test runners.
+$env:NO_COLOR = '1'
+$env:DOTNET_NOLOGO = '1'
+$env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
+$env:DOTNET_SKIP_FIRST_TIME_EXPERIENCE = '1'
+$env:MSBUILDTERMINALLOGGER = 'off'
+$PSStyle.OutputRendering = 'PlainText'
+
+$Root        = $PSScriptRoot
+$OutDir      = Join-Path $Root 'out'
+$StageDir    = Join-Path $OutDir 'LonghornBackup'
+$ResultsDir  = Join-Path $OutDir 'test-results'
+$ManifestSrc = Join-Path $Root 'LonghornBackup.psd1'
+$Manifest    = Join-Path $StageDir 'LonghornBackup.psd1'
+$CmdletsProj = Join-Path $Root 'src/LonghornBackup.Cmdlets/LonghornBackup.Cmdlets.csproj'
+$ModuleTfm   = 'net8.0'
+# Assemblies PowerShell itself provides; never shipped in the module folder.
+$HostAssemblies = @('System.Management.Automation.dll', 'Microsoft.Management.Infrastructure.dll')
+
+function Write-Step([string] $Message) {
+    Write-Host "==> $Message"
+}
+
+# Runs a native command and throws if it exits non-zero.
+function Invoke-Native {
+    param([Parameter(Mandatory)][string] $FilePath, [string[]] $ArgumentList = @())
+    & $FilePath @ArgumentList | Out-Host
+    if ($LASTEXITCODE -ne 0) {
+        throw "'$FilePath $($ArgumentList -join ' ')' failed with exit code $LASTEXITCODE."
+    }
+}
+
+# A fresh process of the very PowerShell running this script (the `dotnet pwsh` local tool
+# runs as `dotnet <PSHOME>/pwsh.dll`; an installed pwsh runs as its own executable).
+function Get-PwshCommand {
+    $self = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($self) -eq 'dotnet') {
+        return @($self, (Join-Path $PSHOME 'pwsh.dll'))
+    }
+    return @($self)
+}
+
+function Invoke-FreshPwsh {
+    param([Parameter(Mandatory)][string[]] $ArgumentList)
+    $cmd = @(Get-PwshCommand)
+    $exe = $cmd[0]
+    $pre = @($cmd | Select-Object -Skip 1)
+    & $exe @pre -NoProfile -NonInteractive @ArgumentList | Out-Host
+    return $LASTEXITCODE
+}
+
+function Get-ProjectVersion {
+    $props = [xml](Get-Content -Raw -LiteralPath (Join-Path $Root 'Directory.Build.props'))
+    $node = $props.SelectSingleNode('/Project/PropertyGroup/Version')
+    if ($null -eq $node -or [string]::IsNullOrWhiteSpace($node.InnerText)) {
+        throw 'Directory.Build.props has no <Version>.'
+    }
+    $v = $node.InnerText.Trim()
+    if ($v -notmatch '^\d+\.\d+\.\d+(\.\d+)?$') {
+        throw "Version '$v' in Directory.Build.props is not a plain Major.Minor.Patch[.Revision] version, which ModuleVersion requires."
+    }
+    return $v
+}
+
+function Invoke-Clean {
+    Write-Step 'Clean'
+    if (Test-Path -LiteralPath $OutDir) { Remove-Item -LiteralPath $OutDir -Recurse -Force }
+    foreach ($top in 'src', 'tests', 'tools', 'examples', 'bench') {
+        $dir = Join-Path $Root $top
+        if (-not (Test-Path -LiteralPath $dir)) { continue }
+        Get-ChildItem -LiteralPath $dir -Directory -Recurse -Force |
+            Where-Object { $_.Name -in 'bin', 'obj' -and (Test-Path -LiteralPath $_.FullName) } |
+            Sort-Object { $_.FullName.Length } |
+            ForEach-Object {
+                if (Test-Path -LiteralPath $_.FullName) {
+                    Write-Host "    removing $([IO.Path]::GetRelativePath($Root, $_.FullName))"
+                    Remove-Item -LiteralPath $_.FullName -Recurse -Force
+                }
+            }
+    }
+}
+
+function Invoke-Build {
+    $version = Get-ProjectVersion
+
+    Write-Step "dotnet build LonghornBackup.sln -c $Configuration (version $version)"
+    Invoke-Native dotnet @('build', (Join-Path $Root 'LonghornBackup.sln'), '-c', $Configuration, '--nologo')
+
+    Write-Step "Staging module to $([IO.Path]::GetRelativePath($Root, $StageDir))"
+    if (Test-Path -LiteralPath $StageDir) { Remove-Item -LiteralPath $StageDir -Recurse -Force }
+    $null = New-Item -ItemType Directory -Path $StageDir
+
+    # 1. Manifest, with the version substituted.
+    $text = Get-Content -Raw -LiteralPath $ManifestSrc
+    $pattern = "(?m)^(\s*ModuleVersion\s*=\s*)'0\.0\.0'"
+    if ([regex]::Matches($text, $pattern).Count -ne 1) {
+        throw "Expected exactly one ModuleVersion = '0.0.0' placeholder in $ManifestSrc."
+    }
+    $text = [regex]::Replace($text, $pattern, "`${1}'$version'")
+    [IO.File]::WriteAllText($Manifest, $text, [Text.UTF8Encoding]::new($false))
+
+    # 2. module/: format/types files, about topics, en-US help; markdown help sources stay behind.
+    $moduleDir = Join-Path $Root 'module'
+    if (Test-Path -LiteralPath $moduleDir) {
+        Get-ChildItem -LiteralPath $moduleDir -File -Recurse |
+            Where-Object Extension -NE '.md' |
+            ForEach-Object {
+                $dest = Join-Path $StageDir ([IO.Path]::GetRelativePath($moduleDir, $_.FullName))
+                $null = New-Item -ItemType Directory -Path (Split-Path $dest) -Force
+                Copy-Item -LiteralPath $_.FullName -Destination $dest
+            }
+    }
+
+    # 3. bin/net8.0/: the cmdlet project's output (its own dll, the engine, third-party dlls,
+    #    including any deps/ sub-folder), without assemblies PowerShell provides.
+    $targetDir = (& dotnet msbuild $CmdletsProj -nologo "-getProperty:TargetDir" "-p:Configuration=$Configuration" "-p:TargetFramework=$ModuleTfm")
+    if ($LASTEXITCODE -ne 0 -or [string]::IsNullOrWhiteSpace("$targetDir")) {
+        throw "Could not determine the output folder of $CmdletsProj."
+    }
+    $targetDir = "$targetDir".Trim()
+    if (-not (Test-Path -LiteralPath (Join-Path $targetDir 'LonghornBackup.dll'))) {
+        throw "Build output $targetDir has no LonghornBackup.dll."
+    }
+    $binDir = Join-Path $StageDir "bin/$ModuleTfm"
+    Get-ChildItem -LiteralPath $targetDir -File -Recurse -Filter '*.dll' |
+        Where-Object Name -NotIn $HostAssemblies |
+        ForEach-Object {
+            $dest = Join-Path $binDir ([IO.Path]::GetRelativePath($targetDir, $_.FullName))
+            $null = New-Item -ItemType Directory -Path (Split-Path $dest) -Force
+            Copy-Item -LiteralPath $_.FullName -Destination $dest
+        }
+
+    Get-ChildItem -LiteralPath $StageDir -File -Recurse |
+        ForEach-Object { Write-Host "    $([IO.Path]::GetRelativePath($StageDir, $_.FullName))" }
+
+    Write-Step 'Test-ModuleManifest'
+    $info = Test-ModuleManifest -Path $Manifest
+    if ("$($info.Version)" -ne $version) {
+        throw "Staged manifest has version $($info.Version), expected $version."
+    }
+    Write-Host "    $($info.Name) $($info.Version) OK"
+}
+
+# Sums a TRX file's counters; a missing/unreadable TRX or a non-zero exit with no failed test counts as one failure.
+function Read-TrxResult {
+    param([string] $TrxPath, [int] $ExitCode, [string] $Name)
+    if (-not (Test-Path -LiteralPath $TrxPath)) {
+        Write-Host "    ${Name}: no TRX written (exit code $ExitCode); counted as 1 failure"
+        return [pscustomobject]@{ Passed = 0; Failed = 1 }
+    }
+    $trx = [xml](Get-Content -Raw -LiteralPath $TrxPath)
+    $c = $trx.TestRun.ResultSummary.Counters
+    $passed = [int]$c.passed
+    $failed = [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted
+    if ($ExitCode -ne 0 -and $failed -eq 0) {
+        Write-Host "    ${Name}: dotnet test exited $ExitCode with no failed test in the TRX (outcome '$($trx.TestRun.ResultSummary.outcome)'); counted as 1 failure"
+        $failed = 1
+    }
+    Write-Host "    ${Name}: $passed passed, $failed failed (total $($c.total))"
+    return [pscustomobject]@{ Passed = $passed; Failed = $failed }
+}
+
+function Get-PesterPath {
+    Write-Step 'dotnet restore tools/tools.proj (Pester)'
+    Invoke-Native dotnet @('restore', (Join-Path $Root 'tools/tools.proj'), '--nologo')
+    $line = (& dotnet nuget locals global-packages --list) | Select-Object -First 1
+    if ($LASTEXITCODE -ne 0 -or "$line" -notmatch '^global-packages:\s*(.+)$') {
+        throw "Could not read the NuGet global-packages folder ('$line')."
+    }
+    $path = Join-Path $Matches[1].Trim() 'pester/6.2.0/tools/Pester.psd1'
+    if (-not (Test-Path -LiteralPath $path)) { throw "Pester not found at $path after restore." }
+    return $path
+}
+
+function Invoke-Test {
+    Invoke-Build
+    $pesterPath = Get-PesterPath
+
+    if (Test-Path -LiteralPath $ResultsDir) { Remove-Item -LiteralPath $ResultsDir -Recurse -Force }
+    $null = New-Item -ItemType Directory -Path $ResultsDir
+
+    # Tests never see the user's real target configuration.
+    $configDir = Join-Path ([IO.Path]::GetTempPath()) ("lhbackup-test-config-" + [guid]::NewGuid().ToString('N'))
+    $null = New-Item -ItemType Directory -Path $configDir
+    $savedConfigDir = $env:LONGHORNBACKUP_CONFIG_DIR
+    $env:LONGHORNBACKUP_CONFIG_DIR = $configDir
+
+    $passed = 0
+    $failed = 0
+    try {
+        # (b) xunit projects, one after the other, without stopping on failure.
+        $testProjects = @(Get-ChildItem -Path (Join-Path $Root 'tests/*/*.Tests.csproj') -File | Sort-Object FullName)
+        foreach ($proj in $testProjects) {
+            $name = $proj.BaseName
+            Write-Step "dotnet test $name"
+            & dotnet test $proj.FullName --no-build -c $Configuration --nologo `
+                --logger "trx;LogFileName=$name.trx" --logger 'console;verbosity=normal' `
+                --results-directory $ResultsDir | Out-Host
+            $r = Read-TrxResult -TrxPath (Join-Path $ResultsDir "$name.trx") -ExitCode $LASTEXITCODE -Name $name
+            $passed += $r.Passed
+            $failed += $r.Failed
+        }
+
+        # (c) Pester, in a fresh process, against the staged module.
+        $pesterJson = Join-Path $ResultsDir 'pester.json'
+        Write-Step 'Pester (fresh pwsh) against the staged module'
+        $code = Invoke-FreshPwsh @(
+            '-File', (Join-Path $Root 'tests/Pester/Invoke-PesterSuite.ps1'),
+            '-ModulePath', $Manifest,
+            '-PesterPath', $pesterPath,
+            '-ResultPath', $pesterJson)
+        if (Test-Path -LiteralPath $pesterJson) {
+            $p = Get-Content -Raw -LiteralPath $pesterJson | ConvertFrom-Json
+            $pp = [int]$p.passed
+            $pf = [int]$p.failed
+            if ($code -ne 0 -and $pf -eq 0) {
+                Write-Host "    Pester: runner exited $code with no failure recorded; counted as 1 failure"
+                $pf = 1
+            }
+        }
+        else {
+            Write-Host "    Pester: no result file written (exit code $code); counted as 1 failure"
+            $pp = 0
+            $pf = 1
+        }
+        Write-Host "    Pester: $pp passed, $pf failed"
+        $passed += $pp
+        $failed += $pf
+    }
+    finally {
+        $env:LONGHORNBACKUP_CONFIG_DIR = $savedConfigDir
+        Remove-Item -LiteralPath $configDir -Recurse -Force -ErrorAction SilentlyContinue
+    }
+
+    return [pscustomobject]@{ Passed = $passed; Failed = $failed }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    Write-Step 'examples/Demo.ps1 (fresh pwsh)'
+    $code = Invoke-FreshPwsh @('-File', (Join-Path $Root 'examples/Demo.ps1'), '-ModulePath', $Manifest)
+    if ($code -ne 0) { throw "examples/Demo.ps1 failed with exit code $code." }
+}
+
+Push-Location -LiteralPath $Root
+try {
+    switch ($Task) {
+        'Clean' { Invoke-Clean }
+        'Build' { Invoke-Build }
+        'Demo'  { Invoke-Demo }
+        'Test' {
+            $result = $null
+            try {
+                $result = Invoke-Test
+            }
+            catch {
+                Write-Host "ERROR: $($_.Exception.Message)"
+                Write-Host "$($_.ScriptStackTrace)"
+                $result = [pscustomobject]@{ Passed = 0; Failed = 1 }   # a broken build is a failed run
+            }
+            if ($result.Passed -eq 0 -and $result.Failed -eq 0) { Write-Host 'ERROR: no test ran at all.' }
+            Write-Host "$($result.Passed) passed, $($result.Failed) failed"
+            if ($result.Failed -gt 0 -or $result.Passed -eq 0) { exit 1 }
+            exit 0
+        }
+    }
+}
+catch {
+    Write-Host "ERROR: $($_.Exception.Message)"
+    Write-Host "$($_.ScriptStackTrace)"
+    exit 1
+}
+finally {
+    Pop-Location
+}
+exit 0

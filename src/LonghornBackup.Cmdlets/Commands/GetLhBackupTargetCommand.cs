@@ -1,0 +1,46 @@
+using System.Management.Automation;
+using LonghornBackup.Engine.Errors;
+using LonghornBackup.Hosting;
+
+namespace LonghornBackup.Commands;
+
+/// <summary>Gets the backup targets set for the current user.</summary>
+[Cmdlet(VerbsCommon.Get, "LhBackupTarget")]
+[OutputType(typeof(BackupTarget))]
+public sealed class GetLhBackupTargetCommand : LhCmdlet
+{
+    /// <summary>Target names; wildcards allowed. All targets when omitted.</summary>
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(Completion.TargetNameCompleter))]
+    public string[]? Name { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        try
+        {
+            var all = Registry.List();
+            if (Name is null || Name.Length == 0)
+            {
+                foreach (var t in all) WriteObject(TargetOutput.From(t, Registry));
+                return;
+            }
+            foreach (var name in Name)
+            {
+                var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
+                var matches = all.Where(t => pattern.IsMatch(t.Name)).ToList();
+                if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
+                {
+                    WriteEngineError(new LonghornBackupException(ErrorIds.BackupTargetNotSet, ErrorKind.NotFound,
+                        $"No backup target named '{name}' is set.", name, $"Set it with Set-LhBackupTarget -Name {name} -Url <path>."));
+                    continue;
+                }
+                foreach (var t in matches) WriteObject(TargetOutput.From(t, Registry));
+            }
+        }
+        catch (LonghornBackupException e)
+        {
+            ThrowEngineError(e);
+        }
+    }
+}

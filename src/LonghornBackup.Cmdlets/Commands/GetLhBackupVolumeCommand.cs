@@ -1,0 +1,35 @@
+using System.Management.Automation;
+using LonghornBackup.Engine.Catalog;
+using LonghornBackup.Engine.Errors;
+using LonghornBackup.Hosting;
+
+namespace LonghornBackup.Commands;
+
+/// <summary>Lists the backup volumes on the target.</summary>
+[Cmdlet(VerbsCommon.Get, "LhBackupVolume")]
+[OutputType(typeof(BackupVolume))]
+public sealed class GetLhBackupVolumeCommand : LhTargetCmdlet
+{
+    /// <summary>Volume names; wildcards allowed.</summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [Alias("VolumeName")]
+    public string[]? Name { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var (target, store) = OpenTarget(Target);
+        var volumes = RunQuick(ct => store.ListVolumeNamesAsync(ct));
+        foreach (var volume in Selection.Filter(volumes, Name, this, name =>
+                     new LonghornBackupException(ErrorIds.BackupVolumeNotFound, ErrorKind.NotFound,
+                         $"The backup volume '{name}' does not exist on the backup target '{target.Name}' ({target.Url}).", name)))
+        {
+            ForItem("GetBackupVolume", volume, () =>
+            {
+                var listing = RunQuick(ct => store.DescribeVolumeAsync(volume, ct));
+                if (listing.Config is null) { WriteEngineError(listing.Error!); return; }
+                WriteObject(OutputMapper.ToVolume(listing.Config, listing.BackupNames.Count, listing.Url, target.Name));
+            });
+        }
+    }
+}

@@ -1,0 +1,15 @@
+using System.Management.Automation;
+using LonghornBackup.Engine.Targets;
+using LonghornBackup.Hosting;
+
+namespace LonghornBackup.Commands;
+
+/// <summary>Base of the cmdlets that work on a backup target: the common -Target parameter.</summary>
+public abstract class LhTargetCmdlet : LhCmdlet
+{
+    /// <summary>Name of the backup target (see Get-LhBackupTarget). Binds from piped Backup and BackupVolume objects.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.TargetNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string Target { get; set; } = TargetRegistry.DefaultName;
+}

@@ -1,0 +1,310 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using LonghornBackup.Engine.Blocks;
+using LonghornBackup.Engine.Catalog;
+using LonghornBackup.Engine.Compression;
+using LonghornBackup.Engine.Errors;
+using LonghornBackup.Engine.Format;
+using LonghornBackup.Engine.Pipeline;
+using LonghornBackup.Engine.Progress;
+
+namespace LonghornBackup.Engine.Backup;
+
+/// <summary>
+/// Creates one backup the way Longhorn's CreateDeltaBlockBackup does (spec §4): volume.cfg if new, the in-progress
+/// cfg, the blocks, the final cfg with the complete sorted block map, then volume.cfg. Blocks flow through a bounded
+/// pipeline (read, then hash, compress and write in parallel workers), so memory does not grow with the volume.
+/// </summary>
+public sealed class BackupEngine
+{
+    private readonly Backupstore _store;
+    private readonly TimeProvider _clock;
+
+    public BackupEngine(Backupstore store, TimeProvider? clock = null)
+    {
+        _store = store;
+        _clock = clock ?? TimeProvider.System;
+    }
+
+    public async Task<BackupResult> RunAsync(BackupRequest request, IProgress<OperationProgress>? progress, CancellationToken ct)
+    {
+        NameRules.ValidateVolumeNameForWrite(request.VolumeName);
+        ValidateSnapshotName(request.SnapshotName);
+        LabelRules.Validate(request.Labels);
+        if (request.CompressionMethod is not null) CompressionMethods.Get(request.CompressionMethod);
+        if (request.BlockSize is int requested) BlockSizes.Validate(requested);
+        if (request.BackupName is not null) NameRules.ValidateBackupName(request.BackupName);
+
+        var warnings = new List<string>();
+        var volume = await _store.LoadVolumeAsync(request.VolumeName, ct).ConfigureAwait(false);
+        var lastBackup = volume is null ? null : await LoadLastBackupAsync(volume, ct).ConfigureAwait(false);
+        int blockSize = await ChooseBlockSizeAsync(request, volume, lastBackup, ct).ConfigureAwait(false);
+
+        long imageSize = request.Source.Size;
+        if (imageSize <= 0)
+            throw new LonghornBackupException(ErrorIds.SnapshotReadFailed, ErrorKind.InvalidData,
+                $"The snapshot image '{request.Source.Description}' is empty.", request.Source.Description);
+        long volumeSize = (imageSize + blockSize - 1) / blockSize * blockSize;
+        if (volumeSize != imageSize)
+            warnings.Add($"The image is {imageSize} bytes, not a multiple of the {blockSize}-byte block size; the backup volume records {volumeSize} bytes and restores pad the image with zeros to that size, as Longhorn requires.");
+
+        string backupName = request.BackupName ?? NameRules.NewBackupName();
+        if (await _store.Store.StatAsync(StorePaths.BackupConfig(request.VolumeName, backupName), ct).ConfigureAwait(false) is not null)
+            throw new LonghornBackupException(ErrorIds.BackupNameInUse, ErrorKind.AlreadyExists,
+                $"A backup named '{backupName}' already exists in volume '{request.VolumeName}'.", backupName);
+
+        string now = GoJson.FormatTime(_clock.GetUtcNow());
+        if (volume is null)
+        {
+            // Step 2 of Longhorn's order: a new backup volume gets its volume.cfg before anything else.
+            volume = new VolumeConfig
+            {
+                Name = request.VolumeName,
+                Size = volumeSize,
+                Labels = CopyLabels(request.Labels),
+                CreatedTime = now,
+                CompressionMethod = request.CompressionMethod ?? CompressionMethods.Default,
+            };
+            await _store.SaveVolumeAsync(volume, ct).ConfigureAwait(false);
+        }
+        string method = volume.EffectiveCompressionMethod;
+        if (request.CompressionMethod is not null && request.CompressionMethod != method)
+            warnings.Add($"Backup volume '{request.VolumeName}' uses {method} compression, fixed by its first backup; {request.CompressionMethod} was ignored.");
+        var compressor = CompressionMethods.Get(method);
+
+        var backup = new BackupConfig
+        {
+            Name = backupName,
+            VolumeName = request.VolumeName,
+            CompressionMethod = method,
+        };
+        // The in-progress marker (CreatedTime empty) goes first, so a crash leaves a visible, removable trace.
+        await _store.SaveBackupAsync(backup, ct).ConfigureAwait(false);
+
+        var counters = new BackupCounters();
+        List<BlockMapping> blocks;
+        try
+        {
+            var existing = await _store.ListBlockChecksumsAsync(request.VolumeName, ct).ConfigureAwait(false);
+            blocks = await TransferBlocksAsync(request, blockSize, compressor, existing, counters, progress, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            // A failed run leaves no in-progress cfg to block cleanup; the blocks it stored stay and the next run reuses them.
+            await DeleteQuietlyAsync(StorePaths.BackupConfig(request.VolumeName, backupName)).ConfigureAwait(false);
+            throw;
+        }
+
+        backup.SnapshotName = request.SnapshotName;
+        backup.SnapshotCreatedAt = now;   // Longhorn quirk: the time the backup was initiated (spec §2.2)
+        backup.Blocks = blocks;
+        backup.Size = (long)blocks.Count * blockSize;
+        backup.Labels = CopyLabels(request.Labels);
+        backup.Parameters = new Dictionary<string, string>
+        {
+            [BackupParameters.BlockSize] = blockSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [BackupParameters.Mode] = BackupParameters.ToParameter(request.Mode),
+        };
+        backup.IsIncremental = request.Mode == BackupMode.Incremental && lastBackup is not null;
+        backup.NewlyUploadedDataSize = counters.newlyUploadedBytes;
+        backup.ReUploadedDataSize = counters.reUploadedBytes;
+        backup.CreatedTime = GoJson.FormatTime(_clock.GetUtcNow());
+        await _store.SaveBackupAsync(backup, CancellationToken.None).ConfigureAwait(false);
+
+        // From here the backup is complete and restorable; volume.cfg only points at it.
+        var latest = await _store.LoadVolumeAsync(request.VolumeName, CancellationToken.None).ConfigureAwait(false) ?? volume;
+        latest.LastBackupName = backup.Name;
+        latest.LastBackupAt = backup.SnapshotCreatedAt;
+        latest.BlockCount += counters.newBlocks;
+        latest.Size = volumeSize;
+        latest.Labels = CopyLabels(request.Labels);
+        latest.CompressionMethod = method;
+        latest.DataEngine = latest.EffectiveDataEngine;
+        await _store.SaveVolumeAsync(latest, CancellationToken.None).ConfigureAwait(false);
+
+        progress?.Report(new OperationProgress($"Backing up {request.VolumeName}", "Completed", counters.BytesRead, imageSize, 100, Completed: true));
+        return new BackupResult(backup, latest, _store.BackupUrl(backup.VolumeName, backup.Name), counters, warnings);
+    }
+
+    private static void ValidateSnapshotName(string name)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.Length > 253 || name.Any(char.IsControl))
+            throw new LonghornBackupException(ErrorIds.InvalidName, ErrorKind.InvalidArgument,
+                $"'{name}' is not a valid snapshot name: give a non-empty name of at most 253 printable characters.", name);
+    }
+
+    private async Task<BackupConfig?> LoadLastBackupAsync(VolumeConfig volume, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(volume.LastBackupName) || !NameRules.IsValidStoreName(volume.LastBackupName)) return null;
+        try
+        {
+            var cfg = await _store.LoadBackupAsync(volume.Name, volume.LastBackupName, ct).ConfigureAwait(false);
+            return cfg is { IsInProgress: false } ? cfg : null;
+        }
+        catch (LonghornBackupException e) when (e.ErrorId == ErrorIds.CorruptConfig)
+        {
+            return null;   // Longhorn too falls back to a non-incremental backup when the last cfg cannot be loaded.
+        }
+    }
+
+    /// <summary>The block size is fixed per backup volume: an incremental chain must not change it (spec §4.2).</summary>
+    private async Task<int> ChooseBlockSizeAsync(BackupRequest request, VolumeConfig? volume, BackupConfig? last, CancellationToken ct)
+    {
+        long? volumeBlockSize = last?.BlockSize;
+        if (volumeBlockSize is null && volume is not null)
+        {
+            foreach (var name in (await _store.ListBackupNamesAsync(volume.Name, ct).ConfigureAwait(false)).Reverse())
+            {
+                BackupConfig? cfg;
+                try { cfg = await _store.LoadBackupAsync(volume.Name, name, ct).ConfigureAwait(false); }
+                catch (LonghornBackupException e) when (e.ErrorId == ErrorIds.CorruptConfig) { continue; }
+                if (cfg is { IsInProgress: false }) { volumeBlockSize = cfg.BlockSize; break; }
+            }
+        }
+        if (volumeBlockSize is long existing && request.BlockSize is int wanted && wanted != existing)
+            throw new LonghornBackupException(ErrorIds.BlockSizeMismatch, ErrorKind.InvalidArgument,
+                $"Backup volume '{request.VolumeName}' uses {existing}-byte blocks; a backup of it cannot use {wanted}-byte blocks.",
+                request.VolumeName, "Leave -BlockSize out, or back up under a new volume name.");
+        long size = request.BlockSize ?? volumeBlockSize ?? BlockSizes.Default;
+        BlockSizes.Validate(size);
+        return (int)size;
+    }
+
+    private sealed record ReadBlock(long Offset, byte[] Buffer);
+
+    private async Task<List<BlockMapping>> TransferBlocksAsync(BackupRequest request, int blockSize, ICompressor compressor,
+        HashSet<string> existing, BackupCounters counters, IProgress<OperationProgress>? progress, CancellationToken ct)
+    {
+        var source = request.Source;
+        var offsets = BlockOffsets(source.GetDataRanges(), blockSize, source.Size);
+        long totalBytes = (long)offsets.Count * blockSize;
+        var tracker = new ProgressTracker(progress, $"Backing up {request.VolumeName}", totalBytes);
+        int workers = Math.Max(1, request.Concurrency ?? Math.Max(2, Environment.ProcessorCount));
+        using var pool = new BlockBufferPool(blockSize, workers * 2 + 2);
+        var channel = Channel.CreateBounded<ReadBlock>(new BoundedChannelOptions(workers + 1) { SingleWriter = true });
+        var mappings = new ConcurrentBag<BlockMapping>();
+        var claimed = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
+        bool full = request.Mode == BackupMode.Full;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var token = linked.Token;
+
+        async Task ReadAllAsync()
+        {
+            try
+            {
+                foreach (long offset in offsets)
+                {
+                    var buffer = await pool.RentAsync(token).ConfigureAwait(false);
+                    int length = (int)Math.Min(blockSize, source.Size - offset);
+                    source.ReadAt(offset, buffer.AsSpan(0, blockSize));
+                    Interlocked.Add(ref counters.bytesRead, length);
+                    Interlocked.Increment(ref counters.blocksRead);
+                    if (!buffer.AsSpan(0, blockSize).ContainsAnyExcept((byte)0))
+                    {
+                        // All-zero blocks are not stored: unlisted offsets restore as zeros.
+                        Interlocked.Increment(ref counters.zeroBlocks);
+                        pool.Return(buffer);
+                        tracker.Add(blockSize, "Skipping zero blocks");
+                        continue;
+                    }
+                    await channel.Writer.WriteAsync(new ReadBlock(offset, buffer), token).ConfigureAwait(false);
+                }
+                channel.Writer.TryComplete();
+            }
+            catch (Exception e)
+            {
+                channel.Writer.TryComplete(e);
+                throw;
+            }
+        }
+
+        async Task WorkAsync()
+        {
+            var output = new ArrayBufferWriter<byte>(blockSize + blockSize / 16 + 1024);
+            await foreach (var block in channel.Reader.ReadAllAsync(token).ConfigureAwait(false))
+            {
+                try
+                {
+                    var data = block.Buffer.AsSpan(0, blockSize);
+                    string checksum = Format.Checksum.Of(data);
+                    Interlocked.Increment(ref counters.blocksHashed);
+                    mappings.Add(new BlockMapping(block.Offset, checksum));
+                    if (!claimed.TryAdd(checksum, 0))
+                    {
+                        // The same content at another offset of this backup: stored (or skipped) once.
+                        Interlocked.Increment(ref counters.duplicateBlocksInBackup);
+                    }
+                    else if (existing.Contains(checksum) && !full)
+                    {
+                        Interlocked.Increment(ref counters.existingBlocksSkipped);
+                    }
+                    else
+                    {
+                        output.ResetWrittenCount();
+                        compressor.Compress(data, output);
+                        await _store.Store.WriteAsync(StorePaths.Block(request.VolumeName, checksum), output.WrittenMemory, token).ConfigureAwait(false);
+                        long stored = output.WrittenCount;
+                        Interlocked.Increment(ref counters.blocksUploaded);
+                        Interlocked.Add(ref counters.bytesWritten, stored);
+                        if (existing.Contains(checksum))
+                        {
+                            Interlocked.Increment(ref counters.reUploadedBlocks);
+                            Interlocked.Add(ref counters.reUploadedBytes, stored);
+                        }
+                        else
+                        {
+                            Interlocked.Increment(ref counters.newBlocks);
+                            Interlocked.Add(ref counters.newlyUploadedBytes, stored);
+                        }
+                    }
+                }
+                finally
+                {
+                    pool.Return(block.Buffer);
+                }
+                tracker.Add(blockSize, "Uploading blocks");
+            }
+        }
+
+        var tasks = new List<Task> { Task.Run(ReadAllAsync, token) };
+        for (int i = 0; i < workers; i++) tasks.Add(Task.Run(WorkAsync, token));
+        try
+        {
+            await WorkerGroup.WhenAllFailFast(tasks, linked).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            throw new LonghornBackupException(ErrorIds.OperationCancelled, ErrorKind.OperationStopped,
+                $"The backup of volume '{request.VolumeName}' was cancelled.", request.VolumeName);
+        }
+
+        var list = mappings.ToList();
+        list.Sort((a, b) => a.Offset.CompareTo(b.Offset));
+        return list;
+    }
+
+    /// <summary>Block-aligned offsets that intersect the data ranges, ascending, each once.</summary>
+    internal static List<long> BlockOffsets(IReadOnlyList<DataRange> ranges, int blockSize, long size)
+    {
+        var offsets = new List<long>();
+        long next = 0;
+        foreach (var r in ranges)
+        {
+            long first = Math.Max(next, r.Start / blockSize * blockSize);
+            long end = Math.Min(size, r.End);
+            for (long o = first; o < end; o += blockSize) offsets.Add(o);
+            if (offsets.Count > 0) next = offsets[^1] + blockSize;
+        }
+        return offsets;
+    }
+
+    private static Dictionary<string, string>? CopyLabels(IReadOnlyDictionary<string, string>? labels) =>
+        labels is null || labels.Count == 0 ? null : new Dictionary<string, string>(labels, StringComparer.Ordinal);
+
+    private async Task DeleteQuietlyAsync(string key)
+    {
+        try { await _store.Store.DeleteAsync(key, CancellationToken.None).ConfigureAwait(false); }
+        catch (Exception) { /* best effort: an in-progress cfg left behind is shown by Get-LhBackup and can be removed */ }
+    }
+}

@@ -1,0 +1,118 @@
+using LonghornBackup.Engine.Errors;
+using LonghornBackup.Engine.Format;
+using LonghornBackup.Engine.Store;
+
+namespace LonghornBackup.Engine.Catalog;
+
+/// <summary>
+/// Longhorn's backupstore layout over an <see cref="IObjectStore"/>: finds, loads and saves volume.cfg and backup
+/// cfgs, and lists a volume's block pool. Listing rules follow backupstore's ExtractNames (spec §1), so temp files
+/// and strays are ignored.
+/// </summary>
+public sealed class Backupstore
+{
+    public Backupstore(IObjectStore store, TargetUrl url)
+    {
+        Store = store;
+        Url = url;
+    }
+
+    public IObjectStore Store { get; }
+    public TargetUrl Url { get; }
+
+    /// <summary>
+    /// Opens the store behind a target URL. A file-system target's root folder must exist: creating it would hide an
+    /// NFS export that is not mounted, and backups would land on the local disk instead.
+    /// </summary>
+    public static Backupstore Open(TargetUrl url)
+    {
+        if (url.Kind != TargetKind.FileSystem)
+            throw new LonghornBackupException(ErrorIds.InvalidBackupTargetUrl, ErrorKind.NotImplemented,
+                $"Targets of kind {url.Kind} are not supported yet.", url.Canonical);
+        if (!Directory.Exists(url.LocalPath))
+            throw new LonghornBackupException(ErrorIds.BackupTargetUnreachable, ErrorKind.ResourceUnavailable,
+                $"The backup target folder '{url.LocalPath}' does not exist.", url.Canonical,
+                "Create the folder or mount the export there, then try again.");
+        return new Backupstore(new FileSystemStore(url.LocalPath!), url);
+    }
+
+    /// <summary>Names found at the third level of volumes/ (two hash levels, then the names).</summary>
+    public async Task<IReadOnlyList<string>> ListVolumeNamesAsync(CancellationToken ct)
+    {
+        var names = new List<string>();
+        foreach (var l1 in await Store.ListAsync(StorePaths.VolumesDir, ct).ConfigureAwait(false))
+        {
+            if (!l1.IsDirectory) continue;
+            foreach (var l2 in await Store.ListAsync($"{StorePaths.VolumesDir}/{l1.Name}", ct).ConfigureAwait(false))
+            {
+                if (!l2.IsDirectory) continue;
+                foreach (var v in await Store.ListAsync($"{StorePaths.VolumesDir}/{l1.Name}/{l2.Name}", ct).ConfigureAwait(false))
+                    if (v.IsDirectory && NameRules.IsValidStoreName(v.Name)) names.Add(v.Name);
+            }
+        }
+        names.Sort(StringComparer.Ordinal);
+        return names;
+    }
+
+    public async Task<VolumeConfig?> LoadVolumeAsync(string volumeName, CancellationToken ct)
+    {
+        NameRules.ValidateVolumeNameForRead(volumeName);
+        string key = StorePaths.VolumeConfig(volumeName);
+        var bytes = await Store.ReadAsync(key, ct).ConfigureAwait(false);
+        return bytes is null ? null : VolumeConfig.Parse(bytes, key);
+    }
+
+    public async Task<VolumeConfig> GetVolumeAsync(string volumeName, CancellationToken ct) =>
+        await LoadVolumeAsync(volumeName, ct).ConfigureAwait(false)
+        ?? throw new LonghornBackupException(ErrorIds.BackupVolumeNotFound, ErrorKind.NotFound,
+            $"The backup volume '{volumeName}' does not exist on the backup target {Url}.", volumeName,
+            "List the volumes with Get-LhBackupVolume.");
+
+    public Task SaveVolumeAsync(VolumeConfig volume, CancellationToken ct) =>
+        Store.WriteAsync(StorePaths.VolumeConfig(volume.Name), volume.ToJson(), ct);
+
+    public async Task<IReadOnlyList<string>> ListBackupNamesAsync(string volumeName, CancellationToken ct)
+    {
+        NameRules.ValidateVolumeNameForRead(volumeName);
+        var names = new List<string>();
+        foreach (var e in await Store.ListAsync(StorePaths.BackupsDir(volumeName), ct).ConfigureAwait(false))
+            if (!e.IsDirectory && StorePaths.BackupNameFromFile(e.Name) is { } name) names.Add(name);
+        names.Sort(StringComparer.Ordinal);
+        return names;
+    }
+
+    public async Task<BackupConfig?> LoadBackupAsync(string volumeName, string backupName, CancellationToken ct)
+    {
+        NameRules.ValidateVolumeNameForRead(volumeName);
+        NameRules.ValidateBackupName(backupName);
+        string key = StorePaths.BackupConfig(volumeName, backupName);
+        var bytes = await Store.ReadAsync(key, ct).ConfigureAwait(false);
+        return bytes is null ? null : BackupConfig.Parse(bytes, key);
+    }
+
+    public async Task<BackupConfig> GetBackupAsync(string volumeName, string backupName, CancellationToken ct) =>
+        await LoadBackupAsync(volumeName, backupName, ct).ConfigureAwait(false)
+        ?? throw new LonghornBackupException(ErrorIds.BackupNotFound, ErrorKind.NotFound,
+            $"The backup '{backupName}' of volume '{volumeName}' does not exist on the backup target {Url}.", backupName,
+            $"List the backups with Get-LhBackup -VolumeName {volumeName}.");
+
+    public Task SaveBackupAsync(BackupConfig backup, CancellationToken ct) =>
+        Store.WriteAsync(StorePaths.BackupConfig(backup.VolumeName, backup.Name), backup.ToJson(), ct);
+
+    /// <summary>Checksums of every block file in the volume's pool (blocks/xx/yy/&lt;checksum&gt;.blk), from one tree listing.</summary>
+    public async Task<HashSet<string>> ListBlockChecksumsAsync(string volumeName, CancellationToken ct)
+    {
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var rel in Store.ListTreeAsync(StorePaths.BlocksDir(volumeName), ct).ConfigureAwait(false))
+        {
+            var parts = rel.Split('/');
+            if (parts.Length != 3) continue;
+            if (StorePaths.ChecksumFromBlockFile(parts[2]) is { } checksum && Checksum.IsValid(checksum)
+                && parts[0] == checksum[..2] && parts[1] == checksum[2..4])
+                set.Add(checksum);
+        }
+        return set;
+    }
+
+    public string BackupUrl(string volumeName, string backupName) => Url.BackupUrl(volumeName, backupName);
+}

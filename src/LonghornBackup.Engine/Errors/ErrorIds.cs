@@ -1,0 +1,29 @@
+namespace LonghornBackup.Engine.Errors;
+
+/// <summary>Stable error ids. The README's error table lists each with its category.</summary>
+public static class ErrorIds
+{
+    public const string BackupTargetNotSet = "BackupTargetNotSet";
+    public const string InvalidBackupTargetUrl = "InvalidBackupTargetUrl";
+    public const string BackupTargetUnreachable = "BackupTargetUnreachable";
+    public const string InvalidName = "InvalidName";
+    public const string InvalidLabel = "InvalidLabel";
+    public const string InvalidBlockSize = "InvalidBlockSize";
+    public const string InvalidCompressionMethod = "InvalidCompressionMethod";
+    public const string SnapshotNotFound = "SnapshotNotFound";
+    public const string SnapshotReadFailed = "SnapshotReadFailed";
+    public const string BackupVolumeNotFound = "BackupVolumeNotFound";
+    public const string BackupNotFound = "BackupNotFound";
+    public const string BackupInProgress = "BackupInProgress";
+    public const string BackupNameInUse = "BackupNameInUse";
+    public const string BlockSizeMismatch = "BlockSizeMismatch";
+    public const string CorruptConfig = "CorruptConfig";
+    public const string BlockMissing = "BlockMissing";
+    public const string ChecksumMismatch = "ChecksumMismatch";
+    public const string BlockDecompressionFailed = "BlockDecompressionFailed";
+    public const string RestoreTargetExists = "RestoreTargetExists";
+    public const string RestoreWriteFailed = "RestoreWriteFailed";
+    public const string StoreWriteFailed = "StoreWriteFailed";
+    public const string StoreReadFailed = "StoreReadFailed";
+    public const string OperationCancelled = "OperationCancelled";
+}

@@ -1,0 +1,14 @@
+namespace LonghornBackup.Engine.Restore;
+
+/// <summary>Which backup to restore, and where.</summary>
+public sealed class RestoreRequest
+{
+    public required string VolumeName { get; init; }
+    public required string BackupName { get; init; }
+    /// <summary>A file (written sparse, replaced atomically) or a block device (written in place).</summary>
+    public required string OutputPath { get; init; }
+    /// <summary>Replace an existing file, or write over a device.</summary>
+    public bool Overwrite { get; init; }
+    /// <summary>Parallel download/verify workers; null picks one per core (at least two).</summary>
+    public int? Concurrency { get; init; }
+}

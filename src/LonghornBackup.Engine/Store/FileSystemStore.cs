@@ -1,0 +1,172 @@
+using System.Runtime.CompilerServices;
+using LonghornBackup.Engine.Errors;
+
+namespace LonghornBackup.Engine.Store;
+
+/// <summary>
+/// A backupstore on a local or OS-mounted file system (vfs://, file://, a plain path; NFS and CIFS exports once
+/// mounted). Writes go to "&lt;key&gt;.tmp.&lt;unixnanos&gt;" and are renamed over the key, as Longhorn's fsops do, so
+/// listings (which keep only *.cfg, *.blk, *.lck) never see a partial file.
+/// </summary>
+public sealed class FileSystemStore : IObjectStore
+{
+    private readonly string _root;
+
+    public FileSystemStore(string rootPath)
+    {
+        _root = Path.GetFullPath(rootPath);
+    }
+
+    public string RootPath => _root;
+    public string Location => _root;
+
+    private string PathOf(string key)
+    {
+        var segments = StoreKeys.Segments(key);
+        return segments.Length == 0 ? _root : Path.Combine(_root, Path.Combine(segments));
+    }
+
+    public Task<IReadOnlyList<StoreEntry>> ListAsync(string directory, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        string dir = PathOf(directory);
+        var result = new List<StoreEntry>();
+        try
+        {
+            foreach (var info in new DirectoryInfo(dir).EnumerateFileSystemInfos())
+                result.Add(new StoreEntry(info.Name, info is DirectoryInfo));
+        }
+        catch (DirectoryNotFoundException) { }
+        catch (IOException e) when (!Directory.Exists(dir) && !File.Exists(dir)) { _ = e; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw ReadFailed(directory, e);
+        }
+        result.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        return Task.FromResult<IReadOnlyList<StoreEntry>>(result);
+    }
+
+    public async IAsyncEnumerable<string> ListTreeAsync(string directory, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string dir = PathOf(directory);
+        if (!Directory.Exists(dir)) yield break;
+        IEnumerable<string> files;
+        try
+        {
+            files = Directory.EnumerateFiles(dir, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = false });
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw ReadFailed(directory, e); }
+        foreach (var file in files)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return Path.GetRelativePath(dir, file).Replace(Path.DirectorySeparatorChar, '/');
+        }
+        await Task.CompletedTask;
+    }
+
+    public async Task<byte[]?> ReadAsync(string key, CancellationToken cancellationToken)
+    {
+        string path = PathOf(key);
+        try
+        {
+            return await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return null; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw ReadFailed(key, e); }
+    }
+
+    public async Task WriteAsync(string key, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        string path = PathOf(key);
+        string temp = $"{path}.tmp.{UnixNanos()}";
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
+            {
+                await stream.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+                // Configs are small and are the commit points of a backup: make them durable before the rename.
+                if (!key.EndsWith(".blk", StringComparison.Ordinal)) stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        catch (Exception e)
+        {
+            TryDelete(temp);
+            if (e is OperationCanceledException) throw;
+            if (e is IOException or UnauthorizedAccessException)
+                throw new LonghornBackupException(ErrorIds.StoreWriteFailed, ErrorKind.WriteError,
+                    $"Cannot write '{key}' to the backup target at {_root}: {e.Message}", key, inner: e);
+            throw;
+        }
+    }
+
+    public Task<ObjectInfo?> StatAsync(string key, CancellationToken cancellationToken)
+    {
+        var info = new FileInfo(PathOf(key));
+        return Task.FromResult<ObjectInfo?>(info.Exists ? new ObjectInfo(info.Length, info.LastWriteTimeUtc) : null);
+    }
+
+    public Task DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        string path = PathOf(key);
+        try
+        {
+            File.Delete(path);
+            RemoveEmptyParents(Path.GetDirectoryName(path));
+        }
+        catch (DirectoryNotFoundException) { }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new LonghornBackupException(ErrorIds.StoreWriteFailed, ErrorKind.WriteError,
+                $"Cannot delete '{key}' from the backup target at {_root}: {e.Message}", key, inner: e);
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task DeleteTreeAsync(string directory, CancellationToken cancellationToken)
+    {
+        string path = PathOf(directory);
+        try
+        {
+            if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+            RemoveEmptyParents(Path.GetDirectoryName(path));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new LonghornBackupException(ErrorIds.StoreWriteFailed, ErrorKind.WriteError,
+                $"Cannot delete '{directory}' from the backup target at {_root}: {e.Message}", directory, inner: e);
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Like Longhorn's fsops: drop empty parent folders, stopping at the "backupstore" folder.</summary>
+    private void RemoveEmptyParents(string? dir)
+    {
+        for (int i = 0; i < 10 && dir is not null && dir.Length > _root.Length; i++)
+        {
+            if (Path.GetFileName(dir) == "backupstore") return;
+            try
+            {
+                if (Directory.EnumerateFileSystemEntries(dir).Any()) return;
+                Directory.Delete(dir);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return; }
+            dir = Path.GetDirectoryName(dir);
+        }
+    }
+
+    private LonghornBackupException ReadFailed(string key, Exception e) =>
+        new(ErrorIds.StoreReadFailed, ErrorKind.ReadError,
+            $"Cannot read '{key}' from the backup target at {_root}: {e.Message}", key, inner: e);
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+
+    /// <summary>Unix time in nanoseconds plus random digits, so concurrent writers of one key never share a temp file.</summary>
+    private static string UnixNanos() =>
+        $"{(DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) * 100}{Random.Shared.Next(100000, 999999)}";
+}
