@@ -30,9 +30,25 @@ public static class BackupstoreQueries
                 result.Add(new BackupListing(volumeName, name, url, null, e));
             }
         }
-        // Oldest first, as the backups were taken (Longhorn orders "latest" by SnapshotCreatedAt).
-        return result.OrderBy(b => GoJson.ParseTime(b.Config?.SnapshotCreatedAt) ?? DateTimeOffset.MaxValue)
-                     .ThenBy(b => b.BackupName, StringComparer.Ordinal).ToList();
+        return await OrderByAgeAsync(store, result, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Oldest first, as the backups were taken: Longhorn orders by SnapshotCreatedAt, which has whole seconds only.
+    /// Backups started in the same second are ordered by when their cfg was last written (the store's clock).
+    /// </summary>
+    private static async Task<IReadOnlyList<BackupListing>> OrderByAgeAsync(Backupstore store, List<BackupListing> backups, CancellationToken ct)
+    {
+        var started = backups.ToDictionary(b => b, b => GoJson.ParseTime(b.Config?.SnapshotCreatedAt) ?? DateTimeOffset.MaxValue);
+        var written = new Dictionary<BackupListing, DateTimeOffset>();
+        foreach (var tie in backups.GroupBy(b => started[b]).Where(g => g.Count() > 1).SelectMany(g => g))
+        {
+            var info = await store.Store.StatAsync(StorePaths.BackupConfig(tie.VolumeName, tie.BackupName), ct).ConfigureAwait(false);
+            written[tie] = info?.LastModified ?? DateTimeOffset.MaxValue;
+        }
+        return backups.OrderBy(b => started[b])
+                      .ThenBy(b => written.TryGetValue(b, out var t) ? t : DateTimeOffset.MinValue)
+                      .ThenBy(b => b.BackupName, StringComparer.Ordinal).ToList();
     }
 
     public static async Task<VolumeListing> DescribeVolumeAsync(this Backupstore store, string volumeName, CancellationToken ct)

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Unicode;
 
 namespace LonghornBackup.Engine.Format;
 
@@ -12,10 +11,13 @@ namespace LonghornBackup.Engine.Format;
 /// </summary>
 public static class GoJson
 {
-    /// <summary>Escapes &lt;, &gt;, &amp; like Go's HTML-safe encoder, keeps other Unicode as UTF-8.</summary>
+    /// <summary>
+    /// Writes quotes as \" and non-ASCII as UTF-8, like Go. (Go also escapes &lt; &gt; &amp; for HTML; readers do not
+    /// care, and the relaxed encoder keeps the double-encoded strings byte-identical to Go's.)
+    /// </summary>
     public static readonly JsonWriterOptions WriterOptions = new()
     {
-        Encoder = JavaScriptEncoder.Create(UnicodeRanges.All),
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         Indented = false,
     };
 
@@ -86,8 +88,10 @@ public static class GoJson
     public static void WriteInt64String(Utf8JsonWriter w, string name, long value) =>
         w.WriteString(name, value.ToString(CultureInfo.InvariantCulture));
 
+    private static readonly JsonSerializerOptions InnerOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static void WriteDoubleEncoded(Utf8JsonWriter w, string name, string value) =>
-        w.WriteString(name, JsonSerializer.Serialize(value));
+        w.WriteString(name, JsonSerializer.Serialize(value, InnerOptions));
 
     /// <summary>Go's time.RFC3339 of a UTC time: whole seconds and 'Z'.</summary>
     public static string FormatTime(DateTimeOffset t) =>

@@ -1,0 +1,48 @@
+# Shared helpers of the Pester suite: sparse test images and isolated target settings.
+
+# A sparse image of $SizeMiB MiB with seeded random 2 MiB blocks at the given block indexes.
+function New-TestImage {
+    param([string] $Path, [int] $SizeMiB = 32, [int[]] $DataBlocks = @(0, 3, 4, 9), [int] $Seed = 1)
+    $fs = [IO.File]::Open($Path, [IO.FileMode]::Create, [IO.FileAccess]::Write)
+    try {
+        $fs.SetLength([long]$SizeMiB * 1MB)
+        foreach ($i in $DataBlocks) { Write-TestBlock -Stream $fs -Index $i -Seed ($Seed * 1000 + $i) }
+    }
+    finally { $fs.Dispose() }
+}
+
+# Overwrites 2 MiB block $Index of the image with new seeded random data.
+function Set-TestBlock {
+    param([string] $Path, [int] $Index, [int] $Seed)
+    $fs = [IO.File]::Open($Path, [IO.FileMode]::Open, [IO.FileAccess]::Write)
+    try { Write-TestBlock -Stream $fs -Index $Index -Seed $Seed } finally { $fs.Dispose() }
+}
+
+function Write-TestBlock([IO.Stream] $Stream, [int] $Index, [int] $Seed) {
+    $buffer = [byte[]]::new(2MB)
+    [Random]::new($Seed).NextBytes($buffer)
+    $null = $Stream.Seek([long]$Index * 2MB, [IO.SeekOrigin]::Begin)
+    $Stream.Write($buffer, 0, $buffer.Length)
+}
+
+# Points the module's per-user settings at a fresh folder, so tests never see each other's or the user's targets.
+function Use-IsolatedTargetSettings {
+    $dir = Join-Path ([IO.Path]::GetTempPath()) ("lh-pester-config-" + [guid]::NewGuid().ToString('N'))
+    $null = New-Item -ItemType Directory -Path $dir
+    $env:LONGHORNBACKUP_CONFIG_DIR = $dir
+    return $dir
+}
+
+function New-TestFolder([string] $Prefix = 'lh-pester') {
+    $dir = Join-Path ([IO.Path]::GetTempPath()) ("$Prefix-" + [guid]::NewGuid().ToString('N'))
+    (New-Item -ItemType Directory -Path $dir).FullName
+}
+
+# Every file below a folder with its SHA-256, to prove a failed command changed nothing.
+function Get-TreeState([string] $Path) {
+    if (-not (Test-Path -LiteralPath $Path)) { return '' }
+    (Get-ChildItem -LiteralPath $Path -Recurse -File | Sort-Object FullName |
+        ForEach-Object { "$($_.FullName)=$((Get-FileHash -LiteralPath $_.FullName).Hash)" }) -join "`n"
+}
+
+Export-ModuleMember -Function New-TestImage, Set-TestBlock, Use-IsolatedTargetSettings, New-TestFolder, Get-TreeState
