@@ -78,6 +78,8 @@ public sealed class TargetUrl
         if (trimmed.Length == 0) trimmed = fullPath;
         string forUrl = trimmed.Replace('\\', '/');
         if (!forUrl.StartsWith('/')) forUrl = "/" + forUrl;
+        // Percent-encode each segment, so the URL parses back (here and in Go's url.Parse) to this very folder.
+        forUrl = string.Join('/', forUrl.Split('/').Select(Uri.EscapeDataString));
         return new TargetUrl(TargetKind.FileSystem, "vfs://" + forUrl, trimmed);
     }
 

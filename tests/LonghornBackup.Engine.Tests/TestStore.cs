@@ -1,0 +1,102 @@
+using LonghornBackup.Engine.Backup;
+using LonghornBackup.Engine.Blocks;
+using LonghornBackup.Engine.Catalog;
+using LonghornBackup.Engine.Format;
+using LonghornBackup.Engine.Restore;
+using LonghornBackup.Engine.Store;
+
+namespace LonghornBackup.Engine.Tests;
+
+/// <summary>
+/// A temp folder with an empty backup target (Root) and a scratch folder (Work) for images and restores, plus
+/// short-hands for running the real engine against it and reading what it wrote on disk.
+/// </summary>
+internal sealed class TestStore : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    /// <param name="copyFrom">A store root to copy in (e.g. the fixture); null gives an empty target folder.</param>
+    public TestStore(string? copyFrom = null)
+    {
+        Root = Path.Combine(_dir.Path, "target");
+        if (copyFrom is null) Directory.CreateDirectory(Root);
+        else TempDir.CopyTree(copyFrom, Root);
+        Work = _dir.Sub("work");
+        Url = TargetUrl.Parse(Root);
+        Store = Backupstore.Open(Url);
+    }
+
+    public string Root { get; }
+    public string Work { get; }
+    public TargetUrl Url { get; }
+    public Backupstore Store { get; }
+
+    public string WorkFile(string name) => Path.Combine(Work, name);
+
+    /// <summary>The same target seen through another object store (e.g. a failing decorator).</summary>
+    public Backupstore Through(Func<IObjectStore, IObjectStore> wrap) => new(wrap(new FileSystemStore(Root)), Url);
+
+    public string VolumeDir(string volume) => Path.Combine(Root, StorePaths.VolumeDir(volume));
+    public string[] BlockFiles(string volume) => TestImages.BlockFiles(Path.Combine(Root, StorePaths.BlocksDir(volume)));
+    public string BlockFile(string volume, string checksum) => Path.Combine(Root, StorePaths.Block(volume, checksum));
+    public string BackupCfgFile(string volume, string backup) => Path.Combine(Root, StorePaths.BackupConfig(volume, backup));
+    public string VolumeCfgFile(string volume) => Path.Combine(Root, StorePaths.VolumeConfig(volume));
+
+    public VolumeConfig ReadVolumeCfg(string volume) =>
+        VolumeConfig.Parse(File.ReadAllBytes(VolumeCfgFile(volume)), VolumeCfgFile(volume));
+
+    public BackupConfig ReadBackupCfg(string volume, string backup) =>
+        BackupConfig.Parse(File.ReadAllBytes(BackupCfgFile(volume, backup)), BackupCfgFile(volume, backup));
+
+    public bool RootIsEmpty => !Directory.EnumerateFileSystemEntries(Root).Any();
+
+    public Task<BackupResult> BackupAsync(string volume, string image, string snapshot = "snap-1",
+        BackupMode mode = BackupMode.Incremental, string? compression = null, int? blockSize = null,
+        IReadOnlyDictionary<string, string>? labels = null, string? backupName = null, int? concurrency = null,
+        Backupstore? via = null, TimeProvider? clock = null, CancellationToken ct = default) =>
+        RunBackupAsync(via ?? Store, new BackupRequest
+        {
+            VolumeName = volume,
+            SnapshotName = snapshot,
+            Source = RawImageSource.Open(image),
+            Mode = mode,
+            CompressionMethod = compression,
+            BlockSize = blockSize,
+            Labels = labels,
+            BackupName = backupName,
+            Concurrency = concurrency,
+        }, clock, ct);
+
+    public static async Task<BackupResult> RunBackupAsync(Backupstore store, BackupRequest request, TimeProvider? clock = null,
+        CancellationToken ct = default)
+    {
+        using (request.Source)
+            return await new BackupEngine(store, clock).RunAsync(request, null, ct);
+    }
+
+    public Task<RestoreResult> RestoreAsync(string volume, string backup, string output, bool overwrite = false,
+        Backupstore? via = null, CancellationToken ct = default) =>
+        new RestoreEngine(via ?? Store).RunAsync(new RestoreRequest
+        {
+            VolumeName = volume,
+            BackupName = backup,
+            OutputPath = output,
+            Overwrite = overwrite,
+        }, null, ct);
+
+    /// <summary>Restores into a new file under Work and returns its path.</summary>
+    public async Task<string> RestoreToNewFileAsync(string volume, string backup)
+    {
+        string output = WorkFile($"restore-{Guid.NewGuid():N}.img");
+        await RestoreAsync(volume, backup, output);
+        return output;
+    }
+
+    public void Dispose() => _dir.Dispose();
+}
+
+/// <summary>A clock fixed at one instant, so times written into cfgs can be asserted exactly.</summary>
+internal sealed class FixedClock(DateTimeOffset now) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => now;
+}
