@@ -76,7 +76,7 @@ Write-Host "Created $image ($($ImageSize / $MiB) MiB, data in 2 MiB blocks $($da
 
 # --- target, then three backups -----------------------------------------------------------------
 Set-LhBackupTarget -Name default -Url $targetDir
-Get-LhBackupTarget | Format-Table | Out-Host
+Get-LhBackupTarget | Format-Table | Out-String -Width 200 | Out-Host
 
 Write-Host 'Backup 1: snap-1 (first backup of the volume: every data block is new)'
 $b1 = New-LhBackup -VolumeName demo-vol -SnapshotName snap-1 -Path $image -Label @{ app = 'demo' }
@@ -95,14 +95,14 @@ $b3 = New-LhBackup -VolumeName demo-vol -SnapshotName snap-3 -Path $image -Label
 Show-Backup $b3
 
 # --- what is in the store -----------------------------------------------------------------------
-Get-LhBackupVolume | Format-Table | Out-Host
-Get-LhBackup -VolumeName demo-vol | Format-Table | Out-Host
+Get-LhBackupVolume | Format-Table | Out-String -Width 200 | Out-Host
+Get-LhBackup -VolumeName demo-vol | Format-Table | Out-String -Width 200 | Out-Host
 
 # --- restore the first backup and compare -------------------------------------------------------
 Write-Host "Restoring snap-1 to $restored"
 Get-LhBackup -VolumeName demo-vol |
     Where-Object SnapshotName -EQ 'snap-1' |
-    Restore-LhBackup -Path $restored -Force
+    Restore-LhBackup -Path $restored -Force | Out-Null
 
 $expected = (Get-FileHash -LiteralPath $snap1Copy -Algorithm SHA256).Hash
 $actual = if (Test-Path -LiteralPath $restored) { (Get-FileHash -LiteralPath $restored -Algorithm SHA256).Hash } else { '<missing>' }
