@@ -212,6 +212,9 @@ function Invoke-Test {
     $null = New-Item -ItemType Directory -Path $configDir
     $savedConfigDir = $env:LONGHORNBACKUP_CONFIG_DIR
     $env:LONGHORNBACKUP_CONFIG_DIR = $configDir
+    # ... nor the user's block change cache.
+    $savedCacheDir = $env:LONGHORNBACKUP_CACHE_DIR
+    $env:LONGHORNBACKUP_CACHE_DIR = Join-Path $configDir 'block-cache'
 
     $passed = 0
     $failed = 0
@@ -257,6 +260,7 @@ function Invoke-Test {
     }
     finally {
         $env:LONGHORNBACKUP_CONFIG_DIR = $savedConfigDir
+        $env:LONGHORNBACKUP_CACHE_DIR = $savedCacheDir
         Remove-Item -LiteralPath $configDir -Recurse -Force -ErrorAction SilentlyContinue
     }
 

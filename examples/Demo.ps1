@@ -58,6 +58,7 @@ $null = New-Item -ItemType Directory -Path $targetDir, $configDir
 
 # Keep the demo away from the user's own target configuration.
 $env:LONGHORNBACKUP_CONFIG_DIR = $configDir
+$env:LONGHORNBACKUP_CACHE_DIR = Join-Path $configDir 'block-cache'
 Write-Host "Using LONGHORNBACKUP_CONFIG_DIR=$configDir (your own LonghornBackup targets are left untouched)."
 
 Import-Module ([IO.Path]::GetFullPath($ModulePath)) -Force

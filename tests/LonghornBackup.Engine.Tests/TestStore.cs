@@ -53,7 +53,7 @@ internal sealed class TestStore : IDisposable
     public Task<BackupResult> BackupAsync(string volume, string image, string snapshot = "snap-1",
         BackupMode mode = BackupMode.Incremental, string? compression = null, int? blockSize = null,
         IReadOnlyDictionary<string, string>? labels = null, string? backupName = null, int? concurrency = null,
-        Backupstore? via = null, TimeProvider? clock = null, CancellationToken ct = default) =>
+        Backupstore? via = null, TimeProvider? clock = null, CancellationToken ct = default, bool useChangeCache = true) =>
         RunBackupAsync(via ?? Store, new BackupRequest
         {
             VolumeName = volume,
@@ -65,7 +65,12 @@ internal sealed class TestStore : IDisposable
             Labels = labels,
             BackupName = backupName,
             Concurrency = concurrency,
+            UseChangeCache = useChangeCache,
+            ChangeCacheDirectory = ChangeCacheDirectory,
         }, clock, ct);
+
+    /// <summary>This store's own change-cache folder, so tests never touch the user's cache.</summary>
+    public string ChangeCacheDirectory => WorkFile("block-cache");
 
     public static async Task<BackupResult> RunBackupAsync(Backupstore store, BackupRequest request, TimeProvider? clock = null,
         CancellationToken ct = default)

@@ -4,12 +4,15 @@ namespace LonghornBackup.Engine.Backup;
 public sealed class BackupCounters
 {
     internal long bytesRead, blocksRead, zeroBlocks, blocksHashed, blocksUploaded, newBlocks, reUploadedBlocks,
-        existingBlocksSkipped, duplicateBlocksInBackup, bytesWritten, newlyUploadedBytes, reUploadedBytes;
+        existingBlocksSkipped, duplicateBlocksInBackup, checksumsFromCache, bytesWritten, newlyUploadedBytes, reUploadedBytes;
 
     public long BytesRead => bytesRead;
     public long BlocksRead => blocksRead;
     public long ZeroBlocksSkipped => zeroBlocks;
+    /// <summary>Blocks whose SHA-512 checksum was computed.</summary>
     public long BlocksHashed => blocksHashed;
+    /// <summary>Blocks unchanged since the last backup (same XXH128) whose checksum came from the change cache.</summary>
+    public long ChecksumsFromCache => checksumsFromCache;
     public long BlocksUploaded => blocksUploaded;
     public long NewBlocks => newBlocks;
     public long ReUploadedBlocks => reUploadedBlocks;

@@ -1,6 +1,3 @@
-using System.Buffers;
-using System.Collections.Concurrent;
-using System.Threading.Channels;
 using LonghornBackup.Engine.Blocks;
 using LonghornBackup.Engine.Catalog;
 using LonghornBackup.Engine.Compression;
@@ -83,11 +80,27 @@ public sealed class BackupEngine
         await _store.SaveBackupAsync(backup, ct).ConfigureAwait(false);
 
         var counters = new BackupCounters();
-        List<BlockMapping> blocks;
+        string? cachePath = request.UseChangeCache
+            ? BlockChangeCache.PathFor(request.ChangeCacheDirectory ?? BlockChangeCache.DefaultDirectory(), _store.Url.Canonical, request.VolumeName)
+            : null;
+        BlockTransferPipeline.Result transferred;
         try
         {
             var existing = await _store.ListBlockChecksumsAsync(request.VolumeName, ct).ConfigureAwait(false);
-            blocks = await TransferBlocksAsync(request, blockSize, compressor, existing, counters, progress, ct).ConfigureAwait(false);
+            int cpuWorkers = request.Concurrency ?? Math.Max(2, Environment.ProcessorCount);
+            var pipeline = new BlockTransferPipeline
+            {
+                VolumeName = request.VolumeName,
+                BlockSize = blockSize,
+                Compressor = compressor,
+                Existing = existing,
+                Full = request.Mode == BackupMode.Full,
+                Cache = cachePath is null ? null : BlockChangeCache.LoadTrusted(cachePath, lastBackup, blockSize),
+                CpuWorkers = cpuWorkers,
+                Uploaders = request.UploadConcurrency ?? cpuWorkers,
+            };
+            var tracker = new ProgressTracker(progress, $"Backing up {request.VolumeName}", imageSize);
+            transferred = await pipeline.RunAsync(request.Source, _store.Store, counters, tracker, ct).ConfigureAwait(false);
         }
         catch
         {
@@ -98,6 +111,7 @@ public sealed class BackupEngine
 
         backup.SnapshotName = request.SnapshotName;
         backup.SnapshotCreatedAt = now;   // Longhorn quirk: the time the backup was initiated (spec §2.2)
+        var blocks = transferred.Blocks;
         backup.Blocks = blocks;
         backup.Size = (long)blocks.Count * blockSize;
         backup.Labels = CopyLabels(request.Labels);
@@ -122,6 +136,7 @@ public sealed class BackupEngine
         latest.CompressionMethod = method;
         latest.DataEngine = latest.EffectiveDataEngine;
         await _store.SaveVolumeAsync(latest, CancellationToken.None).ConfigureAwait(false);
+        if (cachePath is not null) BlockChangeCache.Save(cachePath, backup.Name, blockSize, transferred.CacheEntries);
 
         progress?.Report(new OperationProgress($"Backing up {request.VolumeName}", "Completed", counters.BytesRead, imageSize, 100, Completed: true));
         return new BackupResult(backup, latest, _store.BackupUrl(backup.VolumeName, backup.Name), counters, warnings);
@@ -169,119 +184,6 @@ public sealed class BackupEngine
         long size = request.BlockSize ?? volumeBlockSize ?? BlockSizes.Default;
         BlockSizes.Validate(size);
         return (int)size;
-    }
-
-    private sealed record ReadBlock(long Offset, byte[] Buffer);
-
-    private async Task<List<BlockMapping>> TransferBlocksAsync(BackupRequest request, int blockSize, ICompressor compressor,
-        HashSet<string> existing, BackupCounters counters, IProgress<OperationProgress>? progress, CancellationToken ct)
-    {
-        var source = request.Source;
-        var offsets = BlockOffsets(source.GetDataRanges(), blockSize, source.Size);
-        long totalBytes = (long)offsets.Count * blockSize;
-        var tracker = new ProgressTracker(progress, $"Backing up {request.VolumeName}", totalBytes);
-        int workers = Math.Max(1, request.Concurrency ?? Math.Max(2, Environment.ProcessorCount));
-        using var pool = new BlockBufferPool(blockSize, workers * 2 + 2);
-        var channel = Channel.CreateBounded<ReadBlock>(new BoundedChannelOptions(workers + 1) { SingleWriter = true });
-        var mappings = new ConcurrentBag<BlockMapping>();
-        var claimed = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
-        bool full = request.Mode == BackupMode.Full;
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var token = linked.Token;
-
-        async Task ReadAllAsync()
-        {
-            try
-            {
-                foreach (long offset in offsets)
-                {
-                    var buffer = await pool.RentAsync(token).ConfigureAwait(false);
-                    int length = (int)Math.Min(blockSize, source.Size - offset);
-                    source.ReadAt(offset, buffer.AsSpan(0, blockSize));
-                    Interlocked.Add(ref counters.bytesRead, length);
-                    Interlocked.Increment(ref counters.blocksRead);
-                    if (!buffer.AsSpan(0, blockSize).ContainsAnyExcept((byte)0))
-                    {
-                        // All-zero blocks are not stored: unlisted offsets restore as zeros.
-                        Interlocked.Increment(ref counters.zeroBlocks);
-                        pool.Return(buffer);
-                        tracker.Add(blockSize, "Skipping zero blocks");
-                        continue;
-                    }
-                    await channel.Writer.WriteAsync(new ReadBlock(offset, buffer), token).ConfigureAwait(false);
-                }
-                channel.Writer.TryComplete();
-            }
-            catch (Exception e)
-            {
-                channel.Writer.TryComplete(e);
-                throw;
-            }
-        }
-
-        async Task WorkAsync()
-        {
-            var output = new ArrayBufferWriter<byte>(blockSize + blockSize / 16 + 1024);
-            await foreach (var block in channel.Reader.ReadAllAsync(token).ConfigureAwait(false))
-            {
-                try
-                {
-                    var data = block.Buffer.AsSpan(0, blockSize);
-                    string checksum = Format.Checksum.Of(data);
-                    Interlocked.Increment(ref counters.blocksHashed);
-                    mappings.Add(new BlockMapping(block.Offset, checksum));
-                    if (!claimed.TryAdd(checksum, 0))
-                    {
-                        // The same content at another offset of this backup: stored (or skipped) once.
-                        Interlocked.Increment(ref counters.duplicateBlocksInBackup);
-                    }
-                    else if (existing.Contains(checksum) && !full)
-                    {
-                        Interlocked.Increment(ref counters.existingBlocksSkipped);
-                    }
-                    else
-                    {
-                        output.ResetWrittenCount();
-                        compressor.Compress(data, output);
-                        await _store.Store.WriteAsync(StorePaths.Block(request.VolumeName, checksum), output.WrittenMemory, token).ConfigureAwait(false);
-                        long stored = output.WrittenCount;
-                        Interlocked.Increment(ref counters.blocksUploaded);
-                        Interlocked.Add(ref counters.bytesWritten, stored);
-                        if (existing.Contains(checksum))
-                        {
-                            Interlocked.Increment(ref counters.reUploadedBlocks);
-                            Interlocked.Add(ref counters.reUploadedBytes, stored);
-                        }
-                        else
-                        {
-                            Interlocked.Increment(ref counters.newBlocks);
-                            Interlocked.Add(ref counters.newlyUploadedBytes, stored);
-                        }
-                    }
-                }
-                finally
-                {
-                    pool.Return(block.Buffer);
-                }
-                tracker.Add(blockSize, "Uploading blocks");
-            }
-        }
-
-        var tasks = new List<Task> { Task.Run(ReadAllAsync, token) };
-        for (int i = 0; i < workers; i++) tasks.Add(Task.Run(WorkAsync, token));
-        try
-        {
-            await WorkerGroup.WhenAllFailFast(tasks, linked).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            throw new LonghornBackupException(ErrorIds.OperationCancelled, ErrorKind.OperationStopped,
-                $"The backup of volume '{request.VolumeName}' was cancelled.", request.VolumeName);
-        }
-
-        var list = mappings.ToList();
-        list.Sort((a, b) => a.Offset.CompareTo(b.Offset));
-        return list;
     }
 
     /// <summary>Block-aligned offsets that intersect the data ranges, ascending, each once.</summary>

@@ -17,6 +17,15 @@ public sealed class BackupRequest
     public int? BlockSize { get; init; }
     /// <summary>Backup name; null generates Longhorn's backup-&lt;16 hex&gt;.</summary>
     public string? BackupName { get; init; }
-    /// <summary>Parallel hash/compress/upload workers; null picks one per core (at least two).</summary>
+    /// <summary>Parallel hash/compress workers; null picks one per core (at least two).</summary>
     public int? Concurrency { get; init; }
+    /// <summary>Block writes in flight at once; null uses the CPU worker count (a remote store wants more).</summary>
+    public int? UploadConcurrency { get; init; }
+    /// <summary>
+    /// Reuse checksums of blocks unchanged since the last backup from the local change cache (incremental mode only;
+    /// trusted only while it matches the store's last backup exactly).
+    /// </summary>
+    public bool UseChangeCache { get; init; } = true;
+    /// <summary>Folder of the change cache; null uses $LONGHORNBACKUP_CACHE_DIR or the user's cache folder.</summary>
+    public string? ChangeCacheDirectory { get; init; }
 }
