@@ -108,16 +108,19 @@ public sealed class RestoreEngine
 
             async Task WorkAsync()
             {
+                // Per-worker buffers, reused for every block: no block-sized allocation per block.
+                var stored = new ArrayBufferWriter<byte>(blockSize + blockSize / 64 + 1024);
                 var data = new ArrayBufferWriter<byte>(blockSize);
                 await foreach (var (checksum, offsets) in channel.Reader.ReadAllAsync(token).ConfigureAwait(false))
                 {
                     string key = StorePaths.Block(request.VolumeName, checksum);
-                    var stored = await _store.Store.ReadAsync(key, token).ConfigureAwait(false)
-                        ?? throw new LonghornBackupException(ErrorIds.BlockMissing, ErrorKind.InvalidData,
+                    stored.ResetWrittenCount();
+                    if (!await _store.Store.ReadToAsync(key, stored, token).ConfigureAwait(false))
+                        throw new LonghornBackupException(ErrorIds.BlockMissing, ErrorKind.InvalidData,
                             $"Block {checksum} (offset {offsets[0]}) of backup '{request.BackupName}' is missing from the store: {key}",
                             key, "Run a full backup (New-LhBackup -BackupMode Full) of a snapshot holding this data to repair the volume.");
-                    Interlocked.Add(ref downloaded, stored.Length);
-                    BlockVerifier.DecompressAndVerify(method, checksum, key, stored, blockSize, data);
+                    Interlocked.Add(ref downloaded, stored.WrittenCount);
+                    BlockVerifier.DecompressAndVerify(method, checksum, key, stored.WrittenMemory, blockSize, data);
                     bool zero = !data.WrittenSpan.ContainsAnyExcept((byte)0);
                     foreach (long offset in offsets)
                     {

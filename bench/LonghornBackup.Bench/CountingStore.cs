@@ -1,0 +1,64 @@
+using System.Runtime.CompilerServices;
+using LonghornBackup.Engine.Store;
+
+namespace LonghornBackup.Bench;
+
+/// <summary>Counts the requests an operation makes of its store, by type, and the bytes moved.</summary>
+internal sealed class CountingStore : IObjectStore
+{
+    private readonly IObjectStore _inner;
+    public long Lists, TreeLists, Reads, Writes, Stats, Deletes, BytesWritten, BytesRead;
+
+    public CountingStore(IObjectStore inner) => _inner = inner;
+    public string Location => _inner.Location;
+
+    public Task<IReadOnlyList<StoreEntry>> ListAsync(string directory, CancellationToken ct)
+    {
+        Interlocked.Increment(ref Lists);
+        return _inner.ListAsync(directory, ct);
+    }
+
+    public async IAsyncEnumerable<string> ListTreeAsync(string directory, [EnumeratorCancellation] CancellationToken ct)
+    {
+        Interlocked.Increment(ref TreeLists);
+        await foreach (var key in _inner.ListTreeAsync(directory, ct)) yield return key;
+    }
+
+    public async Task<byte[]?> ReadAsync(string key, CancellationToken ct)
+    {
+        Interlocked.Increment(ref Reads);
+        var data = await _inner.ReadAsync(key, ct);
+        if (data is not null) Interlocked.Add(ref BytesRead, data.Length);
+        return data;
+    }
+
+    public Task WriteAsync(string key, ReadOnlyMemory<byte> data, CancellationToken ct)
+    {
+        Interlocked.Increment(ref Writes);
+        Interlocked.Add(ref BytesWritten, data.Length);
+        return _inner.WriteAsync(key, data, ct);
+    }
+
+    public Task<ObjectInfo?> StatAsync(string key, CancellationToken ct)
+    {
+        Interlocked.Increment(ref Stats);
+        return _inner.StatAsync(key, ct);
+    }
+
+    public Task DeleteAsync(string key, CancellationToken ct)
+    {
+        Interlocked.Increment(ref Deletes);
+        return _inner.DeleteAsync(key, ct);
+    }
+
+    public Task DeleteTreeAsync(string directory, CancellationToken ct)
+    {
+        Interlocked.Increment(ref Deletes);
+        return _inner.DeleteTreeAsync(directory, ct);
+    }
+
+    public object Snapshot() => new
+    {
+        Lists, TreeLists, Reads, Writes, Stats, Deletes, BytesWritten, BytesRead,
+    };
+}

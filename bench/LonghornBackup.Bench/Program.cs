@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using System.Text.Json;
+using LonghornBackup.Bench;
+using LonghornBackup.Engine.Backup;
+using LonghornBackup.Engine.Blocks;
+using LonghornBackup.Engine.Catalog;
+using LonghornBackup.Engine.Format;
+using LonghornBackup.Engine.Restore;
+using LonghornBackup.Engine.Store;
+
+// One benchmark step per process, so /usr/bin/time -v measures exactly that step (wall, CPU, peak RSS).
+//   generate --output F --size-gib N --seed S --fill random|text [--density 0.5]
+//   mutate   --image F --percent P --seed S --fill random|text
+//   extract  --image F --output F            (dense copy of the data blocks, for the baselines)
+//   backup   --target null|DIR --volume V --snapshot S --image F --mode full|incremental
+//            --compression lz4|gzip|none --block-size-mib 2|16 --json OUT [--no-cache]
+//   restore  --target DIR --volume V --backup NAME|latest --output F --json OUT
+var opts = ParseArgs(args);
+string command = args.Length > 0 ? args[0] : "";
+var clock = Stopwatch.StartNew();
+switch (command)
+{
+    case "generate":
+        ImageGenerator.Generate(opts["output"], long.Parse(opts["size-gib"]) << 30, int.Parse(opts["seed"]), opts["fill"],
+            double.Parse(opts.GetValueOrDefault("density", "0.5"), System.Globalization.CultureInfo.InvariantCulture));
+        break;
+    case "mutate":
+        Console.WriteLine(ImageGenerator.Mutate(opts["image"], double.Parse(opts["percent"], System.Globalization.CultureInfo.InvariantCulture),
+            int.Parse(opts["seed"]), opts["fill"]));
+        break;
+    case "extract":
+        Console.WriteLine(ImageGenerator.ExtractData(opts["image"], opts["output"]));
+        break;
+    case "backup":
+    {
+        var store = new CountingStore(opts["target"] == "null" ? new NullStore() : new FileSystemStore(opts["target"]));
+        var url = opts["target"] == "null" ? TargetUrl.Parse("/dev/null/bench") : TargetUrl.Parse(opts["target"]);
+        using var source = RawImageSource.Open(opts["image"]);
+        var result = await new BackupEngine(new Backupstore(store, url)).RunAsync(new BackupRequest
+        {
+            VolumeName = opts["volume"],
+            SnapshotName = opts["snapshot"],
+            Source = source,
+            Mode = opts["mode"] == "full" ? BackupMode.Full : BackupMode.Incremental,
+            CompressionMethod = opts.GetValueOrDefault("compression", "lz4"),
+            BlockSize = int.Parse(opts.GetValueOrDefault("block-size-mib", "2")) << 20,
+            UseChangeCache = !opts.ContainsKey("no-cache"),
+            ChangeCacheDirectory = opts.GetValueOrDefault("cache-dir"),
+        }, null, CancellationToken.None);
+        WriteJson(opts["json"], new
+        {
+            Step = "backup", Seconds = clock.Elapsed.TotalSeconds, result.Backup.Name, result.Counters, Requests = store.Snapshot(),
+            DataBytes = result.Counters.BlocksRead * (long)(int.Parse(opts.GetValueOrDefault("block-size-mib", "2")) << 20) - result.Counters.ZeroBlocksSkipped * (long)(int.Parse(opts.GetValueOrDefault("block-size-mib", "2")) << 20),
+        });
+        break;
+    }
+    case "restore":
+    {
+        var store = new CountingStore(new FileSystemStore(opts["target"]));
+        var bs = new Backupstore(store, TargetUrl.Parse(opts["target"]));
+        string backup = opts["backup"];
+        if (backup == "latest") backup = (await bs.GetVolumeAsync(opts["volume"], CancellationToken.None)).LastBackupName;
+        if (File.Exists(opts["output"])) File.Delete(opts["output"]);
+        var result = await new RestoreEngine(bs).RunAsync(new RestoreRequest
+        {
+            VolumeName = opts["volume"], BackupName = backup, OutputPath = opts["output"], Overwrite = true,
+        }, null, CancellationToken.None);
+        WriteJson(opts["json"], new { Step = "restore", Seconds = clock.Elapsed.TotalSeconds, result.BlocksRestored, result.BytesDownloaded, result.Size, Requests = store.Snapshot() });
+        break;
+    }
+    default:
+        Console.Error.WriteLine("usage: generate | mutate | extract | backup | restore (see Program.cs)");
+        return 2;
+}
+return 0;
+
+static Dictionary<string, string> ParseArgs(string[] args)
+{
+    var d = new Dictionary<string, string>();
+    for (int i = 1; i < args.Length; i++)
+    {
+        if (!args[i].StartsWith("--")) continue;
+        string key = args[i][2..];
+        if (i + 1 < args.Length && !args[i + 1].StartsWith("--")) d[key] = args[++i];
+        else d[key] = "true";
+    }
+    return d;
+}
+
+static void WriteJson(string path, object value) =>
+    File.WriteAllText(path, JsonSerializer.Serialize(value, new JsonSerializerOptions { WriteIndented = true }));
