@@ -9,16 +9,20 @@
             Pester suite in tests/Pester (fresh pwsh, against the staged module). Ends with one
             line "N passed, N failed"; exits 1 if anything failed or nothing ran.
     Demo  : Build, then examples/Demo.ps1 in a fresh pwsh.
+    Bench : the benchmark (bench/Run-Benchmark.ps1; -Quick for a short run): results in out/bench/.
     Clean : remove out/ and every bin/ and obj/ folder under src/, tests/ and tools/.
 .EXAMPLE
     dotnet tool restore && dotnet pwsh -NoProfile -File build.ps1 -Task Test
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Clean')]
     [string] $Task = 'Build',
 
-    [string] $Configuration = 'Release'
+    [string] $Configuration = 'Release',
+
+    # Bench only: lz4, 2 MiB blocks, random image (minutes instead of the full matrix).
+    [switch] $Quick
 )
 
 $ErrorActionPreference = 'Stop'
@@ -158,6 +162,12 @@ function Invoke-Build {
             Copy-Item -LiteralPath $_.FullName -Destination $dest
         }
 
+    # 4. MAML help from docs/help/*.md and the built cmdlets (in a fresh process: it imports the staged module).
+    Write-Step 'Help: docs/help/*.md -> en-US/LonghornBackup.dll-Help.xml'
+    $code = Invoke-FreshPwsh @('-File', (Join-Path $Root 'tools/New-MamlHelp.ps1'), '-ModulePath', $Manifest,
+        '-SourceDir', (Join-Path $Root 'docs/help'), '-OutputPath', (Join-Path $StageDir 'en-US/LonghornBackup.dll-Help.xml'))
+    if ($code -ne 0) { throw "Generating help failed (exit code $code): every cmdlet needs docs/help/<cmdlet>.md." }
+
     Get-ChildItem -LiteralPath $StageDir -File -Recurse |
         ForEach-Object { Write-Host "    $([IO.Path]::GetRelativePath($StageDir, $_.FullName))" }
 
@@ -280,6 +290,13 @@ try {
         'Clean' { Invoke-Clean }
         'Build' { Invoke-Build }
         'Demo'  { Invoke-Demo }
+        'Bench' {
+            Write-Step 'bench/Run-Benchmark.ps1 (fresh pwsh)'
+            $benchArgs = @('-File', (Join-Path $Root 'bench/Run-Benchmark.ps1'), '-Configuration', $Configuration)
+            if ($Quick) { $benchArgs += '-Quick' }
+            $code = Invoke-FreshPwsh $benchArgs
+            if ($code -ne 0) { throw "bench/Run-Benchmark.ps1 failed with exit code $code." }
+        }
         'Test' {
             $result = $null
             try {
