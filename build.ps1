@@ -143,8 +143,9 @@ function Invoke-Build {
             }
     }
 
-    # 3. bin/net8.0/: the cmdlet project's output (its own dll, the engine, third-party dlls,
-    #    including any deps/ sub-folder), without assemblies PowerShell provides.
+    # 3. bin/net8.0/LonghornBackup.dll (cmdlets, output types, the load-context bridge) and bin/net8.0/deps/: the
+    #    engine and every third-party assembly, which the module loads into its own AssemblyLoadContext so other
+    #    modules' versions of AWSSDK, YamlDotNet and the like never clash with ours. No assembly PowerShell provides.
     $targetDir = (& dotnet msbuild $CmdletsProj -nologo "-getProperty:TargetDir" "-p:Configuration=$Configuration" "-p:TargetFramework=$ModuleTfm")
     if ($LASTEXITCODE -ne 0 -or [string]::IsNullOrWhiteSpace("$targetDir")) {
         throw "Could not determine the output folder of $CmdletsProj."
@@ -157,7 +158,8 @@ function Invoke-Build {
     Get-ChildItem -LiteralPath $targetDir -File -Recurse -Filter '*.dll' |
         Where-Object Name -NotIn $HostAssemblies |
         ForEach-Object {
-            $dest = Join-Path $binDir ([IO.Path]::GetRelativePath($targetDir, $_.FullName))
+            $relative = [IO.Path]::GetRelativePath($targetDir, $_.FullName)
+            $dest = if ($relative -eq 'LonghornBackup.dll') { Join-Path $binDir $relative } else { Join-Path $binDir "deps/$relative" }
             $null = New-Item -ItemType Directory -Path (Split-Path $dest) -Force
             Copy-Item -LiteralPath $_.FullName -Destination $dest
         }
@@ -206,6 +208,8 @@ function Get-PesterPath {
         throw "Could not read the NuGet global-packages folder ('$line')."
     }
     $path = Join-Path $Matches[1].Trim() 'pester/6.2.0/tools/Pester.psd1'
+    # The isolation tests find the other versions of our dependencies that tools.proj downloads here.
+    $env:LONGHORNBACKUP_NUGET_PACKAGES = $Matches[1].Trim()
     if (-not (Test-Path -LiteralPath $path)) { throw "Pester not found at $path after restore." }
     return $path
 }

@@ -1,0 +1,59 @@
+# The module's dependencies load in its own AssemblyLoadContext: another module's versions of them, loaded first,
+# neither break LonghornBackup nor get broken by it. Each case runs in a fresh pwsh, as a user's session would.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $script:packages = $env:LONGHORNBACKUP_NUGET_PACKAGES
+    if (-not $packages) { $packages = Join-Path $HOME '.nuget/packages' }
+
+    # Runs a script in a fresh pwsh and returns what it printed as JSON.
+    function Invoke-FreshSession([string] $Script) {
+        $pwsh = [Environment]::ProcessPath
+        [string[]] $pre = if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' } else { @() }
+        $file = Join-Path ([IO.Path]::GetTempPath()) ("lh-isolation-" + [guid]::NewGuid().ToString('N') + '.ps1')
+        Set-Content -LiteralPath $file -Value $Script
+        try { $out = & $pwsh @pre -NoProfile -NonInteractive -File $file 2>&1 }
+        finally { Remove-Item -LiteralPath $file -Force }
+        if ($LASTEXITCODE -ne 0) { throw "fresh session failed: $($out | Out-String)" }
+        ($out | Select-Object -Last 1) | ConvertFrom-Json
+    }
+}
+
+Describe 'Dependency isolation' {
+    It 'works after another module loaded System.IO.Hashing 11, and leaves that version working' {
+        $foreign = Join-Path $packages 'system.io.hashing/11.0.0/lib/netstandard2.0/System.IO.Hashing.dll'
+        Test-Path -LiteralPath $foreign | Should -BeTrue -Because 'tools/tools.proj downloads it'
+        $work = New-TestFolder 'lh-isolation'
+        $result = Invoke-FreshSession @"
+`$ErrorActionPreference = 'Stop'
+Add-Type -Path '$foreign'
+`$foreignVersion = [System.IO.Hashing.XxHash64].Assembly.GetName().Version.ToString()
+`$env:LONGHORNBACKUP_CONFIG_DIR = '$work/config'
+`$env:LONGHORNBACKUP_CACHE_DIR = '$work/cache'
+Import-Module '$env:LONGHORNBACKUP_TEST_MODULE'
+Import-Module '$(Join-Path $PSScriptRoot 'TestHelpers.psm1')'
+New-Item -ItemType Directory -Path '$work/target' | Out-Null
+New-TestImage -Path '$work/vol.img' -SizeMiB 8 -DataBlocks 0, 2
+Set-LhBackupTarget -Url '$work/target'
+`$b = New-LhBackup -VolumeName iso -SnapshotName s1 -Path '$work/vol.img'
+`$b | Restore-LhBackup -Path '$work/restored.img' | Out-Null
+`$ours = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'System.IO.Hashing' -and [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext(`$_).Name -eq 'LonghornBackup' }
+`$engine = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'LonghornBackup.Engine' }
+[pscustomobject]@{
+    ForeignVersion = `$foreignVersion
+    ForeignStillWorks = [System.IO.Hashing.XxHash64]::Hash([byte[]](1, 2, 3)).Length -eq 8
+    OurHashingContext = if (`$ours) { 'LonghornBackup' } else { 'none' }
+    OurHashingVersion = if (`$ours) { `$ours.GetName().Version.ToString() } else { '' }
+    EngineContext = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext(`$engine).Name
+    SameImage = (Get-FileHash '$work/vol.img').Hash -eq (Get-FileHash '$work/restored.img').Hash
+} | ConvertTo-Json -Compress
+"@
+        $result.ForeignVersion | Should -BeLike '11.*'
+        $result.ForeignStillWorks | Should -BeTrue
+        $result.EngineContext | Should -Be 'LonghornBackup'
+        $result.OurHashingContext | Should -Be 'LonghornBackup'
+        $result.OurHashingVersion | Should -Not -BeLike '11.*'
+        $result.SameImage | Should -BeTrue
+        Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue
+    }
+}
