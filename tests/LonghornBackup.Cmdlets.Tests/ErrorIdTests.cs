@@ -1,0 +1,96 @@
+using System.Management.Automation;
+using System.Reflection;
+using LonghornBackup.Engine.Errors;
+
+namespace LonghornBackup.Cmdlets.Tests;
+
+/// <summary>
+/// Every ErrorId of the README's table, produced through the cmdlets as a user would meet it, with its category.
+/// A new ErrorId without a case here fails <see cref="Every_error_id_has_a_case"/>.
+/// </summary>
+public class ErrorIdTests
+{
+    /// <summary>Ids that cmdlets cannot produce on purpose from a script, with the reason; covered by engine tests.</summary>
+    private static readonly Dictionary<string, string> EngineOnly = new()
+    {
+        [ErrorIds.OperationCancelled] = "Ctrl+C stops the pipeline (PipelineStoppedException); the engine's id is tested in CrashTests.",
+    };
+
+    public static IEnumerable<object[]> Cases() => new[]
+    {
+        Case(ErrorIds.BackupTargetNotSet, ErrorCategory.InvalidOperation, h => "Get-LhBackup -Target nowhere"),
+        Case(ErrorIds.InvalidBackupTargetUrl, ErrorCategory.InvalidArgument, h => "Set-LhBackupTarget -Url 'vfs://host/x'"),
+        Case(ErrorIds.BackupTargetUnreachable, ErrorCategory.ResourceUnavailable, h => $"Set-LhBackupTarget -Url '{h.Work}/missing'"),
+        Case(ErrorIds.InvalidName, ErrorCategory.InvalidArgument, h => WithTarget(h, $"New-LhBackup -VolumeName '../x' -SnapshotName s -Path '{h.NewImage("a.img", 4, 0)}'")),
+        Case(ErrorIds.InvalidLabel, ErrorCategory.InvalidArgument, h => WithTarget(h, $"New-LhBackup -VolumeName v1 -SnapshotName s -Path '{h.NewImage("a.img", 4, 0)}' -Label @{{ 'a b' = 'x' }}")),
+        Case(ErrorIds.InvalidBlockSize, ErrorCategory.InvalidArgument, h => WithTarget(h, $"New-LhBackup -VolumeName v1 -SnapshotName s -Path '{h.NewImage("a.img", 4, 0)}' -BlockSize 4MB")),
+        Case(ErrorIds.BlockSizeMismatch, ErrorCategory.InvalidArgument, h => WithTarget(h,
+            $"New-LhBackup -VolumeName v1 -SnapshotName s -Path '{h.NewImage("a.img", 16, 0)}' -BlockSize 16MB | Out-Null; New-LhBackup -VolumeName v1 -SnapshotName s2 -Path '{h.Work}/a.img' -BlockSize 2MB")),
+        Case(ErrorIds.InvalidCompressionMethod, ErrorCategory.InvalidArgument, h => WithTarget(h,
+            $"New-LhBackup -VolumeName v1 -SnapshotName s -Path '{h.NewImage("a.img", 4, 0)}' | Out-Null; " +
+            $"$f = Get-ChildItem -Recurse -Filter volume.cfg '{h.Target}'; (Get-Content -Raw $f) -replace '\\\\\"lz4\\\\\"', '\\\"zstd\\\"' | Set-Content -NoNewline $f; " +
+            $"New-LhBackup -VolumeName v1 -SnapshotName s2 -Path '{h.Work}/a.img'")),
+        Case(ErrorIds.SnapshotNotFound, ErrorCategory.ObjectNotFound, h => WithTarget(h, $"New-LhBackup -VolumeName v1 -SnapshotName s -Path '{h.Work}/nope.img'")),
+        Case(ErrorIds.SnapshotReadFailed, ErrorCategory.InvalidData, h => WithTarget(h, $"New-Item -ItemType File '{h.Work}/empty.img' | Out-Null; New-LhBackup -VolumeName v1 -SnapshotName s -Path '{h.Work}/empty.img'")),
+        Case(ErrorIds.BackupVolumeNotFound, ErrorCategory.ObjectNotFound, h => WithTarget(h, "Get-LhBackupVolume -Name nosuchvolume")),
+        Case(ErrorIds.BackupNotFound, ErrorCategory.ObjectNotFound, h => WithTarget(h, "Restore-LhBackup -VolumeName v1 -Name backup-0000000000000000 -Path x.img", backup: true)),
+        Case(ErrorIds.BackupInProgress, ErrorCategory.InvalidOperation, h => WithTarget(h,
+            "$b = Get-LhBackup -VolumeName v1; $f = Get-ChildItem -Recurse -Filter \"backup_$($b.Name).cfg\" '" + h.Target + "'; " +
+            "(Get-Content -Raw $f) -replace '\"CreatedTime\":\"[^\"]*\"', '\"CreatedTime\":\"\"' | Set-Content -NoNewline $f; $b | Restore-LhBackup -Path r.img", backup: true)),
+        Case(ErrorIds.BackupNameInUse, ErrorCategory.ResourceExists, h => WithTarget(h,
+            "$b = Get-LhBackup -VolumeName v1; New-LhBackup -VolumeName v1 -SnapshotName s9 -Path a.img -Name $b.Name", backup: true)),
+        Case(ErrorIds.CorruptConfig, ErrorCategory.InvalidData, h => WithTarget(h,
+            "$f = Get-ChildItem -Recurse -Filter 'backup_*.cfg' '" + h.Target + "'; Set-Content -LiteralPath $f -Value '{not json'; Get-LhBackup", backup: true)),
+        Case(ErrorIds.BlockMissing, ErrorCategory.InvalidData, h => WithTarget(h,
+            "Get-ChildItem -Recurse -Filter '*.blk' '" + h.Target + "' | Select-Object -First 1 | Remove-Item; Get-LhBackup | Restore-LhBackup -Path r.img", backup: true)),
+        Case(ErrorIds.ChecksumMismatch, ErrorCategory.InvalidData, h => WithTarget(h,
+            // A valid block of other content (another volume's) in place of v1's block.
+            "$f = Get-ChildItem -Recurse -Filter '*.blk' '" + h.Target + "' | Select-Object -First 1; " +
+            "New-LhBackup -VolumeName other -SnapshotName s -Path b.img | Out-Null; " +
+            "$other = Get-ChildItem -Recurse -Filter '*.blk' '" + h.Target + "' | Where-Object FullName -like '*/other/*' | Select-Object -First 1; " +
+            "Copy-Item -LiteralPath $other.FullName -Destination $f.FullName -Force; Get-LhBackup -VolumeName v1 | Restore-LhBackup -Path r.img", backup: true, secondImage: true)),
+        Case(ErrorIds.BlockDecompressionFailed, ErrorCategory.InvalidData, h => WithTarget(h,
+            "$f = Get-ChildItem -Recurse -Filter '*.blk' '" + h.Target + "' | Select-Object -First 1; [IO.File]::WriteAllBytes($f.FullName, [byte[]](4, 34, 77, 24, 1, 2, 3)); Get-LhBackup | Restore-LhBackup -Path r.img", backup: true)),
+        Case(ErrorIds.RestoreTargetExists, ErrorCategory.ResourceExists, h => WithTarget(h, "Set-Content r.img x; Get-LhBackup | Restore-LhBackup -Path r.img", backup: true)),
+        Case(ErrorIds.RestoreWriteFailed, ErrorCategory.WriteError, h => WithTarget(h, "Get-LhBackup | Restore-LhBackup -Path 'no/such/folder/r.img'", backup: true)),
+        Case(ErrorIds.StoreWriteFailed, ErrorCategory.WriteError, h => WithTarget(h,
+            $"Set-Content -LiteralPath '{h.Target}/backupstore' -Value 'a file where a folder belongs'; New-LhBackup -VolumeName v1 -SnapshotName s -Path '{h.NewImage("a.img", 4, 0)}'")),
+        Case(ErrorIds.StoreReadFailed, ErrorCategory.ReadError, h => WithTarget(h,
+            "$f = Get-ChildItem -Recurse -Filter volume.cfg '" + h.Target + "'; Remove-Item $f; New-Item -ItemType Directory $f.FullName | Out-Null; Get-LhBackupVolume", backup: true)),
+    };
+
+    private static object[] Case(string id, ErrorCategory category, Func<PowerShellHost, string> script) =>
+        new object[] { id, category, script };
+
+    /// <summary>Sets the host's target first; with <paramref name="backup"/> also takes one backup of volume v1 from a.img.</summary>
+    private static string WithTarget(PowerShellHost h, string script, bool backup = false, bool secondImage = false)
+    {
+        string setup = $"Set-LhBackupTarget -Url '{h.Target}'; ";
+        if (backup) setup += $"New-LhBackup -VolumeName v1 -SnapshotName s1 -Path '{h.NewImage("a.img", 4, 0)}' | Out-Null; ";
+        if (secondImage) h.NewImage("b.img", 4, 1);
+        return setup + script;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Error_id_is_produced_with_its_category(string errorId, ErrorCategory category, Func<PowerShellHost, string> script)
+    {
+        using var host = new PowerShellHost();
+        var (_, errors) = host.Run(script(host));
+        var match = errors.FirstOrDefault(e => e.FullyQualifiedErrorId.StartsWith(errorId + ",", StringComparison.Ordinal));
+        Assert.True(match is not null,
+            $"expected {errorId}; got: {string.Join(" | ", errors.Select(e => e.FullyQualifiedErrorId + ": " + e.Exception.Message))}");
+        Assert.Equal(category, match!.CategoryInfo.Category);
+        Assert.False(string.IsNullOrWhiteSpace(match.Exception.Message));
+    }
+
+    [Fact]
+    public void Every_error_id_has_a_case()
+    {
+        var all = typeof(ErrorIds).GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!).ToHashSet();
+        var covered = Cases().Select(c => (string)c[0]).ToHashSet();
+        var missing = all.Except(covered).Except(EngineOnly.Keys).OrderBy(x => x).ToList();
+        Assert.True(missing.Count == 0, "ErrorIds without a cmdlet test case: " + string.Join(", ", missing));
+    }
+}

@@ -1,0 +1,76 @@
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+
+namespace LonghornBackup.Cmdlets.Tests;
+
+/// <summary>
+/// A runspace with the LonghornBackup cmdlets imported from the built assembly, with its own target settings folder,
+/// cache folder and working folder, so tests never see each other's state or the user's.
+/// </summary>
+public sealed class PowerShellHost : IDisposable
+{
+    private readonly Runspace _runspace;
+
+    public PowerShellHost()
+    {
+        Work = Path.Combine(Path.GetTempPath(), "lh-cmdlet-tests-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Work);
+        Target = Path.Combine(Work, "target");
+        Directory.CreateDirectory(Target);
+        var iss = InitialSessionState.CreateDefault2();
+        iss.ImportPSModule(new[] { typeof(LonghornBackup.Backup).Assembly.Location });
+        iss.EnvironmentVariables.Add(new SessionStateVariableEntry("LONGHORNBACKUP_CONFIG_DIR", Path.Combine(Work, "config"), ""));
+        _runspace = RunspaceFactory.CreateRunspace(iss);
+        _runspace.Open();
+        // Environment variables are process-wide: set ours for the engine calls of this test.
+        Environment.SetEnvironmentVariable("LONGHORNBACKUP_CONFIG_DIR", Path.Combine(Work, "config"));
+        Environment.SetEnvironmentVariable("LONGHORNBACKUP_CACHE_DIR", Path.Combine(Work, "cache"));
+        Run($"Set-Location -LiteralPath '{Work}'");
+    }
+
+    public string Work { get; }
+    public string Target { get; }
+
+    /// <summary>Runs a script; returns output, and the error records written (non-terminating and terminating).</summary>
+    public (List<PSObject> Output, List<ErrorRecord> Errors) Run(string script)
+    {
+        using var ps = PowerShell.Create();
+        ps.Runspace = _runspace;
+        ps.AddScript(script);
+        var errors = new List<ErrorRecord>();
+        List<PSObject> output;
+        try
+        {
+            output = ps.Invoke().ToList();
+        }
+        catch (RuntimeException e) when (e.ErrorRecord is not null)
+        {
+            output = new List<PSObject>();
+            errors.Add(e.ErrorRecord);
+        }
+        errors.InsertRange(0, ps.Streams.Error);
+        return (output, errors);
+    }
+
+    /// <summary>A sparse image with seeded random 2 MiB blocks at the given indexes.</summary>
+    public string NewImage(string name, int sizeMiB, params int[] dataBlocks)
+    {
+        string path = Path.Combine(Work, name);
+        using var fs = new FileStream(path, FileMode.Create);
+        fs.SetLength((long)sizeMiB << 20);
+        foreach (int i in dataBlocks)
+        {
+            var data = new byte[2 << 20];
+            new Random(i + 17).NextBytes(data);
+            fs.Position = (long)i * (2 << 20);
+            fs.Write(data);
+        }
+        return path;
+    }
+
+    public void Dispose()
+    {
+        _runspace.Dispose();
+        try { Directory.Delete(Work, recursive: true); } catch (IOException) { }
+    }
+}
