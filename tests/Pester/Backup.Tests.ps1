@@ -234,3 +234,35 @@ Describe 'The Longhorn fixture store' {
         }
     }
 }
+
+Describe 'New-LhBackup -WhatIf is a dry run' {
+    BeforeAll {
+        $null = Use-IsolatedTargetSettings
+        $script:target = New-TestFolder 'lh-target'
+        Set-LhBackupTarget -Url $target
+        $script:img = Join-Path $work 'whatif.img'
+        New-TestImage -Path $img -SizeMiB 16 -DataBlocks 0, 1, 5 -Seed 9
+        $null = New-LhBackup -VolumeName vol-w -SnapshotName s1 -Path $img
+        Set-TestBlock -Path $img -Index 1 -Seed 99
+        Set-TestBlock -Path $img -Index 7 -Seed 98
+    }
+
+    It 'changes nothing on disk and reports exactly what the real run then uploads' {
+        $before = Get-TreeState $target
+        $plan = New-LhBackup -VolumeName vol-w -SnapshotName s2 -Path $img -WhatIf
+        Get-TreeState $target | Should -Be $before
+        $plan | Should -BeOfType ([LonghornBackup.BackupPlan])
+        $plan.BlocksToUpload | Should -Be 2
+        $real = New-LhBackup -VolumeName vol-w -SnapshotName s2 -Path $img
+        $real.NewlyUploadedDataSize | Should -Be $plan.NewlyUploadedDataSize
+        $real.ReUploadedDataSize | Should -Be $plan.ReUploadedDataSize
+        $real.Size | Should -Be $plan.Size
+    }
+
+    It 'plans a full backup as re-uploading every block' {
+        $plan = New-LhBackup -VolumeName vol-w -SnapshotName s3 -Path $img -BackupMode Full -WhatIf
+        $plan.NewlyUploadedDataSize | Should -Be 0
+        $plan.BlocksToUpload | Should -Be 4
+        $plan.ReUploadedDataSize | Should -BeGreaterThan (4 * 2MB)
+    }
+}

@@ -51,28 +51,66 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
     {
         string path = ResolvePath(Path);
         var (target, store) = OpenTarget(Target);
-        if (!ShouldProcess($"volume '{VolumeName}', snapshot '{SnapshotName}' from {path}", $"{BackupMode} backup to {target.Url}"))
+        string what = $"volume '{VolumeName}', snapshot '{SnapshotName}' from {path}";
+        string action = $"{BackupMode} backup to {target.Url}";
+        if (IsWhatIf)
+        {
+            // A dry run users can plan with: read, hash and compress as a real run would, write nothing.
+            ForItem("NewBackup", VolumeName, () =>
+            {
+                var plan = Run(path, store, dryRun: true);
+                var c = plan.Counters;
+                ShouldProcess($"{what}: would upload {c.BlocksUploaded} blocks, {Sizes.Format(c.NewlyUploadedDataSize)} new to the store" +
+                              (c.ReUploadedDataSize > 0 ? $" and {Sizes.Format(c.ReUploadedDataSize)} re-uploaded" : ""), action);
+                WriteObject(new BackupPlan
+                {
+                    VolumeName = VolumeName,
+                    SnapshotName = SnapshotName,
+                    BackupMode = plan.Backup.Mode == "full" ? "Full" : "Incremental",
+                    Target = target.Name,
+                    Size = plan.Backup.Size,
+                    BlockCount = plan.Backup.Blocks.Count,
+                    BlocksToUpload = c.BlocksUploaded,
+                    NewlyUploadedDataSize = c.NewlyUploadedDataSize,
+                    ReUploadedDataSize = c.ReUploadedDataSize,
+                    CompressionMethod = plan.Backup.CompressionMethod,
+                    BlockSize = plan.Backup.BlockSize ?? 0,
+                });
+            });
             return;
+        }
+        if (!ShouldProcess(what, action)) return;
         ForItem("NewBackup", VolumeName, () =>
         {
-            using var source = RawImageSource.Open(path);
-            var request = new BackupRequest
-            {
-                VolumeName = VolumeName,
-                SnapshotName = SnapshotName,
-                Source = source,
-                Mode = string.Equals(BackupMode, "Full", StringComparison.OrdinalIgnoreCase) ? Engine.Format.BackupMode.Full : Engine.Format.BackupMode.Incremental,
-                Labels = LabelArguments.ToDictionary(Label),
-                CompressionMethod = CompressionMethod?.ToLowerInvariant(),
-                BlockSize = BlockSize is long b ? (b is > 0 and <= int.MaxValue ? (int)b : throw InvalidBlockSize(b)) : null,
-                BackupName = Name,
-                Concurrency = Concurrency,
-            };
-            var result = RunEngine((progress, ct) => new BackupEngine(store).RunAsync(request, progress, ct));
+            var result = Run(path, store, dryRun: false);
             foreach (var warning in result.Warnings) WriteWarning(warning);
             WriteVerbose($"Backup {result.Backup.Name}: {result.Counters.BlocksUploaded} blocks uploaded, {result.Counters.ExistingBlocksSkipped} already in the store, {result.Counters.ZeroBlocksSkipped} zero blocks skipped.");
             WriteObject(OutputMapper.ToBackup(result.Backup, result.Volume, result.Url, target.Name));
         });
+    }
+
+    private bool IsWhatIf =>
+        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w)
+            ? ((SwitchParameter)w).IsPresent
+            : SessionState.PSVariable.GetValue("WhatIfPreference") is { } pref && LanguagePrimitives.IsTrue(pref);
+
+    private BackupResult Run(string path, Engine.Catalog.Backupstore store, bool dryRun)
+    {
+        using var source = RawImageSource.Open(path);
+        var request = new BackupRequest
+        {
+            VolumeName = VolumeName,
+            SnapshotName = SnapshotName,
+            Source = source,
+            Mode = string.Equals(BackupMode, "Full", StringComparison.OrdinalIgnoreCase) ? Engine.Format.BackupMode.Full : Engine.Format.BackupMode.Incremental,
+            Labels = LabelArguments.ToDictionary(Label),
+            CompressionMethod = CompressionMethod?.ToLowerInvariant(),
+            BlockSize = BlockSize is long b ? (b is > 0 and <= int.MaxValue ? (int)b : throw InvalidBlockSize(b)) : null,
+            BackupName = Name,
+            Concurrency = Concurrency,
+            DryRun = dryRun,
+        };
+        return RunEngine((progress, ct) => new BackupEngine(store).RunAsync(request, progress, ct));
     }
 
     private static Engine.Errors.LonghornBackupException InvalidBlockSize(long size)

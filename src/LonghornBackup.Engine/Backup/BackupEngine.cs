@@ -5,6 +5,7 @@ using LonghornBackup.Engine.Errors;
 using LonghornBackup.Engine.Format;
 using LonghornBackup.Engine.Pipeline;
 using LonghornBackup.Engine.Progress;
+using LonghornBackup.Engine.Store;
 
 namespace LonghornBackup.Engine.Backup;
 
@@ -24,7 +25,12 @@ public sealed class BackupEngine
         _clock = clock ?? TimeProvider.System;
     }
 
-    public async Task<BackupResult> RunAsync(BackupRequest request, IProgress<OperationProgress>? progress, CancellationToken ct)
+    public Task<BackupResult> RunAsync(BackupRequest request, IProgress<OperationProgress>? progress, CancellationToken ct) =>
+        request.DryRun
+            ? new BackupEngine(new Backupstore(new PreviewStore(_store.Store), _store.Url), _clock).RunCoreAsync(request, progress, ct)
+            : RunCoreAsync(request, progress, ct);
+
+    private async Task<BackupResult> RunCoreAsync(BackupRequest request, IProgress<OperationProgress>? progress, CancellationToken ct)
     {
         NameRules.ValidateVolumeNameForWrite(request.VolumeName);
         ValidateSnapshotName(request.SnapshotName);
@@ -136,7 +142,7 @@ public sealed class BackupEngine
         latest.CompressionMethod = method;
         latest.DataEngine = latest.EffectiveDataEngine;
         await _store.SaveVolumeAsync(latest, CancellationToken.None).ConfigureAwait(false);
-        if (cachePath is not null) BlockChangeCache.Save(cachePath, backup.Name, blockSize, transferred.CacheEntries);
+        if (cachePath is not null && !request.DryRun) BlockChangeCache.Save(cachePath, backup.Name, blockSize, transferred.CacheEntries);
 
         progress?.Report(new OperationProgress($"Backing up {request.VolumeName}", "Completed", counters.BytesRead, imageSize, 100, Completed: true));
         return new BackupResult(backup, latest, _store.BackupUrl(backup.VolumeName, backup.Name), counters, warnings);

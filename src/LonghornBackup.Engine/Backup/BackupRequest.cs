@@ -26,6 +26,11 @@ public sealed class BackupRequest
     /// trusted only while it matches the store's last backup exactly).
     /// </summary>
     public bool UseChangeCache { get; init; } = true;
+    /// <summary>
+    /// Plan only: read and hash the snapshot and compress what would be uploaded, so the result reports exactly the
+    /// blocks and bytes a real run would upload, but write nothing to the store or the change cache.
+    /// </summary>
+    public bool DryRun { get; init; }
     /// <summary>Folder of the change cache; null uses $LONGHORNBACKUP_CACHE_DIR or the user's cache folder.</summary>
     public string? ChangeCacheDirectory { get; init; }
 }
