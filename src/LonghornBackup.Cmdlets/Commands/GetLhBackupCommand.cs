@@ -14,12 +14,14 @@ public sealed class GetLhBackupCommand : LhTargetCmdlet
     /// <summary>Volume names; wildcards allowed. Binds from piped BackupVolume objects.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(Completion.VolumeNameCompleter))]
     public string[]? VolumeName { get; set; }
 
     /// <summary>Backup names; wildcards allowed.</summary>
     [Parameter(Position = 1)]
     [SupportsWildcards]
     [Alias("BackupName")]
+    [ArgumentCompleter(typeof(Completion.BackupNameCompleter))]
     public string[]? Name { get; set; }
 
     /// <summary>Only backups carrying all of these labels with these values.</summary>

@@ -14,6 +14,7 @@ public sealed class GetLhBackupVolumeCommand : LhTargetCmdlet
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [Alias("VolumeName")]
+    [ArgumentCompleter(typeof(Completion.VolumeNameCompleter))]
     public string[]? Name { get; set; }
 
     protected override void ProcessRecord()

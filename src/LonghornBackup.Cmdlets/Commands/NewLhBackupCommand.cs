@@ -13,6 +13,7 @@ namespace LonghornBackup.Commands;
 public sealed class NewLhBackupCommand : LhTargetCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.VolumeNameCompleter))]
     public string VolumeName { get; set; } = "";
 
     [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]

@@ -15,9 +15,11 @@ public sealed class RestoreLhBackupCommand : LhTargetCmdlet
 
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByName, ValueFromPipelineByPropertyName = true)]
     [Alias("BackupName")]
+    [ArgumentCompleter(typeof(Completion.BackupNameCompleter))]
     public string Name { get; set; } = "";
 
     [Parameter(Mandatory = true, ParameterSetName = ByName, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.VolumeNameCompleter))]
     public string VolumeName { get; set; } = "";
 
     /// <summary>A backup URL as Longhorn prints it, e.g. vfs:///mnt/backupstore?backup=backup-0123456789abcdef&amp;volume=pvc-1.</summary>
