@@ -30,4 +30,8 @@ public static class ErrorIds
     public const string InvalidManifest = "InvalidManifest";
     /// <summary>A Backup manifest names a snapshot, but no image path was given for it.</summary>
     public const string SnapshotPathMissing = "SnapshotPathMissing";
+    /// <summary>ConvertTo-LhManifest was given an object that has no Longhorn custom resource.</summary>
+    public const string ManifestInputNotSupported = "ManifestInputNotSupported";
+    /// <summary>ConvertTo-LhManifest -Path -NoClobber found the file already there.</summary>
+    public const string ManifestFileExists = "ManifestFileExists";
 }
