@@ -176,6 +176,18 @@ public class ManifestParseTests
     }
 
     [Fact]
+    public void Invalid_command_line_values_are_refused_before_any_document_is_planned()
+    {
+        var manifests = new[] { ParseOne(ManifestTestFiles.SeedIncremental) };
+        Assert.Equal(ErrorIds.InvalidName, Assert.Throws<LonghornBackupException>(() =>
+            BackupManifestPlanner.Plan(manifests, new() { VolumeName = "Bad_Volume", DataPath = "i" })).ErrorId);
+        Assert.Equal(ErrorIds.InvalidLabel, Assert.Throws<LonghornBackupException>(() =>
+            BackupManifestPlanner.Plan(manifests, new() { VolumeName = "vol", DataPath = "i", Labels = new Dictionary<string, string> { ["a b"] = "x" } })).ErrorId);
+        Assert.Equal(ErrorIds.InvalidBlockSize, Assert.Throws<LonghornBackupException>(() =>
+            BackupManifestPlanner.Plan(manifests, new() { VolumeName = "vol", DataPath = "i", BlockSize = 4 << 20 })).ErrorId);
+    }
+
+    [Fact]
     public void Each_snapshot_reads_its_own_image_and_a_missing_one_is_refused()
     {
         string yaml = ManifestTestFiles.SeedIncremental + "---\n" +
@@ -205,7 +217,7 @@ public class ManifestParseTests
     {
         var b = ParseOne("apiVersion: longhorn.io/v1beta2\nkind: Backup\nmetadata:\n  generateName: nightly-\nspec:\n  snapshotName: s\n");
         var names = Enumerable.Range(0, 5)
-            .Select(_ => Assert.Single(BackupManifestPlanner.Plan(new[] { b }, new BackupManifestOverrides { VolumeName = "v", DataPath = "i" })).BackupName!)
+            .Select(_ => Assert.Single(BackupManifestPlanner.Plan(new[] { b }, new BackupManifestOverrides { VolumeName = "vol", DataPath = "i" })).BackupName!)
             .ToList();
         Assert.All(names, n => Assert.Matches("^nightly-[bcdfghjklmnpqrstvwxz2456789]{5}$", n));
         Assert.True(names.Distinct().Count() > 1);
@@ -215,7 +227,7 @@ public class ManifestParseTests
     public void Without_a_name_the_engine_generates_longhorns_backup_name()
     {
         var b = ParseOne("apiVersion: longhorn.io/v1beta2\nkind: Backup\nmetadata: {}\nspec:\n  snapshotName: s\n");
-        Assert.Null(Assert.Single(BackupManifestPlanner.Plan(new[] { b }, new BackupManifestOverrides { VolumeName = "v", DataPath = "i" })).BackupName);
+        Assert.Null(Assert.Single(BackupManifestPlanner.Plan(new[] { b }, new BackupManifestOverrides { VolumeName = "vol", DataPath = "i" })).BackupName);
     }
 
     [Fact]

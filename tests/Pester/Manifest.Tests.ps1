@@ -30,6 +30,14 @@ AfterAll {
     Remove-Item -LiteralPath $script:work -Recurse -Force -ErrorAction SilentlyContinue
 }
 
+Describe 'The cmdlet assembly and YAML' {
+    It 'LonghornBackup.dll does not reference YamlDotNet (only the engine does, so it can be isolated)' {
+        $refs = [LonghornBackup.Commands.NewLhBackupCommand].Assembly.GetReferencedAssemblies().Name
+        $refs | Should -Contain 'LonghornBackup.Engine'
+        $refs | Should -Not -Contain 'YamlDotNet'
+    }
+}
+
 Describe 'The seed manifests are Longhorn''s documentation examples, unchanged' {
     It '<_> is the example verbatim' -ForEach 'incremental', 'full' {
         $expected = "apiVersion: longhorn.io/v1beta2`nkind: Backup`nmetadata:`n  name: backup-example`n  namespace: longhorn-system`nspec:`n  backupMode: $_`n  snapshotName: snapshot-name-example`n  labels:`n    app: test`n"

@@ -18,6 +18,11 @@ public static class BackupManifestPlanner
     public static IReadOnlyList<PlannedBackup> Plan(IReadOnlyList<BackupManifest> manifests, BackupManifestOverrides overrides,
         ICollection<string>? warnings = null)
     {
+        // Command-line values apply to every document: check them once, before anything else.
+        if (overrides.VolumeName is not null) NameRules.ValidateVolumeNameForWrite(overrides.VolumeName);
+        if (overrides.Labels is not null) LabelRules.Validate(overrides.Labels);
+        if (overrides.BlockSize is int size) BlockSizes.Validate(size);
+
         var problems = new List<ManifestProblem>();
         var planned = new List<PlannedBackup>();
         var namesSeen = new Dictionary<(string Target, string Volume, string Name), BackupManifest>();
