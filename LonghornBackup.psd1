@@ -24,6 +24,7 @@
         'Get-LhBackup'
         'Get-LhBackupVolume'
         'Restore-LhBackup'
+        'ConvertTo-LhManifest'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -57,6 +57,13 @@ public class ErrorIdTests
             $"Set-Content -LiteralPath '{h.Target}/backupstore' -Value 'a file where a folder belongs'; New-LhBackup -VolumeName v1 -SnapshotName s -Path '{h.NewImage("a.img", 4, 0)}'")),
         Case(ErrorIds.StoreReadFailed, ErrorCategory.ReadError, h => WithTarget(h,
             "$f = Get-ChildItem -Recurse -Filter volume.cfg '" + h.Target + "'; Remove-Item $f; New-Item -ItemType Directory $f.FullName | Out-Null; Get-LhBackupVolume", backup: true)),
+        Case(ErrorIds.InvalidManifest, ErrorCategory.InvalidData, h => WithTarget(h,
+            "Set-Content bad.yaml \"apiVersion: v1`nkind: Backup`nmetadata:`n  name: b1`nspec:`n  snapshotName: s\"; New-LhBackup -Manifest bad.yaml -VolumeName v1 -Path a.img", backup: true)),
+        Case(ErrorIds.SnapshotPathMissing, ErrorCategory.InvalidArgument, h => WithTarget(h,
+            "Set-Content good.yaml \"apiVersion: longhorn.io/v1beta2`nkind: Backup`nmetadata:`n  name: b1`nspec:`n  snapshotName: s\"; New-LhBackup -Manifest good.yaml -VolumeName v1")),
+        Case(ErrorIds.ManifestInputNotSupported, ErrorCategory.InvalidArgument, h => "'just a string' | ConvertTo-LhManifest"),
+        Case(ErrorIds.ManifestFileExists, ErrorCategory.ResourceExists, h => WithTarget(h,
+            "Set-Content out.yaml x; Get-LhBackup | ConvertTo-LhManifest -Path out.yaml -NoClobber", backup: true)),
     };
 
     private static object[] Case(string id, ErrorCategory category, Func<PowerShellHost, string> script) =>

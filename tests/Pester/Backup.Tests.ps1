@@ -266,3 +266,17 @@ Describe 'New-LhBackup -WhatIf is a dry run' {
         $plan.ReUploadedDataSize | Should -BeGreaterThan (4 * 2MB)
     }
 }
+
+Describe 'Piping image files into New-LhBackup' {
+    BeforeAll {
+        $null = Use-IsolatedTargetSettings
+        $script:target = New-TestFolder 'lh-target'
+        Set-LhBackupTarget -Url $target
+    }
+
+    It 'binds the file as -Path and keeps the default target' {
+        $b = Get-Item -LiteralPath $image | New-LhBackup -VolumeName piped -SnapshotName s1
+        $b.VolumeName | Should -Be 'piped'
+        $b.Target | Should -Be 'default'
+    }
+}

@@ -45,4 +45,24 @@ function Get-TreeState([string] $Path) {
         ForEach-Object { "$($_.FullName)=$((Get-FileHash -LiteralPath $_.FullName).Hash)" }) -join "`n"
 }
 
-Export-ModuleMember -Function New-TestImage, Set-TestBlock, Use-IsolatedTargetSettings, New-TestFolder, Get-TreeState
+# Reads a YAML stream with a generic YAML parser (YamlDotNet as shipped in the module folder, not the module's own
+# manifest code): one dictionary per document, unquoted scalars typed as YAML types them (int, bool, ...), quoted
+# ones kept as strings. ConvertFrom-Yaml is not part of PowerShell.
+function ConvertFrom-TestYaml {
+    param([Parameter(Mandatory, ValueFromPipeline)][string] $Yaml)
+    $moduleBase = Split-Path -Parent $env:LONGHORNBACKUP_TEST_MODULE
+    $dll = Get-ChildItem -LiteralPath $moduleBase -Recurse -File -Filter 'YamlDotNet.dll' | Select-Object -First 1
+    if (-not $dll) { throw "YamlDotNet.dll is not in $moduleBase." }
+    Add-Type -LiteralPath $dll.FullName
+    $deserializer = [YamlDotNet.Serialization.DeserializerBuilder]::new().WithAttemptingUnquotedStringTypeDeserialization().Build()
+    $parser = [YamlDotNet.Core.Parser]::new([IO.StringReader]::new($Yaml))
+    $null = $parser.MoveNext()   # StreamStart
+    $null = $parser.MoveNext()
+    $docs = [Collections.Generic.List[object]]::new()
+    while ($parser.Current -is [YamlDotNet.Core.Events.DocumentStart]) {
+        $docs.Add($deserializer.Deserialize($parser, [Collections.Generic.Dictionary[object, object]]))
+    }
+    , $docs.ToArray()
+}
+
+Export-ModuleMember -Function New-TestImage, Set-TestBlock, Use-IsolatedTargetSettings, New-TestFolder, Get-TreeState, ConvertFrom-TestYaml

@@ -1,28 +1,75 @@
 using System.Collections;
 using System.Management.Automation;
+using System.Runtime.CompilerServices;
 using LonghornBackup.Engine.Backup;
 using LonghornBackup.Engine.Blocks;
+using LonghornBackup.Engine.Catalog;
+using LonghornBackup.Engine.Errors;
 using LonghornBackup.Engine.Format;
+using LonghornBackup.Engine.Manifests;
 using LonghornBackup.Hosting;
 
 namespace LonghornBackup.Commands;
 
-/// <summary>Backs up a volume snapshot (a raw image file or block device) to the backup target.</summary>
+/// <summary>
+/// Backs up a volume snapshot (a raw image file or block device) to the backup target, from parameters or from
+/// Longhorn Backup manifests (YAML: a file with -Manifest, or text on the pipeline). With a manifest, metadata.name is
+/// the backup name, spec.snapshotName the snapshot, spec.backupMode the mode (empty: incremental), spec.labels the
+/// labels, spec.backupBlockSize the block size, and the backup-volume / backup-target labels the volume and target.
+/// Parameters given on the command line override the manifest: -VolumeName, -SnapshotName, -Name, -BackupMode,
+/// -BlockSize and -Target replace the manifest's value, -Label adds to spec.labels (a key in both takes -Label's value).
+/// Every document is checked before anything is written; one invalid document stops the whole input.
+/// </summary>
+// Parameter sets and the pipeline: there is no default set on purpose (PowerShell would settle on it before pipeline
+// input arrives, and `Get-Content x.yaml -Raw | New-LhBackup -VolumeName v -Path img` could not reach ManifestText),
+// -ManifestText has a type only strings convert to (so objects piped by property name still reach the Image set),
+// and -Manifest also binds by property name (a mandatory parameter that cannot come from the pipeline would make
+// PowerShell latch onto ManifestText for every piped object).
 [Cmdlet(VerbsCommon.New, "LhBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
-[OutputType(typeof(Backup))]
+[OutputType(typeof(Backup), typeof(BackupPlan))]
 public sealed class NewLhBackupCommand : LhTargetCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [ArgumentCompleter(typeof(Completion.VolumeNameCompleter))]
+    private const string ImageSet = "Image";
+    private const string ManifestFileSet = "ManifestFile";
+    private const string ManifestTextSet = "ManifestText";
+
+    private readonly List<string> _manifestTexts = new();
+    private readonly List<string> _manifestFiles = new();
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = ImageSet)]
+    [Parameter(ParameterSetName = ManifestFileSet)]
+    [Parameter(ParameterSetName = ManifestTextSet)]
     public string VolumeName { get; set; } = "";
 
-    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true, ParameterSetName = ImageSet)]
+    [Parameter(ParameterSetName = ManifestFileSet)]
+    [Parameter(ParameterSetName = ManifestTextSet)]
     public string SnapshotName { get; set; } = "";
 
-    /// <summary>The snapshot's data: a raw image file or a block device.</summary>
-    [Parameter(Mandatory = true, Position = 2, ValueFromPipelineByPropertyName = true)]
+    /// <summary>The snapshot's data: a raw image file or a block device. With a manifest: the image of every document without a -SnapshotPath entry.</summary>
+    [Parameter(Mandatory = true, Position = 2, ValueFromPipelineByPropertyName = true, ParameterSetName = ImageSet)]
+    [Parameter(ParameterSetName = ManifestFileSet)]
+    [Parameter(ParameterSetName = ManifestTextSet)]
     [Alias("FullName")]
     public string Path { get; set; } = "";
+
+    /// <summary>A Longhorn Backup manifest file (YAML, one or more documents separated by ---).</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = ManifestFileSet)]
+    [ValidateNotNullOrEmpty]
+    public string Manifest { get; set; } = "";
+
+    /// <summary>
+    /// Backup manifest YAML, e.g. from Get-Content -Raw. Lines piped one by one (Get-Content without -Raw) are joined.
+    /// Only strings bind here (see <see cref="LonghornBackup.ManifestText"/>).
+    /// </summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ManifestTextSet)]
+    [AllowEmptyCollection]
+    public ManifestText[] ManifestText { get; set; } = Array.Empty<ManifestText>();
+
+    /// <summary>Image per snapshot name for manifests with several snapshots: @{ 'snapshot-name' = '/path/img' }.</summary>
+    [Parameter(ParameterSetName = ManifestFileSet)]
+    [Parameter(ParameterSetName = ManifestTextSet)]
+    public Hashtable? SnapshotPath { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateSet("Incremental", "Full", IgnoreCase = true)]
@@ -40,7 +87,7 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
     [Parameter]
     public long? BlockSize { get; set; }
 
-    /// <summary>Backup name; Longhorn's backup-&lt;16 hex&gt; is generated when omitted.</summary>
+    /// <summary>Backup name; Longhorn's backup-&lt;16 hex&gt; is generated when omitted (and the manifest names none).</summary>
     [Parameter]
     public string? Name { get; set; }
 
@@ -48,46 +95,169 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
     [ValidateRange(1, 256)]
     public int? Concurrency { get; set; }
 
+    private bool Given(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter);
+
     protected override void ProcessRecord()
+    {
+        switch (ParameterSetName)
+        {
+            case ManifestTextSet:
+                // Applied in EndProcessing: the whole input is validated before the first backup.
+                _manifestTexts.AddRange(ManifestText.Where(t => t is not null).Select(t => t.Text));
+                return;
+            case ManifestFileSet:
+                _manifestFiles.Add(Manifest);
+                return;
+            default:
+                BackupImage();
+                return;
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        try
+        {
+            if (ParameterSetName is ManifestFileSet or ManifestTextSet) ApplyManifests();
+        }
+        finally
+        {
+            base.EndProcessing();
+        }
+    }
+
+    private void BackupImage()
     {
         string path = ResolvePath(Path);
         var (target, store) = OpenTarget(Target);
         string what = $"volume '{VolumeName}', snapshot '{SnapshotName}' from {path}";
         string action = $"{BackupMode} backup to {target.Url}";
+        if (!IsWhatIf && !ShouldProcess(what, action)) return;
+        ForItem("NewBackup", VolumeName, () =>
+        {
+            using var source = RawImageSource.Open(path);
+            var request = new BackupRequest
+            {
+                VolumeName = VolumeName,
+                SnapshotName = SnapshotName,
+                Source = source,
+                Mode = ParseMode(BackupMode),
+                Labels = LabelArguments.ToDictionary(Label),
+                CompressionMethod = CompressionMethod?.ToLowerInvariant(),
+                BlockSize = CheckedBlockSize(),
+                BackupName = Name,
+                Concurrency = Concurrency,
+            };
+            RunBackup(request, target.Name, store, what, action);
+        });
+    }
+
+    /// <summary>Parse and check every document, settle every value, check names and images, then back up each.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ApplyManifests()
+    {
+        IReadOnlyList<PlannedBackup> plan;
+        var targets = new Dictionary<string, (Engine.Targets.BackupTargetDefinition Definition, Backupstore Store)>(StringComparer.Ordinal);
+        try
+        {
+            var set = ManifestParser.Parse(ManifestSources(), ManifestKinds.Backup);
+            foreach (var warning in set.Warnings) WriteWarning(warning.ToString());
+            var planWarnings = new List<string>();
+            plan = BackupManifestPlanner.Plan(set.Backups, Overrides(), planWarnings);
+            foreach (var warning in planWarnings) WriteWarning(warning);
+            foreach (var name in plan.Select(p => p.TargetName).Distinct(StringComparer.Ordinal))
+                targets[name] = OpenTarget(name);
+            RunQuick(async ct => { await BackupManifestPlanner.EnsureNamesAreFreeAsync(plan, n => targets[n].Store, ct); return true; });
+            plan = plan.Select(p => p with { DataPath = ResolvePath(p.DataPath) }).ToList();
+            foreach (var path in plan.Select(p => p.DataPath).Distinct(StringComparer.Ordinal))
+                RawImageSource.Open(path).Dispose();   // a missing image stops the input before any backup is written
+        }
+        catch (LonghornBackupException e)
+        {
+            ThrowEngineError(e);
+            return;
+        }
+
+        foreach (var p in plan)
+        {
+            var (definition, store) = targets[p.TargetName];
+            string what = $"volume '{p.VolumeName}', snapshot '{p.SnapshotName}' from {p.DataPath}" +
+                          (p.BackupName is null ? "" : $" as '{p.BackupName}'") + $" ({p.Manifest.Location})";
+            string action = $"{p.Mode} backup to {definition.Url}";
+            if (!IsWhatIf && !ShouldProcess(what, action)) continue;
+            ForItem("NewBackup", p.VolumeName, () =>
+            {
+                using var source = RawImageSource.Open(p.DataPath);
+                RunBackup(p.ToRequest(source, CompressionMethod?.ToLowerInvariant(), Concurrency), definition.Name, store, what, action);
+            });
+        }
+    }
+
+    private IReadOnlyList<ManifestSource> ManifestSources()
+    {
+        if (ParameterSetName == ManifestFileSet) return _manifestFiles.Select(f => ManifestSource.FromFile(ResolvePath(f))).ToList();
+        // Get-Content without -Raw sends one line at a time: single lines are joined back into one text.
+        // Whole texts (Get-Content -Raw, possibly several files) are each their own YAML stream.
+        if (_manifestTexts.All(t => !t.Contains('\n')))
+            return new[] { new ManifestSource("pipeline input", string.Join("\n", _manifestTexts)) };
+        return _manifestTexts.Select((t, i) => new ManifestSource(_manifestTexts.Count == 1 ? "pipeline input" : $"pipeline input {i + 1}", t)).ToList();
+    }
+
+    private BackupManifestOverrides Overrides()
+    {
+        Dictionary<string, string>? snapshotPaths = null;
+        if (SnapshotPath is not null)
+        {
+            snapshotPaths = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (DictionaryEntry entry in SnapshotPath)
+                snapshotPaths[LanguagePrimitives.ConvertTo<string>(entry.Key)] = LanguagePrimitives.ConvertTo<string>(entry.Value);
+        }
+        return new BackupManifestOverrides
+        {
+            TargetName = Given(nameof(Target)) ? Target : null,
+            VolumeName = Given(nameof(VolumeName)) ? VolumeName : null,
+            SnapshotName = Given(nameof(SnapshotName)) ? SnapshotName : null,
+            BackupName = Name,
+            Mode = Given(nameof(BackupMode)) ? ParseMode(BackupMode) : null,
+            Labels = LabelArguments.ToDictionary(Label),
+            BlockSize = CheckedBlockSize(),
+            DataPath = Given(nameof(Path)) ? Path : null,
+            SnapshotPaths = snapshotPaths,
+        };
+    }
+
+    /// <summary>
+    /// Runs one backup; under -WhatIf a dry run instead: the snapshot is read, hashed and what would be uploaded is
+    /// compressed, so the plan reports exactly the blocks and bytes a real run uploads, and nothing is written.
+    /// </summary>
+    private void RunBackup(BackupRequest request, string targetName, Backupstore store, string what, string action)
+    {
         if (IsWhatIf)
         {
-            // A dry run users can plan with: read, hash and compress as a real run would, write nothing.
-            ForItem("NewBackup", VolumeName, () =>
+            var plan = RunEngine((progress, ct) => new BackupEngine(store).RunAsync(request with { DryRun = true }, progress, ct));
+            var c = plan.Counters;
+            ShouldProcess($"{what}: would upload {c.BlocksUploaded} blocks, {Sizes.Format(c.NewlyUploadedDataSize)} new to the store" +
+                          (c.ReUploadedDataSize > 0 ? $" and {Sizes.Format(c.ReUploadedDataSize)} re-uploaded" : ""), action);
+            WriteObject(new BackupPlan
             {
-                var plan = Run(path, store, dryRun: true);
-                var c = plan.Counters;
-                ShouldProcess($"{what}: would upload {c.BlocksUploaded} blocks, {Sizes.Format(c.NewlyUploadedDataSize)} new to the store" +
-                              (c.ReUploadedDataSize > 0 ? $" and {Sizes.Format(c.ReUploadedDataSize)} re-uploaded" : ""), action);
-                WriteObject(new BackupPlan
-                {
-                    VolumeName = VolumeName,
-                    SnapshotName = SnapshotName,
-                    BackupMode = plan.Backup.Mode == "full" ? "Full" : "Incremental",
-                    Target = target.Name,
-                    Size = plan.Backup.Size,
-                    BlockCount = plan.Backup.Blocks.Count,
-                    BlocksToUpload = c.BlocksUploaded,
-                    NewlyUploadedDataSize = c.NewlyUploadedDataSize,
-                    ReUploadedDataSize = c.ReUploadedDataSize,
-                    CompressionMethod = plan.Backup.CompressionMethod,
-                    BlockSize = plan.Backup.BlockSize ?? 0,
-                });
+                VolumeName = request.VolumeName,
+                SnapshotName = request.SnapshotName,
+                BackupMode = request.Mode.ToString(),
+                Target = targetName,
+                Size = plan.Backup.Size,
+                BlockCount = plan.Backup.Blocks.Count,
+                BlocksToUpload = c.BlocksUploaded,
+                NewlyUploadedDataSize = c.NewlyUploadedDataSize,
+                ReUploadedDataSize = c.ReUploadedDataSize,
+                CompressionMethod = plan.Backup.CompressionMethod,
+                BlockSize = plan.Backup.BlockSize ?? 0,
             });
             return;
         }
-        if (!ShouldProcess(what, action)) return;
-        ForItem("NewBackup", VolumeName, () =>
-        {
-            var result = Run(path, store, dryRun: false);
-            foreach (var warning in result.Warnings) WriteWarning(warning);
-            WriteVerbose($"Backup {result.Backup.Name}: {result.Counters.BlocksUploaded} blocks uploaded, {result.Counters.ExistingBlocksSkipped} already in the store, {result.Counters.ZeroBlocksSkipped} zero blocks skipped.");
-            WriteObject(OutputMapper.ToBackup(result.Backup, result.Volume, result.Url, target.Name));
-        });
+        var result = RunEngine((progress, ct) => new BackupEngine(store).RunAsync(request, progress, ct));
+        foreach (var warning in result.Warnings) WriteWarning(warning);
+        WriteVerbose($"Backup {result.Backup.Name}: {result.Counters.BlocksUploaded} blocks uploaded, {result.Counters.ExistingBlocksSkipped} already in the store, {result.Counters.ZeroBlocksSkipped} zero blocks skipped.");
+        WriteObject(OutputMapper.ToBackup(result.Backup, result.Volume, result.Url, targetName));
     }
 
     private bool IsWhatIf =>
@@ -95,28 +265,15 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
             ? ((SwitchParameter)w).IsPresent
             : SessionState.PSVariable.GetValue("WhatIfPreference") is { } pref && LanguagePrimitives.IsTrue(pref);
 
-    private BackupResult Run(string path, Engine.Catalog.Backupstore store, bool dryRun)
-    {
-        using var source = RawImageSource.Open(path);
-        var request = new BackupRequest
-        {
-            VolumeName = VolumeName,
-            SnapshotName = SnapshotName,
-            Source = source,
-            Mode = string.Equals(BackupMode, "Full", StringComparison.OrdinalIgnoreCase) ? Engine.Format.BackupMode.Full : Engine.Format.BackupMode.Incremental,
-            Labels = LabelArguments.ToDictionary(Label),
-            CompressionMethod = CompressionMethod?.ToLowerInvariant(),
-            BlockSize = BlockSize is long b ? (b is > 0 and <= int.MaxValue ? (int)b : throw InvalidBlockSize(b)) : null,
-            BackupName = Name,
-            Concurrency = Concurrency,
-            DryRun = dryRun,
-        };
-        return RunEngine((progress, ct) => new BackupEngine(store).RunAsync(request, progress, ct));
-    }
+    private static Engine.Format.BackupMode ParseMode(string mode) =>
+        string.Equals(mode, "Full", StringComparison.OrdinalIgnoreCase) ? Engine.Format.BackupMode.Full : Engine.Format.BackupMode.Incremental;
 
-    private static Engine.Errors.LonghornBackupException InvalidBlockSize(long size)
+    private int? CheckedBlockSize() =>
+        BlockSize is long b ? (b is > 0 and <= int.MaxValue ? (int)b : throw InvalidBlockSize(b)) : null;
+
+    private static LonghornBackupException InvalidBlockSize(long size)
     {
-        try { BlockSizes.Validate(size); } catch (Engine.Errors.LonghornBackupException e) { return e; }
+        try { BlockSizes.Validate(size); } catch (LonghornBackupException e) { return e; }
         throw new InvalidOperationException();
     }
 }

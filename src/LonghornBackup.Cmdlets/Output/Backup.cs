@@ -30,6 +30,8 @@ public sealed class Backup
     /// <summary>Longhorn's SnapshotCreatedAt: when the backup was started (UTC).</summary>
     public DateTime? SnapshotCreatedAt { get; init; }
     public long VolumeSize { get; init; }
+    /// <summary>When the backup volume was created on the target (volume.cfg CreatedTime, UTC): Longhorn's volumeCreated.</summary>
+    public DateTime? VolumeCreatedAt { get; init; }
     /// <summary>Name of the backup target this backup lives on.</summary>
     public string Target { get; init; } = "";
     public string? Error { get; init; }

@@ -17,6 +17,11 @@ public sealed class BackupVolume
     /// <summary>Longhorn's DataStored: BlockCount times 2 MiB (Longhorn computes it so even for 16 MiB volumes).</summary>
     public long DataStored { get; init; }
     public string CompressionMethod { get; init; } = "";
+    /// <summary>Backing image of the volume, or empty.</summary>
+    public string BackingImageName { get; init; } = "";
+    public string BackingImageChecksum { get; init; } = "";
+    /// <summary>StorageClass of the volume's PV when Longhorn wrote it, or empty.</summary>
+    public string StorageClassName { get; init; } = "";
     public int BackupCount { get; init; }
     public string Url { get; init; } = "";
     public string Target { get; init; } = "";

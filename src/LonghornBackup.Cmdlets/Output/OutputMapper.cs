@@ -33,6 +33,7 @@ internal static class OutputMapper
             CreatedAt = Time(cfg.CreatedTime),
             SnapshotCreatedAt = Time(cfg.SnapshotCreatedAt),
             VolumeSize = volume?.Size ?? 0,
+            VolumeCreatedAt = volume is null ? null : Time(volume.CreatedTime),
             Target = target,
         };
     }
@@ -58,6 +59,9 @@ internal static class OutputMapper
         BlockCount = v.BlockCount,
         DataStored = v.BlockCount * BlockSizes.Default,
         CompressionMethod = v.EffectiveCompressionMethod,
+        BackingImageName = v.BackingImageName,
+        BackingImageChecksum = v.BackingImageChecksum,
+        StorageClassName = v.StorageClassName,
         BackupCount = backupCount,
         Url = url,
         Target = target,

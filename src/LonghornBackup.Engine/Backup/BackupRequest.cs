@@ -4,7 +4,7 @@ using LonghornBackup.Engine.Format;
 namespace LonghornBackup.Engine.Backup;
 
 /// <summary>What to back up and how.</summary>
-public sealed class BackupRequest
+public sealed record BackupRequest
 {
     public required string VolumeName { get; init; }
     public required string SnapshotName { get; init; }

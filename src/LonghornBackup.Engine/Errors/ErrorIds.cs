@@ -26,4 +26,12 @@ public static class ErrorIds
     public const string StoreWriteFailed = "StoreWriteFailed";
     public const string StoreReadFailed = "StoreReadFailed";
     public const string OperationCancelled = "OperationCancelled";
+    /// <summary>A Longhorn custom-resource manifest (YAML) is malformed or breaks the CRD's rules.</summary>
+    public const string InvalidManifest = "InvalidManifest";
+    /// <summary>A Backup manifest names a snapshot, but no image path was given for it.</summary>
+    public const string SnapshotPathMissing = "SnapshotPathMissing";
+    /// <summary>ConvertTo-LhManifest was given an object that has no Longhorn custom resource.</summary>
+    public const string ManifestInputNotSupported = "ManifestInputNotSupported";
+    /// <summary>ConvertTo-LhManifest -Path -NoClobber found the file already there.</summary>
+    public const string ManifestFileExists = "ManifestFileExists";
 }

@@ -1,0 +1,20 @@
+namespace LonghornBackup.Engine.Manifests;
+
+/// <summary>
+/// A validated Longhorn BackupTarget custom resource (longhorn.io/v1beta2, kind BackupTarget; spec §8.2). The credential
+/// secret is a reference by name only: the values live in a Secret manifest, never in this record.
+/// </summary>
+public sealed record BackupTargetManifest
+{
+    public required ManifestLocation Location { get; init; }
+    /// <summary>metadata.name: the target's name (Longhorn's default target is "default").</summary>
+    public required string Name { get; init; }
+    public string? Namespace { get; init; }
+    /// <summary>spec.backupTargetURL as written (s3://bucket@region/path/, nfs://..., vfs:///path, or a path).</summary>
+    public required string BackupTargetUrl { get; init; }
+    /// <summary>spec.credentialSecret: the name of the Kubernetes Secret holding the credentials; null when none.</summary>
+    public string? CredentialSecret { get; init; }
+    /// <summary>spec.pollInterval; null when absent (Longhorn's default is 5m0s).</summary>
+    public TimeSpan? PollInterval { get; init; }
+    public IReadOnlyDictionary<string, int> FieldLines { get; init; } = new Dictionary<string, int>();
+}

@@ -1,0 +1,27 @@
+namespace LonghornBackup.Engine.Manifests;
+
+/// <summary>
+/// One YAML stream to read: its text and what to call it in messages (a file path, or "pipeline input 2").
+/// A stream may hold several documents separated by "---".
+/// </summary>
+public sealed record ManifestSource(string Name, string Text)
+{
+    public static ManifestSource FromFile(string path)
+    {
+        try
+        {
+            return new ManifestSource(path, File.ReadAllText(path));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            bool missing = e is FileNotFoundException or DirectoryNotFoundException;
+            throw new Errors.LonghornBackupException(Errors.ErrorIds.InvalidManifest,
+                missing ? Errors.ErrorKind.NotFound : Errors.ErrorKind.ReadError,
+                missing ? $"The manifest file '{path}' does not exist." : $"The manifest file '{path}' cannot be read: {e.Message}",
+                path, inner: e);
+        }
+    }
+
+    // The text may hold credentials (a Secret manifest): never print it.
+    public override string ToString() => Name;
+}

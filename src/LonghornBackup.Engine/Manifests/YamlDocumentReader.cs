@@ -1,0 +1,96 @@
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+using YamlDotNet.RepresentationModel;
+
+namespace LonghornBackup.Engine.Manifests;
+
+/// <summary>One document of a YAML stream, as YamlDotNet's representation model (nodes keep their line).</summary>
+internal sealed record YamlManifestDocument(string Source, int Index, YamlNode Root);
+
+/// <summary>
+/// Reads multi-document YAML streams into representation-model documents. Empty documents (a trailing "---") are
+/// skipped as kubectl skips them, but still counted, so "document 3" is the third part between separators.
+/// Syntax errors become problems naming the document and line; YamlDotNet's exceptions never escape.
+/// </summary>
+internal static class YamlDocumentReader
+{
+    public static IReadOnlyList<YamlManifestDocument> Read(IEnumerable<ManifestSource> sources)
+    {
+        var documents = new List<YamlManifestDocument>();
+        var problems = new List<ManifestProblem>();
+        int streams = 0;
+        foreach (var source in sources)
+        {
+            streams++;
+            var counting = new DocumentCountingParser(new Parser(new StringReader(source.Text)));
+            var stream = new YamlStream();
+            try
+            {
+                stream.Load(counting);
+            }
+            catch (YamlException e)
+            {
+                int document = Math.Max(1, counting.DocumentsStarted);
+                // An error found only at the end of the input (an unclosed bracket or quote) is shown where the
+                // parser last made sense of the text, not at the empty line after it.
+                bool atEnd = e.Start.Index >= source.Text.TrimEnd().Length && counting.LastLine > 0;
+                problems.Add(new ManifestProblem(
+                    new ManifestLocation(source.Name, document, null, "", atEnd ? counting.LastLine : (int)e.Start.Line),
+                    atEnd
+                        ? $"YAML syntax error: {Plain(e)} The input ended before the construct on this line was closed."
+                        : $"YAML syntax error at column {e.Start.Column}: {Plain(e)}"));
+                continue;
+            }
+            int index = 0;
+            foreach (var doc in stream.Documents)
+            {
+                index++;
+                if (IsEmpty(doc.RootNode)) continue;
+                documents.Add(new YamlManifestDocument(source.Name, index, doc.RootNode));
+            }
+        }
+        if (problems.Count > 0) throw new InvalidManifestException(problems);
+        if (documents.Count == 0)
+        {
+            string what = streams == 1 ? sources.First().Name : $"{streams} inputs";
+            throw new InvalidManifestException(new[]
+            {
+                new ManifestProblem(new ManifestLocation(what, 0, null, "", 0),
+                    "the YAML stream holds no document: give at least one manifest (apiVersion, kind, metadata, spec)."),
+            });
+        }
+        return documents;
+    }
+
+    private static bool IsEmpty(YamlNode node) =>
+        node is YamlScalarNode { Style: ScalarStyle.Plain or ScalarStyle.Any } s && s.Tag.IsEmpty &&
+        (string.IsNullOrEmpty(s.Value) || s.Value is "~" or "null" or "Null" or "NULL");
+
+    /// <summary>YamlDotNet's message without its "(Line: .., Col: ..)" prefix: the location is given separately.</summary>
+    private static string Plain(YamlException e)
+    {
+        string m = e.Message;
+        int dash = m.IndexOf("): ", StringComparison.Ordinal);
+        return m.StartsWith("(Line:", StringComparison.Ordinal) && dash > 0 ? m[(dash + 3)..] : m;
+    }
+
+    /// <summary>Passes events through and counts document starts, so a syntax error can name its document and line.</summary>
+    private sealed class DocumentCountingParser(IParser inner) : IParser
+    {
+        public int DocumentsStarted { get; private set; }
+        /// <summary>Line of the last event parsed without error.</summary>
+        public int LastLine { get; private set; }
+        public ParsingEvent? Current => inner.Current;
+
+        public bool MoveNext()
+        {
+            bool moved = inner.MoveNext();
+            if (moved && inner.Current is { } current)
+            {
+                if (current is DocumentStart) DocumentsStarted++;
+                LastLine = (int)current.Start.Line;
+            }
+            return moved;
+        }
+    }
+}
