@@ -57,3 +57,40 @@ Set-LhBackupTarget -Url '$work/target'
         Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue
     }
 }
+
+Describe 'Dependency isolation from YAML modules' {
+    It 'applies a manifest after another module loaded YamlDotNet 16, and leaves that version working' {
+        $foreign = Join-Path $packages 'yamldotnet/16.3.0/lib/net8.0/YamlDotNet.dll'
+        Test-Path -LiteralPath $foreign | Should -BeTrue -Because 'tools/tools.proj downloads it'
+        $manifest = Join-Path $PSScriptRoot 'manifests/backup-incremental.yaml'
+        $work = New-TestFolder 'lh-isolation'
+        $result = Invoke-FreshSession @"
+`$ErrorActionPreference = 'Stop'
+Add-Type -Path '$foreign'
+`$env:LONGHORNBACKUP_CONFIG_DIR = '$work/config'
+`$env:LONGHORNBACKUP_CACHE_DIR = '$work/cache'
+Import-Module '$env:LONGHORNBACKUP_TEST_MODULE'
+Import-Module '$(Join-Path $PSScriptRoot 'TestHelpers.psm1')'
+New-Item -ItemType Directory -Path '$work/target' | Out-Null
+New-TestImage -Path '$work/vol.img' -SizeMiB 8 -DataBlocks 0, 2
+Set-LhBackupTarget -Url '$work/target'
+`$b = New-LhBackup -Manifest '$manifest' -VolumeName iso -Path '$work/vol.img'
+`$yaml = `$b | ConvertTo-LhManifest
+`$foreignDoc = [YamlDotNet.Serialization.DeserializerBuilder]::new().Build().Deserialize[object]('a: 1')
+`$ours = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'YamlDotNet' -and [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext(`$_).Name -eq 'LonghornBackup' }
+[pscustomobject]@{
+    ForeignVersion = [YamlDotNet.Serialization.DeserializerBuilder].Assembly.GetName().Version.ToString()
+    ForeignStillWorks = `$foreignDoc['a'] -eq '1'
+    OurYamlVersion = if (`$ours) { `$ours.GetName().Version.ToString() } else { '' }
+    BackupName = `$b.Name
+    ExportNamesIt = `$yaml -match 'name: backup-example'
+} | ConvertTo-Json -Compress
+"@
+        $result.ForeignVersion | Should -BeLike '16.*'
+        $result.ForeignStillWorks | Should -BeTrue
+        $result.OurYamlVersion | Should -BeLike '18.*'
+        $result.BackupName | Should -Be 'backup-example'
+        $result.ExportNamesIt | Should -BeTrue
+        Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue
+    }
+}
