@@ -2,6 +2,7 @@ using LonghornBackup.Engine.Backup;
 using LonghornBackup.Engine.Blocks;
 using LonghornBackup.Engine.Catalog;
 using LonghornBackup.Engine.Format;
+using LonghornBackup.Engine.Locking;
 using LonghornBackup.Engine.Restore;
 using LonghornBackup.Engine.Store;
 
@@ -33,6 +34,16 @@ internal sealed class TestStore : IDisposable
 
     public string WorkFile(string name) => Path.Combine(Work, name);
 
+    /// <summary>
+    /// Longhorn's lock protocol with short waits, so hundreds of engine runs stay fast. Expiry keeps Longhorn's 150 s:
+    /// stale-lock tests age lock files against it. LockTests also runs the protocol with Longhorn's own timings.
+    /// </summary>
+    public static LockOptions FastLocks { get; } = new()
+    {
+        CheckWait = TimeSpan.FromMilliseconds(20),
+        RetryInterval = TimeSpan.FromMilliseconds(50),
+    };
+
     /// <summary>The same target seen through another object store (e.g. a failing decorator).</summary>
     public Backupstore Through(Func<IObjectStore, IObjectStore> wrap) => new(wrap(new FileSystemStore(Root)), Url);
 
@@ -53,7 +64,7 @@ internal sealed class TestStore : IDisposable
     public Task<BackupResult> BackupAsync(string volume, string image, string snapshot = "snap-1",
         BackupMode mode = BackupMode.Incremental, string? compression = null, int? blockSize = null,
         IReadOnlyDictionary<string, string>? labels = null, string? backupName = null, int? concurrency = null,
-        Backupstore? via = null, TimeProvider? clock = null, CancellationToken ct = default) =>
+        Backupstore? via = null, TimeProvider? clock = null, TimeSpan? lockTimeout = null, CancellationToken ct = default) =>
         RunBackupAsync(via ?? Store, new BackupRequest
         {
             VolumeName = volume,
@@ -65,23 +76,25 @@ internal sealed class TestStore : IDisposable
             Labels = labels,
             BackupName = backupName,
             Concurrency = concurrency,
+            LockTimeout = lockTimeout,
         }, clock, ct);
 
     public static async Task<BackupResult> RunBackupAsync(Backupstore store, BackupRequest request, TimeProvider? clock = null,
         CancellationToken ct = default)
     {
         using (request.Source)
-            return await new BackupEngine(store, clock).RunAsync(request, null, ct);
+            return await new BackupEngine(store, clock, FastLocks).RunAsync(request, null, ct);
     }
 
     public Task<RestoreResult> RestoreAsync(string volume, string backup, string output, bool overwrite = false,
-        Backupstore? via = null, CancellationToken ct = default) =>
-        new RestoreEngine(via ?? Store).RunAsync(new RestoreRequest
+        Backupstore? via = null, TimeSpan? lockTimeout = null, CancellationToken ct = default) =>
+        new RestoreEngine(via ?? Store, FastLocks).RunAsync(new RestoreRequest
         {
             VolumeName = volume,
             BackupName = backup,
             OutputPath = output,
             Overwrite = overwrite,
+            LockTimeout = lockTimeout,
         }, null, ct);
 
     /// <summary>Restores into a new file under Work and returns its path.</summary>

@@ -19,4 +19,6 @@ public sealed class BackupRequest
     public string? BackupName { get; init; }
     /// <summary>Parallel hash/compress/upload workers; null picks one per core (at least two).</summary>
     public int? Concurrency { get; init; }
+    /// <summary>How long to wait for a conflicting lock (a deletion) to go away; null fails at once with LockConflict.</summary>
+    public TimeSpan? LockTimeout { get; init; }
 }

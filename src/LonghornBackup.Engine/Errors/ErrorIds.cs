@@ -26,4 +26,6 @@ public static class ErrorIds
     public const string StoreWriteFailed = "StoreWriteFailed";
     public const string StoreReadFailed = "StoreReadFailed";
     public const string OperationCancelled = "OperationCancelled";
+    public const string LockConflict = "LockConflict";
+    public const string BackupVerificationFailed = "BackupVerificationFailed";
 }

@@ -82,12 +82,24 @@ public sealed class FileSystemStore : IObjectStore
         string temp = $"{path}.tmp.{UnixNanos()}";
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
+            for (int attempt = 1; ; attempt++)
             {
-                await stream.WriteAsync(data, cancellationToken).ConfigureAwait(false);
-                // Configs are small and are the commit points of a backup: make them durable before the rename.
-                if (!key.EndsWith(".blk", StringComparison.Ordinal)) stream.Flush(flushToDisk: true);
+                try
+                {
+                    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                    await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
+                    {
+                        await stream.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+                        // Configs are small and are the commit points of a backup: make them durable before the rename.
+                        if (!key.EndsWith(".blk", StringComparison.Ordinal)) stream.Flush(flushToDisk: true);
+                    }
+                    break;
+                }
+                catch (DirectoryNotFoundException) when (attempt < 5)
+                {
+                    // Another process removed the folder as it emptied (e.g. locks/ when its last lock was released)
+                    // between our CreateDirectory and the create: make it again.
+                }
             }
             File.Move(temp, path, overwrite: true);
         }
