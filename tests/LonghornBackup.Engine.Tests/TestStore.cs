@@ -2,6 +2,7 @@ using LonghornBackup.Engine.Backup;
 using LonghornBackup.Engine.Blocks;
 using LonghornBackup.Engine.Catalog;
 using LonghornBackup.Engine.Format;
+using LonghornBackup.Engine.Lifecycle;
 using LonghornBackup.Engine.Locking;
 using LonghornBackup.Engine.Restore;
 using LonghornBackup.Engine.Store;
@@ -61,6 +62,30 @@ internal sealed class TestStore : IDisposable
 
     public bool RootIsEmpty => !Directory.EnumerateFileSystemEntries(Root).Any();
 
+    /// <summary>Every file under the target with its SHA-256: equal before and after means nothing changed.</summary>
+    public string TreeState() => string.Join("\n", Directory.EnumerateFiles(Root, "*", SearchOption.AllDirectories)
+        .Order(StringComparer.Ordinal).Select(f => $"{Path.GetRelativePath(Root, f)}={TestImages.Sha256(f)}"));
+
+    public string[] LockFiles(string volume)
+    {
+        string dir = Path.Combine(Root, StorePaths.LocksDir(volume));
+        return Directory.Exists(dir) ? Directory.GetFiles(dir, "*.lck") : Array.Empty<string>();
+    }
+
+    /// <summary>
+    /// Puts a lock file in the store as another client (Longhorn, another process) would, with its time
+    /// (the file's modification time) <paramref name="age"/> in the past. Returns its path.
+    /// </summary>
+    public string PlantLock(string volume, LockType type, bool acquired, TimeSpan age = default, string? name = null)
+    {
+        name ??= NameRules.NewLockName();
+        string path = Path.Combine(Root, StorePaths.Lock(volume, name));
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllBytes(path, new LockFile(name, type, acquired).ToJson());
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow - age);
+        return path;
+    }
+
     public Task<BackupResult> BackupAsync(string volume, string image, string snapshot = "snap-1",
         BackupMode mode = BackupMode.Incremental, string? compression = null, int? blockSize = null,
         IReadOnlyDictionary<string, string>? labels = null, string? backupName = null, int? concurrency = null,
@@ -96,6 +121,34 @@ internal sealed class TestStore : IDisposable
             Overwrite = overwrite,
             LockTimeout = lockTimeout,
         }, null, ct);
+
+    public Task<BackupDeletionResult> DeleteBackupsAsync(string volume, IEnumerable<string> backups, Backupstore? via = null,
+        TimeSpan? lockTimeout = null, CancellationToken ct = default) =>
+        new BackupDeleter(via ?? Store, FastLocks).DeleteAsync(volume, backups, lockTimeout, null, ct);
+
+    public Task<BackupDeletionResult> DeleteBackupsAsync(string volume, params string[] backups) => DeleteBackupsAsync(volume, backups, via: null);
+
+    public Task<VolumeVerification> VerifyAsync(string volume, bool deep, IReadOnlyCollection<string>? backups = null,
+        Backupstore? via = null, IProgress<Progress.OperationProgress>? progress = null, CancellationToken ct = default) =>
+        new BackupVerifier(via ?? Store, FastLocks).VerifyAsync(new VerificationRequest
+        {
+            VolumeName = volume,
+            BackupNames = backups,
+            Deep = deep,
+        }, progress, ct);
+
+    /// <summary>Restores every listed backup and returns backup name to SHA-256 of the restored image.</summary>
+    public async Task<Dictionary<string, string>> RestoreShasAsync(string volume, IEnumerable<string> backups)
+    {
+        var result = new Dictionary<string, string>();
+        foreach (var b in backups)
+        {
+            string file = await RestoreToNewFileAsync(volume, b);
+            result[b] = TestImages.Sha256(file);
+            File.Delete(file);
+        }
+        return result;
+    }
 
     /// <summary>Restores into a new file under Work and returns its path.</summary>
     public async Task<string> RestoreToNewFileAsync(string volume, string backup)

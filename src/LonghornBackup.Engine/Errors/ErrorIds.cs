@@ -28,4 +28,5 @@ public static class ErrorIds
     public const string OperationCancelled = "OperationCancelled";
     public const string LockConflict = "LockConflict";
     public const string BackupVerificationFailed = "BackupVerificationFailed";
+    public const string InvalidRetention = "InvalidRetention";
 }
