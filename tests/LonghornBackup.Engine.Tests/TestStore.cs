@@ -66,6 +66,15 @@ internal sealed class TestStore : IDisposable
     public string TreeState() => string.Join("\n", Directory.EnumerateFiles(Root, "*", SearchOption.AllDirectories)
         .Order(StringComparer.Ordinal).Select(f => $"{Path.GetRelativePath(Root, f)}={TestImages.Sha256(f)}"));
 
+    /// <summary>Flips 16 bytes in the middle of a stored block file, as bit rot or a bad disk would.</summary>
+    public void CorruptBlock(string volume, string checksum)
+    {
+        string file = BlockFile(volume, checksum);
+        byte[] stored = File.ReadAllBytes(file);
+        for (int i = stored.Length / 2; i < stored.Length / 2 + 16; i++) stored[i] ^= 0x5A;
+        File.WriteAllBytes(file, stored);
+    }
+
     public string[] LockFiles(string volume)
     {
         string dir = Path.Combine(Root, StorePaths.LocksDir(volume));
