@@ -24,6 +24,9 @@
         'Get-LhBackup'
         'Get-LhBackupVolume'
         'Restore-LhBackup'
+        'Remove-LhBackup'
+        'Remove-LhBackupVolume'
+        'Test-LhBackup'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -47,6 +47,11 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
     [ValidateRange(1, 256)]
     public int? Concurrency { get; set; }
 
+    /// <summary>Seconds to wait while a deletion holds the volume; without it such a conflict fails at once.</summary>
+    [Parameter]
+    [ValidateRange(0, LockTimeouts.MaxSeconds)]
+    public int? LockTimeout { get; set; }
+
     protected override void ProcessRecord()
     {
         string path = ResolvePath(Path);
@@ -67,6 +72,7 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
                 BlockSize = BlockSize is long b ? (b is > 0 and <= int.MaxValue ? (int)b : throw InvalidBlockSize(b)) : null,
                 BackupName = Name,
                 Concurrency = Concurrency,
+                LockTimeout = LockTimeouts.FromSeconds(LockTimeout),
             };
             var result = RunEngine((progress, ct) => new BackupEngine(store).RunAsync(request, progress, ct));
             foreach (var warning in result.Warnings) WriteWarning(warning);

@@ -19,8 +19,9 @@ public sealed record LockOptions
     /// <summary>LOCK_DURATION: a lock whose time is older than this is stale (its holder died) and is ignored.</summary>
     public TimeSpan Expiry { get; init; } = TimeSpan.FromSeconds(150);
 
-    /// <summary>How often a client that was asked to wait looks again while a conflicting lock is held.</summary>
-    public TimeSpan RetryInterval { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>How often a client that was asked to wait looks again while a conflicting lock is held (our choice:
+    /// current Longhorn never waits; a look is one listing of locks/, cheap enough every CheckWait).</summary>
+    public TimeSpan RetryInterval { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>"Now" for the expiry check, and the timer for the waits.</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
