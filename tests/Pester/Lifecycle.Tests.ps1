@@ -125,6 +125,20 @@ Get-LhBackup -VolumeName vol-rm -Name $($victim.Name) | Remove-LhBackup -Force -
         Assert-RestoresBitExact (Get-LhBackup)
     }
 
+    It 'shows a backup left in progress by a crash, restores finished backups despite it, and removes it' {
+        # Exactly what a backup that died after its first step leaves (spec §2.2).
+        $backups = Get-ChildItem -LiteralPath $target -Recurse -Directory -Filter backups | Select-Object -First 1
+        $leftover = 'backup-00000000000000aa'
+        [IO.File]::WriteAllText((Join-Path $backups.FullName "backup_$leftover.cfg"),
+            "{`"Name`":`"$leftover`",`"VolumeName`":`"vol-rm`",`"SnapshotName`":`"`",`"SnapshotCreatedAt`":`"`",`"CreatedTime`":`"`",`"Size`":`"0`",`"Labels`":null,`"Parameters`":null,`"IsIncremental`":false,`"CompressionMethod`":`"lz4`",`"NewlyUploadedDataSize`":`"0`",`"ReUploadedDataSize`":`"0`",`"ProcessingBlocks`":null,`"SingleFile`":{`"FilePath`":`"`"}}")
+        (Get-LhBackup -VolumeName vol-rm -Name $leftover).State | Should -Be 'InProgress'
+        (Test-LhBackup -VolumeName vol-rm -Name $leftover).State | Should -Be 'InProgress'
+        Assert-RestoresBitExact (Get-LhBackup -VolumeName vol-rm | Where-Object State -EQ 'Completed')
+        $r = Get-LhBackup -VolumeName vol-rm | Where-Object State -EQ 'InProgress' | Remove-LhBackup -Force -PassThru
+        $r.RemovedBackups | Should -Be @($leftover)
+        (Get-LhBackup -VolumeName vol-rm).Name | Should -Be $all[4].Name
+    }
+
     It 'Remove-LhBackupVolume -WhatIf changes nothing; -Force removes the whole volume' {
         $before = Get-TreeState $target
         Get-LhBackupVolume | Remove-LhBackupVolume -WhatIf
