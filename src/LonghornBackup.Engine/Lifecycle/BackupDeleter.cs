@@ -53,7 +53,9 @@ public sealed class BackupDeleter
         var deleted = await ExistingAsync(volumeName, present, notFound, ct).ConfigureAwait(false);
         var warnings = new List<string>();
 
-        // From the first cfg deleted on, finish the bookkeeping even if cancelled: only block deletion may stop part-way.
+        // Longhorn loads each cfg first (a stub when it cannot) only to go on regardless; nothing in it is needed here,
+        // so an unreadable cfg is deleted like any other. From the first cfg deleted on, finish the bookkeeping even if
+        // cancelled: only block deletion may stop part-way.
         for (int i = 0; i < deleted.Count; i++)
         {
             step.Report("Deleting backup configs", i, deleted.Count, 0, 10);
