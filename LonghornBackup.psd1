@@ -25,6 +25,9 @@
         'Get-LhBackupVolume'
         'Restore-LhBackup'
         'ConvertTo-LhManifest'
+        'Remove-LhBackup'
+        'Remove-LhBackupVolume'
+        'Test-LhBackup'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

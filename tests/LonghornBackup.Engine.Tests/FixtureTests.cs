@@ -20,6 +20,9 @@ public class FixtureTests
 
     private static readonly Lazy<IReadOnlyList<ManifestBackup>> Manifest = new(LoadManifest);
 
+    /// <summary>Every backup of the fixture as manifest.json describes it (other test classes check against it too).</summary>
+    internal static IReadOnlyList<ManifestBackup> ManifestBackups => Manifest.Value;
+
     private static IReadOnlyList<ManifestBackup> LoadManifest()
     {
         using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(TestImages.FixtureRoot, "manifest.json")));

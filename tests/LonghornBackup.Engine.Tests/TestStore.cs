@@ -2,6 +2,8 @@ using LonghornBackup.Engine.Backup;
 using LonghornBackup.Engine.Blocks;
 using LonghornBackup.Engine.Catalog;
 using LonghornBackup.Engine.Format;
+using LonghornBackup.Engine.Lifecycle;
+using LonghornBackup.Engine.Locking;
 using LonghornBackup.Engine.Restore;
 using LonghornBackup.Engine.Store;
 
@@ -33,6 +35,16 @@ internal sealed class TestStore : IDisposable
 
     public string WorkFile(string name) => Path.Combine(Work, name);
 
+    /// <summary>
+    /// Longhorn's lock protocol with short waits, so hundreds of engine runs stay fast. Expiry keeps Longhorn's 150 s:
+    /// stale-lock tests age lock files against it. LockTests also runs the protocol with Longhorn's own timings.
+    /// </summary>
+    public static LockOptions FastLocks { get; } = new()
+    {
+        CheckWait = TimeSpan.FromMilliseconds(20),
+        RetryInterval = TimeSpan.FromMilliseconds(50),
+    };
+
     /// <summary>The same target seen through another object store (e.g. a failing decorator).</summary>
     public Backupstore Through(Func<IObjectStore, IObjectStore> wrap) => new(wrap(new FileSystemStore(Root)), Url);
 
@@ -50,10 +62,44 @@ internal sealed class TestStore : IDisposable
 
     public bool RootIsEmpty => !Directory.EnumerateFileSystemEntries(Root).Any();
 
+    /// <summary>Every file under the target with its SHA-256: equal before and after means nothing changed.</summary>
+    public string TreeState() => string.Join("\n", Directory.EnumerateFiles(Root, "*", SearchOption.AllDirectories)
+        .Order(StringComparer.Ordinal).Select(f => $"{Path.GetRelativePath(Root, f)}={TestImages.Sha256(f)}"));
+
+    /// <summary>Flips 16 bytes in the middle of a stored block file, as bit rot or a bad disk would.</summary>
+    public void CorruptBlock(string volume, string checksum)
+    {
+        string file = BlockFile(volume, checksum);
+        byte[] stored = File.ReadAllBytes(file);
+        for (int i = stored.Length / 2; i < stored.Length / 2 + 16; i++) stored[i] ^= 0x5A;
+        File.WriteAllBytes(file, stored);
+    }
+
+    public string[] LockFiles(string volume)
+    {
+        string dir = Path.Combine(Root, StorePaths.LocksDir(volume));
+        return Directory.Exists(dir) ? Directory.GetFiles(dir, "*.lck") : Array.Empty<string>();
+    }
+
+    /// <summary>
+    /// Puts a lock file in the store as another client (Longhorn, another process) would, with its time
+    /// (the file's modification time) <paramref name="age"/> in the past. Returns its path.
+    /// </summary>
+    public string PlantLock(string volume, LockType type, bool acquired, TimeSpan age = default, string? name = null)
+    {
+        name ??= NameRules.NewLockName();
+        string path = Path.Combine(Root, StorePaths.Lock(volume, name));
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllBytes(path, new LockFile(name, type, acquired).ToJson());
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow - age);
+        return path;
+    }
+
     public Task<BackupResult> BackupAsync(string volume, string image, string snapshot = "snap-1",
         BackupMode mode = BackupMode.Incremental, string? compression = null, int? blockSize = null,
         IReadOnlyDictionary<string, string>? labels = null, string? backupName = null, int? concurrency = null,
-        Backupstore? via = null, TimeProvider? clock = null, CancellationToken ct = default, bool useChangeCache = true) =>
+        Backupstore? via = null, TimeProvider? clock = null, TimeSpan? lockTimeout = null, CancellationToken ct = default,
+        bool useChangeCache = true) =>
         RunBackupAsync(via ?? Store, new BackupRequest
         {
             VolumeName = volume,
@@ -67,6 +113,7 @@ internal sealed class TestStore : IDisposable
             Concurrency = concurrency,
             UseChangeCache = useChangeCache,
             ChangeCacheDirectory = ChangeCacheDirectory,
+            LockTimeout = lockTimeout,
         }, clock, ct);
 
     /// <summary>This store's own change-cache folder, so tests never touch the user's cache.</summary>
@@ -76,18 +123,47 @@ internal sealed class TestStore : IDisposable
         CancellationToken ct = default)
     {
         using (request.Source)
-            return await new BackupEngine(store, clock).RunAsync(request, null, ct);
+            return await new BackupEngine(store, clock, FastLocks).RunAsync(request, null, ct);
     }
 
     public Task<RestoreResult> RestoreAsync(string volume, string backup, string output, bool overwrite = false,
-        Backupstore? via = null, CancellationToken ct = default) =>
-        new RestoreEngine(via ?? Store).RunAsync(new RestoreRequest
+        Backupstore? via = null, TimeSpan? lockTimeout = null, CancellationToken ct = default) =>
+        new RestoreEngine(via ?? Store, FastLocks).RunAsync(new RestoreRequest
         {
             VolumeName = volume,
             BackupName = backup,
             OutputPath = output,
             Overwrite = overwrite,
+            LockTimeout = lockTimeout,
         }, null, ct);
+
+    public Task<BackupDeletionResult> DeleteBackupsAsync(string volume, IEnumerable<string> backups, Backupstore? via = null,
+        TimeSpan? lockTimeout = null, CancellationToken ct = default) =>
+        new BackupDeleter(via ?? Store, FastLocks).DeleteAsync(volume, backups, lockTimeout, null, ct);
+
+    public Task<BackupDeletionResult> DeleteBackupsAsync(string volume, params string[] backups) => DeleteBackupsAsync(volume, backups, via: null);
+
+    public Task<VolumeVerification> VerifyAsync(string volume, bool deep, IReadOnlyCollection<string>? backups = null,
+        Backupstore? via = null, IProgress<Progress.OperationProgress>? progress = null, CancellationToken ct = default) =>
+        new BackupVerifier(via ?? Store, FastLocks).VerifyAsync(new VerificationRequest
+        {
+            VolumeName = volume,
+            BackupNames = backups,
+            Deep = deep,
+        }, progress, ct);
+
+    /// <summary>Restores every listed backup and returns backup name to SHA-256 of the restored image.</summary>
+    public async Task<Dictionary<string, string>> RestoreShasAsync(string volume, IEnumerable<string> backups)
+    {
+        var result = new Dictionary<string, string>();
+        foreach (var b in backups)
+        {
+            string file = await RestoreToNewFileAsync(volume, b);
+            result[b] = TestImages.Sha256(file);
+            File.Delete(file);
+        }
+        return result;
+    }
 
     /// <summary>Restores into a new file under Work and returns its path.</summary>
     public async Task<string> RestoreToNewFileAsync(string volume, string backup)

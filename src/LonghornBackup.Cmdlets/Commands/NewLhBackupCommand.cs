@@ -95,6 +95,11 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
     [ValidateRange(1, 256)]
     public int? Concurrency { get; set; }
 
+    /// <summary>Seconds to wait while a deletion holds the volume; without it such a conflict fails at once.</summary>
+    [Parameter]
+    [ValidateRange(0, LockTimeouts.MaxSeconds)]
+    public int? LockTimeout { get; set; }
+
     private bool Given(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter);
 
     protected override void ProcessRecord()
@@ -147,6 +152,7 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
                 BlockSize = CheckedBlockSize(),
                 BackupName = Name,
                 Concurrency = Concurrency,
+                LockTimeout = LockTimeouts.FromSeconds(LockTimeout),
             };
             RunBackup(request, target.Name, store, what, action);
         });
@@ -188,7 +194,8 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
             ForItem("NewBackup", p.VolumeName, () =>
             {
                 using var source = RawImageSource.Open(p.DataPath);
-                RunBackup(p.ToRequest(source, CompressionMethod?.ToLowerInvariant(), Concurrency), definition.Name, store, what, action);
+                RunBackup(p.ToRequest(source, CompressionMethod?.ToLowerInvariant(), Concurrency) with { LockTimeout = LockTimeouts.FromSeconds(LockTimeout) },
+                    definition.Name, store, what, action);
             });
         }
     }

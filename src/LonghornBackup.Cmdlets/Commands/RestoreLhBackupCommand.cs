@@ -38,6 +38,11 @@ public sealed class RestoreLhBackupCommand : LhTargetCmdlet
     [ValidateRange(1, 256)]
     public int? Concurrency { get; set; }
 
+    /// <summary>Seconds to wait while a deletion holds the volume; without it such a conflict fails at once.</summary>
+    [Parameter]
+    [ValidateRange(0, Hosting.LockTimeouts.MaxSeconds)]
+    public int? LockTimeout { get; set; }
+
     protected override void ProcessRecord()
     {
         string output = ResolvePath(Path);
@@ -52,6 +57,7 @@ public sealed class RestoreLhBackupCommand : LhTargetCmdlet
                 OutputPath = output,
                 Overwrite = Force,
                 Concurrency = Concurrency,
+                LockTimeout = Hosting.LockTimeouts.FromSeconds(LockTimeout),
             };
             var result = RunEngine((progress, ct) => new RestoreEngine(store).RunAsync(request, progress, ct));
             WriteVerbose($"Restored {result.BlocksRestored} distinct blocks ({result.Size} bytes) to {result.OutputPath}.");

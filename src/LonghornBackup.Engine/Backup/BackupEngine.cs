@@ -3,6 +3,7 @@ using LonghornBackup.Engine.Catalog;
 using LonghornBackup.Engine.Compression;
 using LonghornBackup.Engine.Errors;
 using LonghornBackup.Engine.Format;
+using LonghornBackup.Engine.Locking;
 using LonghornBackup.Engine.Pipeline;
 using LonghornBackup.Engine.Progress;
 using LonghornBackup.Engine.Store;
@@ -18,16 +19,18 @@ public sealed class BackupEngine
 {
     private readonly Backupstore _store;
     private readonly TimeProvider _clock;
+    private readonly LockOptions? _locking;
 
-    public BackupEngine(Backupstore store, TimeProvider? clock = null)
+    public BackupEngine(Backupstore store, TimeProvider? clock = null, LockOptions? locking = null)
     {
         _store = store;
         _clock = clock ?? TimeProvider.System;
+        _locking = locking;
     }
 
     public Task<BackupResult> RunAsync(BackupRequest request, IProgress<OperationProgress>? progress, CancellationToken ct) =>
         request.DryRun
-            ? new BackupEngine(new Backupstore(new PreviewStore(_store.Store), _store.Url), _clock).RunCoreAsync(request, progress, ct)
+            ? new BackupEngine(new Backupstore(new PreviewStore(_store.Store), _store.Url), _clock, _locking).RunCoreAsync(request, progress, ct)
             : RunCoreAsync(request, progress, ct);
 
     private async Task<BackupResult> RunCoreAsync(BackupRequest request, IProgress<OperationProgress>? progress, CancellationToken ct)
@@ -38,6 +41,14 @@ public sealed class BackupEngine
         if (request.CompressionMethod is not null) CompressionMethods.Get(request.CompressionMethod);
         if (request.BlockSize is int requested) BlockSizes.Validate(requested);
         if (request.BackupName is not null) NameRules.ValidateBackupName(request.BackupName);
+        if (request.Source.Size <= 0)
+            throw new LonghornBackupException(ErrorIds.SnapshotReadFailed, ErrorKind.InvalidData,
+                $"The snapshot image '{request.Source.Description}' is empty.", request.Source.Description);
+
+        // Longhorn's type-1 lock for the whole backup (spec §4.1 step 1): no deletion can free blocks this backup reuses.
+        // A dry run writes nothing, not even a lock file.
+        await using var volumeLock = request.DryRun ? null : await VolumeLock.AcquireAsync(_store.Store, request.VolumeName,
+            LockType.BackupOrRestore, "backup", request.LockTimeout, _locking, ct).ConfigureAwait(false);
 
         var warnings = new List<string>();
         var volume = await _store.LoadVolumeAsync(request.VolumeName, ct).ConfigureAwait(false);
@@ -45,9 +56,6 @@ public sealed class BackupEngine
         int blockSize = await ChooseBlockSizeAsync(request, volume, lastBackup, ct).ConfigureAwait(false);
 
         long imageSize = request.Source.Size;
-        if (imageSize <= 0)
-            throw new LonghornBackupException(ErrorIds.SnapshotReadFailed, ErrorKind.InvalidData,
-                $"The snapshot image '{request.Source.Description}' is empty.", request.Source.Description);
         long volumeSize = (imageSize + blockSize - 1) / blockSize * blockSize;
         if (volumeSize != imageSize)
             warnings.Add($"The image is {imageSize} bytes, not a multiple of the {blockSize}-byte block size; the backup volume records {volumeSize} bytes and restores pad the image with zeros to that size, as Longhorn requires.");

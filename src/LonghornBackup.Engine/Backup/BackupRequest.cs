@@ -33,4 +33,6 @@ public sealed record BackupRequest
     public bool DryRun { get; init; }
     /// <summary>Folder of the change cache; null uses $LONGHORNBACKUP_CACHE_DIR or the user's cache folder.</summary>
     public string? ChangeCacheDirectory { get; init; }
+    /// <summary>How long to wait for a conflicting lock (a deletion) to go away; null fails at once with LockConflict.</summary>
+    public TimeSpan? LockTimeout { get; init; }
 }

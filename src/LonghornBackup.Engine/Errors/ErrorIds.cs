@@ -34,4 +34,7 @@ public static class ErrorIds
     public const string ManifestInputNotSupported = "ManifestInputNotSupported";
     /// <summary>ConvertTo-LhManifest -Path -NoClobber found the file already there.</summary>
     public const string ManifestFileExists = "ManifestFileExists";
+    public const string LockConflict = "LockConflict";
+    public const string BackupVerificationFailed = "BackupVerificationFailed";
+    public const string InvalidRetention = "InvalidRetention";
 }

@@ -23,6 +23,7 @@ public static class StorePaths
     public static string Block(string volumeName, string checksum) =>
         $"{BlocksDir(volumeName)}/{checksum[..2]}/{checksum[2..4]}/{checksum}.blk";
     public static string LocksDir(string volumeName) => VolumeDir(volumeName) + "/locks";
+    public static string Lock(string volumeName, string lockName) => $"{LocksDir(volumeName)}/{lockName}.lck";
 
     /// <summary>The backup name of a listed backups/ entry, or null when the entry is not a backup cfg.</summary>
     public static string? BackupNameFromFile(string fileName)
@@ -31,6 +32,14 @@ public static class StorePaths
         if (!fileName.StartsWith(prefix, StringComparison.Ordinal) || !fileName.EndsWith(suffix, StringComparison.Ordinal))
             return null;
         string name = fileName[prefix.Length..^suffix.Length];
+        return NameRules.IsValidStoreName(name) ? name : null;
+    }
+
+    /// <summary>The lock name of a listed locks/ entry, or null when the entry is not a lock file.</summary>
+    public static string? LockNameFromFile(string fileName)
+    {
+        if (!fileName.EndsWith(".lck", StringComparison.Ordinal)) return null;
+        string name = fileName[..^4];
         return NameRules.IsValidStoreName(name) ? name : null;
     }
 

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using LonghornBackup.Engine.Catalog;
 using LonghornBackup.Engine.Errors;
 using LonghornBackup.Engine.Format;
+using LonghornBackup.Engine.Locking;
 using LonghornBackup.Engine.Pipeline;
 using LonghornBackup.Engine.Progress;
 using Microsoft.Win32.SafeHandles;
@@ -17,11 +18,22 @@ namespace LonghornBackup.Engine.Restore;
 public sealed class RestoreEngine
 {
     private readonly Backupstore _store;
+    private readonly LockOptions? _locking;
 
-    public RestoreEngine(Backupstore store) => _store = store;
+    public RestoreEngine(Backupstore store, LockOptions? locking = null)
+    {
+        _store = store;
+        _locking = locking;
+    }
 
     public async Task<RestoreResult> RunAsync(RestoreRequest request, IProgress<OperationProgress>? progress, CancellationToken ct)
     {
+        // Longhorn's type-1 lock on the source volume for the whole restore (spec §6.1 step 1): no deletion frees its blocks meanwhile.
+        NameRules.ValidateVolumeNameForRead(request.VolumeName);
+        NameRules.ValidateBackupName(request.BackupName);
+        await using var volumeLock = await VolumeLock.AcquireAsync(_store.Store, request.VolumeName, LockType.BackupOrRestore,
+            "restore", request.LockTimeout, _locking, ct).ConfigureAwait(false);
+
         var volume = await _store.GetVolumeAsync(request.VolumeName, ct).ConfigureAwait(false);
         var backup = await _store.GetBackupAsync(request.VolumeName, request.BackupName, ct).ConfigureAwait(false);
         if (backup.IsInProgress)

@@ -11,4 +11,6 @@ public sealed class RestoreRequest
     public bool Overwrite { get; init; }
     /// <summary>Parallel download/verify workers; null picks one per core (at least two).</summary>
     public int? Concurrency { get; init; }
+    /// <summary>How long to wait for a conflicting lock (a deletion) to go away; null fails at once with LockConflict.</summary>
+    public TimeSpan? LockTimeout { get; init; }
 }

@@ -84,16 +84,20 @@ public sealed class FileSystemStore : IObjectStore
         try
         {
             EnsureDirectory(dir);
-            try
+            for (int attempt = 1; ; attempt++)
             {
-                WriteAndRename(key, path, data.Span);
-            }
-            catch (DirectoryNotFoundException)
-            {
-                // Another process's cleanup removed the (empty) folder since we created it: create it again, once.
-                _knownDirectories.TryRemove(dir, out _);
-                Directory.CreateDirectory(dir);
-                WriteAndRename(key, path, data.Span);
+                try
+                {
+                    WriteAndRename(key, path, data.Span);
+                    break;
+                }
+                catch (DirectoryNotFoundException) when (attempt < 5)
+                {
+                    // Another process removed the folder as it emptied (locks/ when its last lock was released, or a
+                    // GC's empty blocks/xx/yy) since we created it: create it again.
+                    _knownDirectories.TryRemove(dir, out _);
+                    Directory.CreateDirectory(dir);
+                }
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

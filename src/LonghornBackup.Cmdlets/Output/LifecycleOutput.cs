@@ -1,0 +1,57 @@
+using LonghornBackup.Engine.Lifecycle;
+using LonghornBackup.Engine.Format;
+
+namespace LonghornBackup;
+
+/// <summary>Turns the engine's deletion and verification results into the public output types.</summary>
+internal static class LifecycleOutput
+{
+    public static BackupRemoval ToRemoval(BackupDeletionResult r, string target) => new()
+    {
+        VolumeName = r.VolumeName,
+        RemovedBackups = r.Deleted.ToArray(),
+        GarbageCollected = r.BlocksCollected,
+        GarbageCollectionSkippedReason = r.CollectionSkippedReason,
+        BlocksFreed = r.BlocksDeleted,
+        BlockCount = r.BlockCount,
+        LastBackupName = r.LastBackupName,
+        Target = target,
+    };
+
+    public static BackupVolumeRemoval ToVolumeRemoval(VolumeDeletionResult r, string target) => new()
+    {
+        Name = r.VolumeName,
+        BackupsRemoved = r.BackupsDeleted,
+        BlocksRemoved = r.BlocksDeleted,
+        Target = target,
+    };
+
+    public static BackupVerification ToVerification(BackupVerificationResult r, bool deep, string target, DateTime verifiedAt)
+    {
+        var broken = r.Problems.Select(p => new BrokenBlock
+        {
+            Checksum = p.Checksum,
+            Problem = p.Kind.ToString(),
+            Detail = p.Detail,
+            Path = p.Key,
+            AffectedBackups = p.AffectedBackups.ToArray(),
+        }).ToArray();
+        return new BackupVerification
+        {
+            Name = r.BackupName,
+            VolumeName = r.VolumeName,
+            State = r.Health.ToString(),
+            IsHealthy = r.IsHealthy,
+            Mode = deep ? "Deep" : "Quick",
+            BlockCount = r.BlocksReferenced,
+            MissingBlocks = broken.Where(b => b.Problem == nameof(BlockProblemKind.Missing)).Select(b => b.Checksum).ToArray(),
+            CorruptBlocks = broken.Where(b => b.Problem == nameof(BlockProblemKind.Corrupt)).Select(b => b.Checksum).ToArray(),
+            BrokenBlocks = broken,
+            CreatedAt = GoJson.ParseTime(r.Config?.CreatedTime)?.UtcDateTime,
+            VerifiedAt = verifiedAt,
+            Url = r.Url,
+            Target = target,
+            Error = r.Error,
+        };
+    }
+}

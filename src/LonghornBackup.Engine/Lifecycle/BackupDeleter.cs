@@ -1,0 +1,234 @@
+using LonghornBackup.Engine.Catalog;
+using LonghornBackup.Engine.Errors;
+using LonghornBackup.Engine.Format;
+using LonghornBackup.Engine.Locking;
+using LonghornBackup.Engine.Progress;
+
+namespace LonghornBackup.Engine.Lifecycle;
+
+/// <summary>
+/// Deletes backups of one volume the way Longhorn's DeleteDeltaBlockBackup does (spec §5.2), for any number of backups
+/// in one pass: under a type-2 lock, delete the backup cfgs first, fix volume.cfg's LastBackup*, then rebuild the
+/// reference count of every block from all remaining cfgs and delete the blocks nothing references. Block deletion
+/// is skipped, exactly when Longhorn skips it, whenever the references cannot be trusted: a remaining cfg cannot be
+/// read or is in progress, or the set of backups changed during the pass.
+/// </summary>
+public sealed class BackupDeleter
+{
+    private const int DeleteWorkers = 8;
+    private readonly Backupstore _store;
+    private readonly LockOptions? _locking;
+
+    public BackupDeleter(Backupstore store, LockOptions? locking = null)
+    {
+        _store = store;
+        _locking = locking;
+    }
+
+    public async Task<BackupDeletionResult> DeleteAsync(string volumeName, IEnumerable<string> backupNames, TimeSpan? lockTimeout,
+        IProgress<OperationProgress>? progress, CancellationToken ct)
+    {
+        NameRules.ValidateVolumeNameForRead(volumeName);
+        var requested = backupNames.Distinct(StringComparer.Ordinal).ToList();
+        foreach (var name in requested) NameRules.ValidateBackupName(name);
+
+        var notFound = new List<string>();
+        var present = await ExistingAsync(volumeName, requested, notFound, ct).ConfigureAwait(false);
+        if (present.Count == 0)
+        {
+            // Nothing to do, and no lock taken. A volume that does not exist at all is an error of its own.
+            bool hasCfg = await _store.Store.StatAsync(StorePaths.VolumeConfig(volumeName), ct).ConfigureAwait(false) is not null;
+            if (!hasCfg && (await _store.ListBackupNamesAsync(volumeName, ct).ConfigureAwait(false)).Count == 0)
+                throw VolumeNotFound(volumeName);
+            return new BackupDeletionResult(volumeName, Array.Empty<string>(), notFound, false, "no backup was deleted", 0,
+                null, "", Array.Empty<string>());
+        }
+
+        var step = new StepProgress(progress, $"Removing backups of {volumeName}");
+        step.Report("Waiting for the volume's lock", 0, 0, 0, 0, force: true);
+        await using var volumeLock = await VolumeLock.AcquireAsync(_store.Store, volumeName, LockType.Deletion, "deletion",
+            lockTimeout, _locking, ct).ConfigureAwait(false);
+
+        // Another deletion (type 2 locks do not exclude each other) may have removed some meanwhile.
+        var deleted = await ExistingAsync(volumeName, present, notFound, ct).ConfigureAwait(false);
+        var warnings = new List<string>();
+
+        // Longhorn loads each cfg first (a stub when it cannot) only to go on regardless; nothing in it is needed here,
+        // so an unreadable cfg is deleted like any other. From the first cfg deleted on, finish the bookkeeping even if
+        // cancelled: only block deletion may stop part-way.
+        for (int i = 0; i < deleted.Count; i++)
+        {
+            step.Report("Deleting backup configs", i, deleted.Count, 0, 10);
+            await _store.Store.DeleteAsync(StorePaths.BackupConfig(volumeName, deleted[i]), CancellationToken.None).ConfigureAwait(false);
+        }
+
+        VolumeConfig? volume = null;
+        try { volume = await _store.LoadVolumeAsync(volumeName, CancellationToken.None).ConfigureAwait(false); }
+        catch (LonghornBackupException e) when (e.Kind is ErrorKind.InvalidData) { warnings.Add($"{e.Message} It was left as it is."); }
+        if (volume is null && warnings.Count == 0) warnings.Add($"Backup volume '{volumeName}' has no volume.cfg; only backups and blocks were deleted.");
+        bool updateLast = volume is not null && deleted.Contains(volume.LastBackupName, StringComparer.Ordinal);
+        if (updateLast)
+        {
+            volume!.LastBackupName = "";
+            volume.LastBackupAt = "";
+        }
+
+        var gc = new Collection(this, volumeName, step);
+        try
+        {
+            await gc.CountReferencesAsync(ct).ConfigureAwait(false);
+            if (updateLast)
+            {
+                // Longhorn points volume.cfg at the newest remaining backup only when the references could be trusted.
+                if (gc.SkipReason is null && gc.Latest is { } latest)
+                {
+                    volume!.LastBackupName = latest.Name;
+                    volume.LastBackupAt = latest.SnapshotCreatedAt;
+                }
+                await _store.SaveVolumeAsync(volume!, CancellationToken.None).ConfigureAwait(false);
+            }
+            await gc.CheckBackupSetUnchangedAsync(ct).ConfigureAwait(false);
+            if (gc.SkipReason is null)
+            {
+                await gc.DeleteUnreferencedAsync(ct).ConfigureAwait(false);
+                if (volume is not null)
+                {
+                    volume.BlockCount = gc.ReferencedPresentCount;
+                    await _store.SaveVolumeAsync(volume, CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            if (updateLast) await _store.SaveVolumeAsync(volume!, CancellationToken.None).ConfigureAwait(false);
+            throw new LonghornBackupException(ErrorIds.OperationCancelled, ErrorKind.OperationStopped,
+                $"Removing backups of volume '{volumeName}' was cancelled after their configs were deleted; blocks they alone used are freed by the next deletion.",
+                volumeName);
+        }
+
+        if (gc.UnknownReferences > 0)
+            warnings.Add($"Remaining backups of '{volumeName}' refer to {gc.UnknownReferences} block(s) missing from the store; Test-LhBackup names the backups that are broken.");
+        step.Complete("Done");
+        return new BackupDeletionResult(volumeName, deleted, notFound, gc.SkipReason is null, gc.SkipReason, gc.BlocksDeleted,
+            volume?.BlockCount, volume?.LastBackupName ?? "", warnings);
+    }
+
+    private async Task<List<string>> ExistingAsync(string volumeName, IEnumerable<string> names, List<string> notFound, CancellationToken ct)
+    {
+        var existing = new List<string>();
+        foreach (var name in names)
+        {
+            if (await _store.Store.StatAsync(StorePaths.BackupConfig(volumeName, name), ct).ConfigureAwait(false) is null) notFound.Add(name);
+            else existing.Add(name);
+        }
+        return existing;
+    }
+
+    private static LonghornBackupException VolumeNotFound(string volumeName) =>
+        new(ErrorIds.BackupVolumeNotFound, ErrorKind.NotFound, $"The backup volume '{volumeName}' does not exist.", volumeName,
+            "List the volumes with Get-LhBackupVolume.");
+
+    /// <summary>The garbage collection of one pass (spec §5.2 steps 5-10). <see cref="SkipReason"/> set means: delete no block.</summary>
+    private sealed class Collection(BackupDeleter owner, string volumeName, StepProgress step)
+    {
+        private readonly Backupstore _store = owner._store;
+        private IReadOnlyList<string> _remaining = Array.Empty<string>();
+        private HashSet<string> _blocks = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _referenced = new(StringComparer.Ordinal);
+
+        public string? SkipReason { get; private set; }
+        public BackupConfig? Latest { get; private set; }
+        public long UnknownReferences { get; private set; }
+        public int BlocksDeleted { get; private set; }
+        public long ReferencedPresentCount => _referenced.Count(_blocks.Contains);
+
+        public async Task CountReferencesAsync(CancellationToken ct)
+        {
+            try { _remaining = await _store.ListBackupNamesAsync(volumeName, ct).ConfigureAwait(false); }
+            catch (LonghornBackupException e) when (e.Kind is ErrorKind.ReadError)
+            {
+                SkipReason = $"the remaining backups could not be listed ({e.Message})";
+                return;
+            }
+            // One listing of the whole pool; then each cfg is loaded, counted and dropped in turn, so memory holds the
+            // set of referenced checksums, never all block maps at once (longhorn/longhorn#2339).
+            _blocks = await _store.ListBlockChecksumsAsync(volumeName, ct).ConfigureAwait(false);
+            var newest = new List<BackupConfig>();
+            DateTimeOffset newestAt = DateTimeOffset.MinValue;
+            for (int i = 0; i < _remaining.Count; i++)
+            {
+                step.Report("Counting block references", i, _remaining.Count, 10, 60);
+                string name = _remaining[i];
+                BackupConfig? cfg;
+                try { cfg = await _store.LoadBackupAsync(volumeName, name, ct).ConfigureAwait(false); }
+                catch (LonghornBackupException e) when (e.Kind is ErrorKind.InvalidData or ErrorKind.ReadError)
+                {
+                    SkipReason = $"the config of backup '{name}' cannot be read ({e.Message})";
+                    return;
+                }
+                if (cfg is null)
+                {
+                    SkipReason = $"backup '{name}' was removed while the references were counted";
+                    return;
+                }
+                if (cfg.IsInProgress)
+                {
+                    SkipReason = $"backup '{name}' is in progress (or its run was interrupted; remove it to let blocks be freed)";
+                    return;
+                }
+                foreach (var b in cfg.Blocks)
+                {
+                    if (_referenced.Add(b.BlockChecksum) && !_blocks.Contains(b.BlockChecksum)) UnknownReferences++;
+                }
+                var at = GoJson.ParseTime(cfg.SnapshotCreatedAt) ?? DateTimeOffset.MinValue;
+                cfg.Blocks = new List<BlockMapping>();   // only the name and times are kept
+                if (at > newestAt) { newestAt = at; newest.Clear(); }
+                if (at == newestAt) newest.Add(cfg);
+            }
+            Latest = await NewestAsync(newest, ct).ConfigureAwait(false);
+        }
+
+        /// <summary>Among backups started in the same second, the one whose cfg was written last (as Get-LhBackup orders them).</summary>
+        private async Task<BackupConfig?> NewestAsync(List<BackupConfig> tied, CancellationToken ct)
+        {
+            if (tied.Count <= 1) return tied.FirstOrDefault();
+            BackupConfig? best = null;
+            DateTimeOffset bestWritten = DateTimeOffset.MinValue;
+            foreach (var cfg in tied.OrderBy(c => c.Name, StringComparer.Ordinal))
+            {
+                var info = await _store.Store.StatAsync(StorePaths.BackupConfig(volumeName, cfg.Name), ct).ConfigureAwait(false);
+                var written = info?.LastModified ?? DateTimeOffset.MinValue;
+                if (best is null || written >= bestWritten) { best = cfg; bestWritten = written; }
+            }
+            return best;
+        }
+
+        /// <summary>Step 9: a backup that appeared while we counted may use blocks we think unreferenced.</summary>
+        public async Task CheckBackupSetUnchangedAsync(CancellationToken ct)
+        {
+            if (SkipReason is not null) return;
+            var now = await _store.ListBackupNamesAsync(volumeName, ct).ConfigureAwait(false);
+            if (!now.SequenceEqual(_remaining, StringComparer.Ordinal))
+            {
+                var added = now.Except(_remaining, StringComparer.Ordinal).ToList();
+                SkipReason = added.Count > 0
+                    ? $"backup(s) {string.Join(", ", added)} appeared while the references were counted"
+                    : "backups were removed while the references were counted";
+            }
+        }
+
+        public async Task DeleteUnreferencedAsync(CancellationToken ct)
+        {
+            var garbage = _blocks.Where(c => !_referenced.Contains(c)).ToList();
+            int done = 0;
+            await Parallel.ForEachAsync(garbage, new ParallelOptions { MaxDegreeOfParallelism = DeleteWorkers, CancellationToken = ct },
+                async (checksum, token) =>
+                {
+                    await _store.Store.DeleteAsync(StorePaths.Block(volumeName, checksum), token).ConfigureAwait(false);
+                    step.Report("Deleting unreferenced blocks", Interlocked.Increment(ref done), garbage.Count, 60, 100);
+                }).ConfigureAwait(false);
+            BlocksDeleted = garbage.Count;
+            foreach (var c in garbage) _blocks.Remove(c);
+        }
+    }
+}

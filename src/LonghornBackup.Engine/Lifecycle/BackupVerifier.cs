@@ -1,0 +1,178 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using LonghornBackup.Engine.Catalog;
+using LonghornBackup.Engine.Errors;
+using LonghornBackup.Engine.Format;
+using LonghornBackup.Engine.Locking;
+using LonghornBackup.Engine.Progress;
+using LonghornBackup.Engine.Restore;
+
+namespace LonghornBackup.Engine.Lifecycle;
+
+/// <summary>
+/// Checks that backups of a volume can be restored, without restoring them. Quick: every referenced block exists
+/// (one listing of the block pool). Deep: every referenced block is read, decompressed and checked against its
+/// checksum exactly as a restore does, each distinct block once, in parallel. Runs under a type-1 lock, like a
+/// restore, so a deletion cannot make blocks vanish under it and cause false alarms.
+/// </summary>
+public sealed class BackupVerifier
+{
+    private readonly Backupstore _store;
+    private readonly LockOptions? _locking;
+
+    public BackupVerifier(Backupstore store, LockOptions? locking = null)
+    {
+        _store = store;
+        _locking = locking;
+    }
+
+    private sealed class BlockReference(string method, int blockSize)
+    {
+        public string Method { get; } = method;
+        public int BlockSize { get; } = blockSize;
+        public List<int> Backups { get; } = new();
+    }
+
+    public async Task<VolumeVerification> VerifyAsync(VerificationRequest request, IProgress<OperationProgress>? progress, CancellationToken ct)
+    {
+        string volumeName = request.VolumeName;
+        NameRules.ValidateVolumeNameForRead(volumeName);
+        foreach (var name in request.BackupNames ?? Array.Empty<string>()) NameRules.ValidateBackupName(name);
+        if (await _store.Store.StatAsync(StorePaths.VolumeConfig(volumeName), ct).ConfigureAwait(false) is null
+            && (await _store.ListBackupNamesAsync(volumeName, ct).ConfigureAwait(false)).Count == 0)
+            throw new LonghornBackupException(ErrorIds.BackupVolumeNotFound, ErrorKind.NotFound,
+                $"The backup volume '{volumeName}' does not exist on the backup target {_store.Url}.", volumeName,
+                "List the volumes with Get-LhBackupVolume.");
+
+        await using var volumeLock = await VolumeLock.AcquireAsync(_store.Store, volumeName, LockType.BackupOrRestore, "verification",
+            request.LockTimeout, _locking, ct).ConfigureAwait(false);
+        try
+        {
+            return await VerifyLockedAsync(request, progress, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            throw new LonghornBackupException(ErrorIds.OperationCancelled, ErrorKind.OperationStopped,
+                $"The verification of volume '{volumeName}' was cancelled.", volumeName);
+        }
+    }
+
+    private async Task<VolumeVerification> VerifyLockedAsync(VerificationRequest request, IProgress<OperationProgress>? progress, CancellationToken ct)
+    {
+        string volumeName = request.VolumeName;
+        var all = await _store.ListBackupNamesAsync(volumeName, ct).ConfigureAwait(false);
+        var notFound = new List<string>();
+        List<string> selected;
+        if (request.BackupNames is null) selected = all.ToList();
+        else
+        {
+            var existing = all.ToHashSet(StringComparer.Ordinal);
+            selected = request.BackupNames.Distinct(StringComparer.Ordinal).Where(existing.Contains).ToList();
+            notFound.AddRange(request.BackupNames.Distinct(StringComparer.Ordinal).Where(n => !existing.Contains(n)));
+        }
+
+        VolumeConfig? volume = null;
+        try { volume = await _store.LoadVolumeAsync(volumeName, ct).ConfigureAwait(false); }
+        catch (LonghornBackupException e) when (e.Kind is ErrorKind.InvalidData) { /* only its compression default is used */ }
+
+        var step = new StepProgress(progress, $"Verifying backups of {volumeName}");
+        var verdicts = new List<(string Name, BackupHealth? Health, BackupConfig? Config, string? Error)>();
+        var references = new Dictionary<string, BlockReference>(StringComparer.Ordinal);
+        for (int i = 0; i < selected.Count; i++)
+        {
+            step.Report("Reading backup configs", i, selected.Count, 0, 5);
+            string name = selected[i];
+            BackupConfig? cfg;
+            try { cfg = await _store.LoadBackupAsync(volumeName, name, ct).ConfigureAwait(false); }
+            catch (LonghornBackupException e) when (e.Kind is ErrorKind.InvalidData or ErrorKind.ReadError)
+            {
+                verdicts.Add((name, BackupHealth.Error, null, e.Message));
+                continue;
+            }
+            if (cfg is null) { notFound.Add(name); continue; }
+            if (cfg.IsInProgress) { verdicts.Add((name, BackupHealth.InProgress, cfg, null)); continue; }
+            if (cfg.BlockSize is not long blockSize || blockSize <= 0 || blockSize > BlockSizes.Large * 4L)
+            {
+                verdicts.Add((name, BackupHealth.Error, cfg,
+                    $"The backup '{name}' records a block size that cannot be used: '{cfg.Parameters?.GetValueOrDefault(BackupParameters.BlockSize)}'."));
+                continue;
+            }
+            string method = cfg.CompressionMethod.Length > 0 ? cfg.CompressionMethod : volume?.EffectiveCompressionMethod ?? "gzip";
+            int index = verdicts.Count;
+            verdicts.Add((name, null, cfg, null));
+            foreach (var b in cfg.Blocks)
+            {
+                if (!references.TryGetValue(b.BlockChecksum, out var r))
+                    references[b.BlockChecksum] = r = new BlockReference(method, (int)blockSize);
+                if (r.Backups.Count == 0 || r.Backups[^1] != index) r.Backups.Add(index);
+            }
+        }
+
+        var present = await _store.ListBlockChecksumsAsync(volumeName, ct).ConfigureAwait(false);
+        var found = new ConcurrentDictionary<string, (BlockProblemKind Kind, string Detail)>(StringComparer.Ordinal);
+        foreach (var checksum in references.Keys.Where(c => !present.Contains(c)))
+            found[checksum] = (BlockProblemKind.Missing, "The block file is not in the store.");
+
+        long bytesRead = 0;
+        if (request.Deep)
+            bytesRead = await ReadAndVerifyAsync(volumeName, references.Where(r => present.Contains(r.Key)).ToList(), request.Concurrency,
+                found, progress, ct).ConfigureAwait(false);
+
+        var problems = found.OrderBy(p => p.Key, StringComparer.Ordinal).ToDictionary(p => p.Key, p => new BlockProblem(
+            p.Key, StorePaths.Block(volumeName, p.Key), p.Value.Kind, p.Value.Detail,
+            references[p.Key].Backups.Select(i => verdicts[i].Name).ToList()), StringComparer.Ordinal);
+
+        var results = verdicts.Select(v =>
+        {
+            string url = _store.BackupUrl(volumeName, v.Name);
+            if (v.Health is BackupHealth known)
+                return new BackupVerificationResult(volumeName, v.Name, url, known, v.Config, v.Config?.Blocks.Count ?? 0, Array.Empty<BlockProblem>(), v.Error);
+            var mine = v.Config!.Blocks.Select(b => b.BlockChecksum).Distinct(StringComparer.Ordinal)
+                .Where(problems.ContainsKey).Select(c => problems[c]).ToList();
+            var health = mine.Count == 0 ? BackupHealth.Healthy
+                : mine.Any(p => p.Kind == BlockProblemKind.Missing) ? BackupHealth.Missing : BackupHealth.Corrupt;
+            int distinct = v.Config.Blocks.Select(b => b.BlockChecksum).Distinct(StringComparer.Ordinal).Count();
+            return new BackupVerificationResult(volumeName, v.Name, url, health, v.Config, distinct, mine, null);
+        }).ToList();
+
+        step.Complete("Done");
+        return new VolumeVerification(volumeName, request.Deep, results, problems.Values.ToList(), references.Count, bytesRead, notFound);
+    }
+
+    /// <summary>Reads each block once, in parallel, and records the ones that fail as a restore would fail on them.</summary>
+    private async Task<long> ReadAndVerifyAsync(string volumeName, List<KeyValuePair<string, BlockReference>> blocks, int? concurrency,
+        ConcurrentDictionary<string, (BlockProblemKind Kind, string Detail)> found, IProgress<OperationProgress>? progress, CancellationToken ct)
+    {
+        var tracker = new ProgressTracker(progress, $"Verifying blocks of {volumeName}", blocks.Sum(b => (long)b.Value.BlockSize));
+        var buffers = new ConcurrentBag<ArrayBufferWriter<byte>>();
+        long bytesRead = 0;
+        int workers = Math.Max(1, concurrency ?? Math.Max(2, Environment.ProcessorCount));
+        await Parallel.ForEachAsync(blocks, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = ct },
+            async (block, token) =>
+            {
+                string key = StorePaths.Block(volumeName, block.Key);
+                byte[]? stored;
+                try { stored = await _store.Store.ReadAsync(key, token).ConfigureAwait(false); }
+                catch (LonghornBackupException e) when (e.Kind is ErrorKind.ReadError)
+                {
+                    found[block.Key] = (BlockProblemKind.Corrupt, $"The block file cannot be read: {e.Message}");
+                    return;
+                }
+                if (stored is null)
+                {
+                    found[block.Key] = (BlockProblemKind.Missing, "The block file disappeared from the store during the check.");
+                    return;
+                }
+                Interlocked.Add(ref bytesRead, stored.Length);
+                if (!buffers.TryTake(out var output)) output = new ArrayBufferWriter<byte>(block.Value.BlockSize);
+                try { BlockVerifier.DecompressAndVerify(block.Value.Method, block.Key, key, stored, block.Value.BlockSize, output); }
+                catch (LonghornBackupException e) when (e.Kind is ErrorKind.InvalidData)
+                {
+                    found[block.Key] = (BlockProblemKind.Corrupt, e.Message);
+                }
+                finally { buffers.Add(output); }
+                tracker.Add(block.Value.BlockSize, "Reading and checking blocks");
+            }).ConfigureAwait(false);
+        return bytesRead;
+    }
+}

@@ -1,0 +1,55 @@
+using LonghornBackup.Engine.Format;
+
+namespace LonghornBackup.Engine.Lifecycle;
+
+/// <summary>What verification found for one backup.</summary>
+public enum BackupHealth
+{
+    /// <summary>Every block the backup references is present (quick) or present and intact (deep).</summary>
+    Healthy,
+    /// <summary>At least one referenced block is not in the store: the backup cannot be restored.</summary>
+    Missing,
+    /// <summary>Every block is present, but at least one fails decompression or its checksum: the backup cannot be restored.</summary>
+    Corrupt,
+    /// <summary>The backup is still running, or its run was interrupted; it has no block map to check yet.</summary>
+    InProgress,
+    /// <summary>The backup's config cannot be read.</summary>
+    Error,
+}
+
+public enum BlockProblemKind
+{
+    Missing,
+    Corrupt,
+}
+
+/// <summary>A referenced block that is missing or corrupt, and every checked backup it breaks.</summary>
+public sealed record BlockProblem(string Checksum, string Key, BlockProblemKind Kind, string Detail, IReadOnlyList<string> AffectedBackups);
+
+/// <summary>The verdict on one backup. <see cref="Problems"/> are the broken blocks it references.</summary>
+public sealed record BackupVerificationResult(
+    string VolumeName,
+    string BackupName,
+    string Url,
+    BackupHealth Health,
+    BackupConfig? Config,
+    int BlocksReferenced,
+    IReadOnlyList<BlockProblem> Problems,
+    string? Error)
+{
+    /// <summary>Nothing of this backup is broken (a backup in progress has nothing to check yet).</summary>
+    public bool IsHealthy => Health is BackupHealth.Healthy or BackupHealth.InProgress;
+}
+
+/// <summary>Verification of backups of one volume.</summary>
+/// <param name="BlocksChecked">Distinct referenced blocks checked (deep: read and verified; quick: looked up).</param>
+/// <param name="BytesRead">Stored bytes read (deep only).</param>
+/// <param name="NotFound">Requested backups that do not exist.</param>
+public sealed record VolumeVerification(
+    string VolumeName,
+    bool Deep,
+    IReadOnlyList<BackupVerificationResult> Backups,
+    IReadOnlyList<BlockProblem> Problems,
+    int BlocksChecked,
+    long BytesRead,
+    IReadOnlyList<string> NotFound);

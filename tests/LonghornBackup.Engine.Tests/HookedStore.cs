@@ -1,0 +1,72 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using LonghornBackup.Engine.Store;
+
+namespace LonghornBackup.Engine.Tests;
+
+/// <summary>
+/// Passes every call to the real store, records it (operation, key, and for writes the bytes), and runs an optional
+/// hook first: a test injects what another client would do at that moment (a new backup appearing, a cancel).
+/// </summary>
+internal sealed class HookedStore(IObjectStore inner) : IObjectStore
+{
+    public sealed record Call(string Operation, string Key, byte[]? Data);
+
+    public ConcurrentQueue<Call> Calls { get; } = new();
+
+    /// <summary>Runs before each call with (operation, key); operations are List, ListTree, Read, Write, Stat, Delete, DeleteTree.</summary>
+    public Func<string, string, Task>? Before { get; set; }
+
+    public string Location => inner.Location;
+
+    public IEnumerable<Call> Where(string operation, string keySuffix) =>
+        Calls.Where(c => c.Operation == operation && c.Key.EndsWith(keySuffix, StringComparison.Ordinal));
+
+    private async Task Enter(string operation, string key, ReadOnlyMemory<byte>? data = null)
+    {
+        Calls.Enqueue(new Call(operation, key, data?.ToArray()));
+        if (Before is { } hook) await hook(operation, key);
+    }
+
+    public async Task<IReadOnlyList<StoreEntry>> ListAsync(string directory, CancellationToken ct)
+    {
+        await Enter("List", directory);
+        return await inner.ListAsync(directory, ct);
+    }
+
+    public async IAsyncEnumerable<string> ListTreeAsync(string directory, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await Enter("ListTree", directory);
+        await foreach (var key in inner.ListTreeAsync(directory, ct)) yield return key;
+    }
+
+    public async Task<byte[]?> ReadAsync(string key, CancellationToken ct)
+    {
+        await Enter("Read", key);
+        return await inner.ReadAsync(key, ct);
+    }
+
+    public async Task WriteAsync(string key, ReadOnlyMemory<byte> data, CancellationToken ct)
+    {
+        await Enter("Write", key, data);
+        await inner.WriteAsync(key, data, ct);
+    }
+
+    public async Task<ObjectInfo?> StatAsync(string key, CancellationToken ct)
+    {
+        await Enter("Stat", key);
+        return await inner.StatAsync(key, ct);
+    }
+
+    public async Task DeleteAsync(string key, CancellationToken ct)
+    {
+        await Enter("Delete", key);
+        await inner.DeleteAsync(key, ct);
+    }
+
+    public async Task DeleteTreeAsync(string directory, CancellationToken ct)
+    {
+        await Enter("DeleteTree", directory);
+        await inner.DeleteTreeAsync(directory, ct);
+    }
+}

@@ -1,0 +1,284 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using LonghornBackup.Engine.Errors;
+using LonghornBackup.Engine.Format;
+using LonghornBackup.Engine.Lifecycle;
+using LonghornBackup.Engine.Locking;
+
+namespace LonghornBackup.Engine.Tests;
+
+/// <summary>
+/// Spec §5.1: Longhorn's lock protocol. Other clients are simulated by lock files planted in the store, exactly as
+/// Longhorn (or another process of this module) leaves them: their time is the file's modification time.
+/// </summary>
+public class LockTests
+{
+    private const int B = TestImages.Block;
+
+    private static async Task<(TestStore Store, string Image, string Backup)> VolumeWithOneBackup(string volume = "vol-l")
+    {
+        var t = new TestStore();
+        string image = TestImages.Create(t.WorkFile("image.img"), 8 * TestImages.MiB,
+            (0, TestImages.RandomBytes(1)), (2 * B, TestImages.RandomBytes(2)));
+        var r = await t.BackupAsync(volume, image);
+        return (t, image, r.Backup.Name);
+    }
+
+    private static ObservedLock L(string name, LockType type, bool acquired, int secondsAgo) =>
+        new(new LockFile(name, type, acquired), DateTimeOffset.UtcNow.AddSeconds(-secondsAgo));
+
+    [Fact]
+    public async Task Lock_file_is_longhorns_json_unacquired_while_checking_then_acquired_and_removed_on_release()
+    {
+        // Longhorn's own timings: the 2 s check wait is observable as an unacquired lock file.
+        using var t = new TestStore();
+        var acquiring = VolumeLock.AcquireAsync(t.Store.Store, "vol-real", LockType.Deletion, "deletion", null, LockOptions.Default, CancellationToken.None);
+
+        string? file = null;
+        for (int i = 0; i < 200 && file is null; i++)
+        {
+            file = t.LockFiles("vol-real").SingleOrDefault();
+            if (file is null) await Task.Delay(10);
+        }
+        Assert.NotNull(file);
+        string name = Path.GetFileNameWithoutExtension(file);
+        Assert.Matches(new Regex("^lock-[0-9a-f]{16}$"), name);
+        Assert.Equal($"{{\"Name\":\"{name}\",\"Type\":2,\"Acquired\":false}}", Encoding.UTF8.GetString(File.ReadAllBytes(file)));
+        Assert.False(acquiring.IsCompleted);
+
+        await using (var held = await acquiring)
+        {
+            Assert.Equal(name, held.File.Name);
+            Assert.Equal($"{{\"Name\":\"{name}\",\"Type\":2,\"Acquired\":true}}", Encoding.UTF8.GetString(File.ReadAllBytes(file)));
+        }
+        Assert.False(File.Exists(file));
+        // Like Longhorn's file-system drivers: the emptied folders go too.
+        Assert.False(Directory.Exists(t.VolumeDir("vol-real")));
+    }
+
+    [Fact]
+    public async Task Backup_and_restore_with_longhorns_timings_take_and_release_a_type_1_lock()
+    {
+        using var t = new TestStore();
+        string image = TestImages.Create(t.WorkFile("image.img"), 4 * TestImages.MiB, (0, TestImages.RandomBytes(7)));
+        using var source = Blocks.RawImageSource.Open(image);
+        HookedStore? observer = null;
+        var via = t.Through(s => observer = new HookedStore(s));
+
+        var r = await new Backup.BackupEngine(via).RunAsync(
+            new Backup.BackupRequest { VolumeName = "vol-t", SnapshotName = "s", Source = source }, null, CancellationToken.None);
+        string output = t.WorkFile("out.img");
+        await new Restore.RestoreEngine(via).RunAsync(
+            new Restore.RestoreRequest { VolumeName = "vol-t", BackupName = r.Backup.Name, OutputPath = output }, null, CancellationToken.None);
+
+        Assert.Equal(TestImages.Sha256(image), TestImages.Sha256(output));
+        // Each run wrote its lock unacquired, then acquired, then deleted it; none is left.
+        Assert.Equal(new[] { "1:False", "1:True", "1:False", "1:True" },
+            observer!.Where("Write", ".lck").Select(c => LockFile.Parse(c.Data, c.Key)).Select(l => $"{(int)l.Type}:{l.Acquired}"));
+        Assert.Equal(2, observer.Where("Delete", ".lck").Count());
+        Assert.Empty(t.LockFiles("vol-t"));
+    }
+
+    [Fact]
+    public async Task A_live_deletion_lock_makes_a_backup_fail_with_LockConflict_and_change_nothing()
+    {
+        var (t, image, _) = await VolumeWithOneBackup();
+        using var _t = t;
+        string planted = t.PlantLock("vol-l", LockType.Deletion, acquired: true, age: TimeSpan.FromSeconds(30));
+        string before = t.TreeState();
+
+        var e = await Assert.ThrowsAsync<LonghornBackupException>(() => t.BackupAsync("vol-l", image, snapshot: "s2"));
+
+        Assert.Equal(ErrorIds.LockConflict, e.ErrorId);
+        Assert.Equal(ErrorKind.ResourceUnavailable, e.Kind);
+        Assert.Contains("a deletion", e.Message);
+        Assert.Contains(Path.GetFileNameWithoutExtension(planted), e.Message);
+        Assert.Contains("-LockTimeout", e.RecommendedAction);
+        Assert.Equal(before, t.TreeState());
+    }
+
+    [Fact]
+    public async Task A_live_backup_lock_makes_a_deletion_fail_and_a_restore_is_not_blocked_by_it()
+    {
+        var (t, image, backup) = await VolumeWithOneBackup();
+        using var _t = t;
+        string planted = t.PlantLock("vol-l", LockType.BackupOrRestore, acquired: true, age: TimeSpan.FromSeconds(100));
+        string before = t.TreeState();
+
+        var e = await Assert.ThrowsAsync<LonghornBackupException>(() => t.DeleteBackupsAsync("vol-l", backup));
+        Assert.Equal(ErrorIds.LockConflict, e.ErrorId);
+        Assert.Contains("a backup or restore", e.Message);
+        Assert.Equal(before, t.TreeState());
+
+        var ve = await Assert.ThrowsAsync<LonghornBackupException>(() =>
+            new VolumeDeleter(t.Store, TestStore.FastLocks).DeleteAsync("vol-l", null, null, CancellationToken.None));
+        Assert.Equal(ErrorIds.LockConflict, ve.ErrorId);
+        Assert.Equal(before, t.TreeState());
+
+        // Backups and restores share type 1: they run alongside the other backup.
+        Assert.Equal(TestImages.Sha256(image), TestImages.Sha256(await t.RestoreToNewFileAsync("vol-l", backup)));
+        Assert.True(File.Exists(planted));
+    }
+
+    [Fact]
+    public async Task A_live_deletion_lock_makes_a_restore_fail()
+    {
+        var (t, _, backup) = await VolumeWithOneBackup();
+        using var _t = t;
+        t.PlantLock("vol-l", LockType.Deletion, acquired: false, age: TimeSpan.FromSeconds(1));
+        var e = await Assert.ThrowsAsync<LonghornBackupException>(() => t.RestoreAsync("vol-l", backup, t.WorkFile("r.img")));
+        Assert.Equal(ErrorIds.LockConflict, e.ErrorId);
+        Assert.Contains("restore", e.Message);
+        Assert.False(File.Exists(t.WorkFile("r.img")));
+    }
+
+    [Theory]
+    [InlineData(151, true)]    // older than LOCK_DURATION: its holder died; ignored
+    [InlineData(600, true)]
+    [InlineData(140, false)]   // still live
+    public async Task A_stale_lock_older_than_150_s_is_ignored(int ageSeconds, bool ignored)
+    {
+        var (t, image, backup) = await VolumeWithOneBackup();
+        using var _t = t;
+        t.PlantLock("vol-l", LockType.Deletion, acquired: true, age: TimeSpan.FromSeconds(ageSeconds));
+        if (ignored)
+        {
+            var r = await t.BackupAsync("vol-l", image, snapshot: "s2");
+            Assert.Equal(TestImages.Sha256(image), TestImages.Sha256(await t.RestoreToNewFileAsync("vol-l", r.Backup.Name)));
+        }
+        else
+        {
+            var e = await Assert.ThrowsAsync<LonghornBackupException>(() => t.BackupAsync("vol-l", image, snapshot: "s2"));
+            Assert.Equal(ErrorIds.LockConflict, e.ErrorId);
+        }
+
+        // The same holds for a deletion meeting a backup lock left by a dead process.
+        t.PlantLock("vol-l", LockType.BackupOrRestore, acquired: true, age: TimeSpan.FromSeconds(ageSeconds));
+        if (ignored) Assert.Equal(new[] { backup }, (await t.DeleteBackupsAsync("vol-l", backup)).Deleted);
+        else Assert.Equal(ErrorIds.LockConflict, (await Assert.ThrowsAsync<LonghornBackupException>(() => t.DeleteBackupsAsync("vol-l", backup))).ErrorId);
+    }
+
+    [Fact]
+    public async Task Unreadable_lock_files_are_skipped_as_longhorn_skips_them()
+    {
+        var (t, image, _) = await VolumeWithOneBackup();
+        using var _t = t;
+        string path = t.PlantLock("vol-l", LockType.Deletion, acquired: true);
+        File.WriteAllText(path, "{not json");
+        var r = await t.BackupAsync("vol-l", image, snapshot: "s2");
+        Assert.False(r.Backup.IsInProgress);
+    }
+
+    [Fact]
+    public async Task Waiting_with_a_timeout_goes_ahead_once_the_conflicting_lock_is_released()
+    {
+        var (t, image, _) = await VolumeWithOneBackup();
+        using var _t = t;
+        string planted = t.PlantLock("vol-l", LockType.Deletion, acquired: true);
+
+        var backup = t.BackupAsync("vol-l", image, snapshot: "s2", lockTimeout: TimeSpan.FromSeconds(60));
+        // Our waiting lock is in the store, and the backup is still waiting many retry intervals later.
+        for (int i = 0; i < 200 && t.LockFiles("vol-l").Length < 2; i++) await Task.Delay(10);
+        Assert.Equal(2, t.LockFiles("vol-l").Length);
+        await Task.Delay(TestStore.FastLocks.RetryInterval * 6);
+        Assert.False(backup.IsCompleted);
+        Assert.Single(await t.Store.ListBackupNamesAsync("vol-l", CancellationToken.None));
+
+        File.Delete(planted);
+        var r = await backup;
+        Assert.False(r.Backup.IsInProgress);
+        Assert.Empty(t.LockFiles("vol-l"));
+    }
+
+    [Fact]
+    public async Task Waiting_gives_up_with_LockConflict_when_the_timeout_expires()
+    {
+        var (t, image, _) = await VolumeWithOneBackup();
+        using var _t = t;
+        string planted = t.PlantLock("vol-l", LockType.Deletion, acquired: true);
+        var e = await Assert.ThrowsAsync<LonghornBackupException>(() =>
+            t.BackupAsync("vol-l", image, snapshot: "s2", lockTimeout: TimeSpan.FromMilliseconds(300)));
+        Assert.Equal(ErrorIds.LockConflict, e.ErrorId);
+        Assert.Contains("after waiting", e.Message);
+        Assert.Equal(new[] { planted }, t.LockFiles("vol-l"));
+    }
+
+    [Fact]
+    public async Task Cancelling_a_wait_removes_the_waiting_lock()
+    {
+        var (t, image, _) = await VolumeWithOneBackup();
+        using var _t = t;
+        string planted = t.PlantLock("vol-l", LockType.Deletion, acquired: true);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        var e = await Assert.ThrowsAsync<LonghornBackupException>(() =>
+            t.BackupAsync("vol-l", image, snapshot: "s2", lockTimeout: TimeSpan.FromMinutes(5), ct: cts.Token));
+        Assert.Equal(ErrorIds.OperationCancelled, e.ErrorId);
+        Assert.Equal(new[] { planted }, t.LockFiles("vol-l"));
+    }
+
+    [Fact]
+    public async Task A_held_lock_is_renewed_so_it_never_looks_stale()
+    {
+        using var t = new TestStore();
+        var options = TestStore.FastLocks with { RefreshInterval = TimeSpan.FromMilliseconds(50) };
+        await using var held = await VolumeLock.AcquireAsync(t.Store.Store, "vol-r", LockType.BackupOrRestore, "backup", null, options, CancellationToken.None);
+        string file = t.LockFiles("vol-r").Single();
+        File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddMinutes(-10));
+        for (int i = 0; i < 500 && File.GetLastWriteTimeUtc(file) < DateTime.UtcNow.AddMinutes(-1); i++) await Task.Delay(10);
+        Assert.True(File.GetLastWriteTimeUtc(file) > DateTime.UtcNow.AddMinutes(-1), "the lock file was not rewritten");
+        Assert.Contains("\"Acquired\":true", File.ReadAllText(file));
+    }
+
+    [Fact]
+    public async Task Of_two_clients_of_different_types_starting_together_exactly_one_gets_the_lock()
+    {
+        using var t = new TestStore();
+        var options = TestStore.FastLocks with { CheckWait = TimeSpan.FromMilliseconds(150) };
+        for (int round = 0; round < 5; round++)
+        {
+            var a = VolumeLock.AcquireAsync(t.Store.Store, "vol-race", LockType.BackupOrRestore, "backup", null, options, CancellationToken.None);
+            var b = VolumeLock.AcquireAsync(t.Store.Store, "vol-race", LockType.Deletion, "deletion", null, options, CancellationToken.None);
+            var outcomes = new List<VolumeLock>();
+            int conflicts = 0;
+            foreach (var task in new[] { a, b })
+            {
+                try { outcomes.Add(await task); }
+                catch (LonghornBackupException e) when (e.ErrorId == ErrorIds.LockConflict) { conflicts++; }
+            }
+            Assert.Single(outcomes);
+            Assert.Equal(1, conflicts);
+            Assert.Single(t.LockFiles("vol-race"));
+            await outcomes[0].ReleaseAsync();
+            Assert.Empty(t.LockFiles("vol-race"));
+        }
+    }
+
+    [Fact]
+    public void Priority_is_acquired_first_then_earlier_time_then_smaller_name()
+    {
+        var own = L("lock-5555555555555555", LockType.Deletion, false, 10);
+        // An acquired lock beats an unacquired one even when it is newer.
+        Assert.NotNull(LockRules.FindBlocker(own, new[] { L("lock-9999999999999999", LockType.BackupOrRestore, true, 1) }, DateTimeOffset.UtcNow, TimeSpan.FromSeconds(150)));
+        // Between unacquired locks the earlier one wins.
+        Assert.NotNull(LockRules.FindBlocker(own, new[] { L("lock-9999999999999999", LockType.BackupOrRestore, false, 20) }, DateTimeOffset.UtcNow, TimeSpan.FromSeconds(150)));
+        Assert.Null(LockRules.FindBlocker(own, new[] { L("lock-0000000000000000", LockType.BackupOrRestore, false, 5) }, DateTimeOffset.UtcNow, TimeSpan.FromSeconds(150)));
+        // At the same time, the smaller name wins.
+        var at = DateTimeOffset.UtcNow;
+        var mine = new ObservedLock(new LockFile("lock-5555555555555555", LockType.Deletion, false), at);
+        Assert.NotNull(LockRules.FindBlocker(mine, new[] { new ObservedLock(new LockFile("lock-1111111111111111", LockType.BackupOrRestore, false), at) }, at, TimeSpan.FromSeconds(150)));
+        Assert.Null(LockRules.FindBlocker(mine, new[] { new ObservedLock(new LockFile("lock-9999999999999999", LockType.BackupOrRestore, false), at) }, at, TimeSpan.FromSeconds(150)));
+        // Locks of the same type never conflict; untyped ones conflict with both types.
+        Assert.Null(LockRules.FindBlocker(own, new[] { L("lock-0000000000000000", LockType.Deletion, true, 1) }, DateTimeOffset.UtcNow, TimeSpan.FromSeconds(150)));
+        Assert.NotNull(LockRules.FindBlocker(own, new[] { L("lock-0000000000000000", LockType.Untyped, true, 1) }, DateTimeOffset.UtcNow, TimeSpan.FromSeconds(150)));
+        // Expired locks are ignored.
+        Assert.Null(LockRules.FindBlocker(own, new[] { L("lock-0000000000000000", LockType.BackupOrRestore, true, 151) }, DateTimeOffset.UtcNow, TimeSpan.FromSeconds(150)));
+    }
+
+    [Fact]
+    public void Lock_json_is_read_leniently_like_gos_decoder()
+    {
+        var l = LockFile.Parse("{\"name\":\"lock-0123456789abcdef\",\"type\":2,\"acquired\":true,\"extra\":1}"u8, "x");
+        Assert.Equal(new LockFile("lock-0123456789abcdef", LockType.Deletion, true), l);
+        Assert.Equal(ErrorIds.CorruptConfig, Assert.Throws<LonghornBackupException>(() => LockFile.Parse("[]"u8, "x")).ErrorId);
+    }
+}
