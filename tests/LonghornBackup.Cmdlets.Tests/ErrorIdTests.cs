@@ -14,6 +14,7 @@ public class ErrorIdTests
     private static readonly Dictionary<string, string> EngineOnly = new()
     {
         [ErrorIds.OperationCancelled] = "Ctrl+C stops the pipeline (PipelineStoppedException); the engine's id is tested in CrashTests.",
+        [ErrorIds.InvalidRetention] = "Remove-LhBackup -KeepLast validates its range (1 or more) before the engine sees it; RetentionTests cover the engine.",
     };
 
     public static IEnumerable<object[]> Cases() => new[]
@@ -64,6 +65,13 @@ public class ErrorIdTests
         Case(ErrorIds.ManifestInputNotSupported, ErrorCategory.InvalidArgument, h => "'just a string' | ConvertTo-LhManifest"),
         Case(ErrorIds.ManifestFileExists, ErrorCategory.ResourceExists, h => WithTarget(h,
             "Set-Content out.yaml x; Get-LhBackup | ConvertTo-LhManifest -Path out.yaml -NoClobber", backup: true)),
+        Case(ErrorIds.LockConflict, ErrorCategory.ResourceUnavailable, h => WithTarget(h,
+            // A live deletion lock, as Longhorn writes it, held on the volume.
+            "$dir = Split-Path (Get-ChildItem -Recurse -Filter volume.cfg '" + h.Target + "').FullName; New-Item -ItemType Directory \"$dir/locks\" | Out-Null; " +
+            "[IO.File]::WriteAllText(\"$dir/locks/lock-0123456789abcdef.lck\", '{\"Name\":\"lock-0123456789abcdef\",\"Type\":2,\"Acquired\":true}'); " +
+            "New-LhBackup -VolumeName v1 -SnapshotName s2 -Path a.img", backup: true)),
+        Case(ErrorIds.BackupVerificationFailed, ErrorCategory.InvalidData, h => WithTarget(h,
+            "Get-ChildItem -Recurse -Filter '*.blk' '" + h.Target + "' | Select-Object -First 1 | Remove-Item; Test-LhBackup -VolumeName v1", backup: true)),
     };
 
     private static object[] Case(string id, ErrorCategory category, Func<PowerShellHost, string> script) =>
