@@ -118,17 +118,6 @@ public sealed class S3Server : IDisposable
         return result;
     }
 
-    /// <summary>Puts each file below a folder under the URL's prefix, byte for byte, with the plain client.</summary>
-    public async Task UploadTreeAsync(string folder, TargetUrl url)
-    {
-        using var client = RawClient();
-        foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
-        {
-            string key = url.Prefix + "/" + Path.GetRelativePath(folder, file).Replace('\\', '/');
-            await client.PutObjectAsync(new PutObjectRequest { BucketName = url.Bucket, Key = key, FilePath = file, UseChunkEncoding = false });
-        }
-    }
-
     private static void RunNpmCi(string toolDir)
     {
         var npm = new ProcessStartInfo(OperatingSystem.IsWindows() ? "npm.cmd" : "npm") { WorkingDirectory = toolDir, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };

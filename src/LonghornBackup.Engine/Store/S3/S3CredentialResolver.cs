@@ -26,7 +26,7 @@ internal static class S3CredentialResolver
                 throw new LonghornBackupException(ErrorIds.CredentialsNotFound, ErrorKind.InvalidData,
                     "The S3 target names the credentials source 'Profile' but no profile name.", null,
                     "Set the target again with -ProfileName, -AccessKey/-SecretKey or -Credential.");
-            return FromProfile(settings.ProfileName, settings.ProfileLocation, "the target's");
+            return FromProfile(settings.ProfileName, settings.ProfileLocation, "the target's credentials source");
         }
 
         string? accessKey = options.GetEnvironment("AWS_ACCESS_KEY_ID");
@@ -44,7 +44,7 @@ internal static class S3CredentialResolver
                 "Set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither.");
 
         if (options.GetEnvironment("AWS_PROFILE") is { } envProfile)
-            return FromProfile(envProfile, options.GetEnvironment("AWS_SHARED_CREDENTIALS_FILE"), "AWS_PROFILE's");
+            return FromProfile(envProfile, options.GetEnvironment("AWS_SHARED_CREDENTIALS_FILE"), "named by AWS_PROFILE");
 
         try
         {
@@ -65,7 +65,7 @@ internal static class S3CredentialResolver
         string where = location is null ? "the AWS credential stores" : $"'{location}'";
         if (!chain.TryGetProfile(name, out var profile))
             throw new LonghornBackupException(ErrorIds.CredentialsNotFound, ErrorKind.NotFound,
-                $"The AWS credentials profile '{name}' ({whose} credentials source) was not found in {where}.", name,
+                $"The AWS credentials profile '{name}' ({whose}) was not found in {where}.", name,
                 "Create the profile (e.g. Set-AWSCredential -StoreAs, aws configure --profile), or set the target again with -AccessKey/-SecretKey, -Credential or another -ProfileName.");
         AWSCredentials credentials;
         try
@@ -80,7 +80,7 @@ internal static class S3CredentialResolver
                 "Give the profile an aws_access_key_id and aws_secret_access_key (or a role it can assume).", e);
         }
         string keyId = profile.Options.AccessKey is { Length: > 0 } ak ? $", access key {MaskedKeyId(ak)}" : "";
-        return new ResolvedCredentials(credentials, $"the AWS profile '{name}' in {where}{keyId}", profile.Region?.SystemName);
+        return new ResolvedCredentials(credentials, $"the AWS profile '{name}' ({whose}) in {where}{keyId}", profile.Region?.SystemName);
     }
 
     /// <summary>An access key id shortened to its last four characters: enough to tell keys apart in a log.</summary>

@@ -33,9 +33,6 @@ internal static partial class S3UrlParser
                 "Give s3://bucket@region/prefix/ and pass the endpoint with -EndpointUrl and the keys with -AccessKey/-SecretKey, -Credential or -ProfileName.");
         if (rest.IndexOfAny(new[] { '?', '#' }) >= 0)
             throw Invalid(url, "an S3 target URL takes no query or fragment.");
-        if (slash < 0)
-            throw Invalid(url, "a path is required, at least '/', as in s3://bucket@us-east-1/ or s3://bucket/prefix/.");
-
         string bucket = authority;
         string? region = null;
         int at = authority.IndexOf('@');
@@ -51,6 +48,8 @@ internal static partial class S3UrlParser
         if (!BucketPattern().IsMatch(bucket) || bucket.Contains("..") || IpAddressPattern().IsMatch(bucket))
             throw Invalid(url, $"'{bucket}' is not a valid bucket name: use 3 to 63 lower-case letters, digits, '.' and '-', starting and ending with a letter or digit.");
 
+        if (slash < 0)
+            throw Invalid(url, "a path is required, at least '/', as in s3://bucket@us-east-1/ or s3://bucket/prefix/.");
         string prefix = ParsePrefix(url, rest[slash..]);
         string canonical = "s3://" + bucket + (region is null ? "" : "@" + region) + "/" +
             (prefix.Length == 0 ? "" : string.Join('/', prefix.Split('/').Select(Uri.EscapeDataString)) + "/");
