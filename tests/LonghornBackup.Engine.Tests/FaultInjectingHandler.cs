@@ -21,6 +21,10 @@ public enum S3Fault
     Stall,
     /// <summary>An object's body arrives with one byte flipped (a GET's ETag/MD5 no longer matches).</summary>
     CorruptBody,
+    /// <summary>The handler's <see cref="FaultInjectingHandler.Canned"/> answer instead of the server's.</summary>
+    Canned,
+    /// <summary>An upload reaches the server with extra bytes, as aws-chunked framing does on stores that keep it.</summary>
+    AlterUpload,
 }
 
 /// <summary>
@@ -38,6 +42,9 @@ public sealed class FaultInjectingHandler : DelegatingHandler
     public int Requests => Volatile.Read(ref _requests);
     public TimeSpan SlowDelay { get; init; } = TimeSpan.FromMilliseconds(300);
 
+    /// <summary>The S3 error answered for <see cref="S3Fault.Canned"/>: status, code, message and extra XML elements.</summary>
+    public (HttpStatusCode Status, string Code, string Message, string Extra) Canned { get; init; }
+
     /// <summary>True for a GET of one object (not a listing, which is a GET of the bucket with list-type=2).</summary>
     public static bool IsObjectGet(HttpRequestMessage r) => r.Method == HttpMethod.Get && !r.RequestUri!.Query.Contains("list-type", StringComparison.Ordinal);
 
@@ -54,6 +61,14 @@ public sealed class FaultInjectingHandler : DelegatingHandler
                 return Error(HttpStatusCode.InternalServerError, "InternalError", "We encountered an internal error. Please try again.");
             case S3Fault.SlowDown503:
                 return Error(HttpStatusCode.ServiceUnavailable, "SlowDown", "Please reduce your request rate.");
+            case S3Fault.AlterUpload when request.Content is not null:
+                byte[] sent = await request.Content.ReadAsByteArrayAsync(ct);
+                var altered = new ByteArrayContent([.. System.Text.Encoding.ASCII.GetBytes($"{sent.Length:x};chunk-signature=0\r\n"), .. sent, .. "\r\n0\r\n\r\n"u8.ToArray()]);
+                foreach (var h in request.Content.Headers.Where(h => h.Key != "Content-Length")) altered.Headers.TryAddWithoutValidation(h.Key, h.Value);
+                request.Content = altered;
+                return await base.SendAsync(request, ct);
+            case S3Fault.Canned:
+                return Error(Canned.Status, Canned.Code, Canned.Message, Canned.Extra);
             case S3Fault.ResetBeforeSend:
                 throw Reset();
             case S3Fault.ResetAfterSend:
@@ -83,9 +98,9 @@ public sealed class FaultInjectingHandler : DelegatingHandler
         new("An error occurred while sending the request.", new IOException("Unable to read data from the transport connection: Connection reset by peer.",
             new SocketException((int)SocketError.ConnectionReset)));
 
-    private static HttpResponseMessage Error(HttpStatusCode status, string code, string message) => new(status)
+    private static HttpResponseMessage Error(HttpStatusCode status, string code, string message, string extra = "") => new(status)
     {
-        Content = new StringContent($"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message><RequestId>injected</RequestId></Error>",
+        Content = new StringContent($"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message>{extra}<RequestId>injected</RequestId></Error>",
             Encoding.UTF8, "application/xml"),
     };
 }

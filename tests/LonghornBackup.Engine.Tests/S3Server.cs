@@ -14,7 +14,7 @@ namespace LonghornBackup.Engine.Tests;
 /// bucket, started once for the "S3" test collection and stopped after it. Runs `npm ci` first when the package is
 /// not installed yet. The launcher exits when its standard input closes, so a crashed test run leaves no server.
 /// </summary>
-public sealed class S3Server : IDisposable
+public class S3Server : IDisposable
 {
     public const string Bucket = "lhb-test";
     public const string OtherBucket = "lhb-other";
@@ -26,7 +26,12 @@ public sealed class S3Server : IDisposable
     private readonly Process _process;
     private readonly TempDir _data = new("lhb-s3rver");
 
-    public S3Server()
+    public S3Server() : this(null, null)
+    {
+    }
+
+    /// <param name="certificatePem">With <paramref name="keyPem"/>: serve HTTPS with this certificate.</param>
+    protected S3Server(string? certificatePem, string? keyPem)
     {
         string toolDir = Path.Combine(RepositoryRoot(), "tools", "s3rver");
         if (!File.Exists(Path.Combine(toolDir, "node_modules", "s3rver", "package.json"))) RunNpmCi(toolDir);
@@ -41,6 +46,10 @@ public sealed class S3Server : IDisposable
         };
         foreach (var arg in new[] { Path.Combine(toolDir, "launch.js"), "--directory", _data.Path, "--bucket", Bucket, "--bucket", OtherBucket, "--access-key", AccessKey })
             start.ArgumentList.Add(arg);
+        if (certificatePem is not null && keyPem is not null)
+        {
+            foreach (var arg in new[] { "--cert", WriteBeside("cert.pem", certificatePem), "--key", WriteBeside("key.pem", keyPem) }) start.ArgumentList.Add(arg);
+        }
         _process = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
         var stderr = _process.StandardError.ReadToEndAsync();
         var line = _process.StandardOutput.ReadLineAsync();
@@ -51,7 +60,7 @@ public sealed class S3Server : IDisposable
         }
         Port = JsonDocument.Parse(line.Result).RootElement.GetProperty("port").GetInt32();
         _ = _process.StandardOutput.ReadToEndAsync();   // keep the pipe drained
-        Endpoint = $"http://127.0.0.1:{Port}";
+        Endpoint = $"{(certificatePem is null ? "http" : "https")}://127.0.0.1:{Port}";
     }
 
     public int Port { get; }
@@ -118,6 +127,15 @@ public sealed class S3Server : IDisposable
         return result;
     }
 
+    private readonly TempDir _tls = new("lhb-s3rver-tls");
+
+    private string WriteBeside(string name, string content)
+    {
+        string path = _tls.File(name);
+        File.WriteAllText(path, content);
+        return path;
+    }
+
     private static void RunNpmCi(string toolDir)
     {
         var npm = new ProcessStartInfo(OperatingSystem.IsWindows() ? "npm.cmd" : "npm") { WorkingDirectory = toolDir, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -151,6 +169,7 @@ public sealed class S3Server : IDisposable
         Stop();
         _process.Dispose();
         _data.Dispose();
+        _tls.Dispose();
     }
 }
 

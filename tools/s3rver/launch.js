@@ -3,7 +3,9 @@
 // one line of JSON ({"port":N}) once it listens. It stops when its standard input closes, so a test run that dies
 // never leaves a server behind.
 //
-//   node launch.js --directory <dir> [--bucket <name>]... [--access-key <id>]...
+//   node launch.js --directory <dir> [--bucket <name>]... [--access-key <id>]... [--cert <pem> --key <pem>]
+//
+// With --cert and --key it serves HTTPS (tests of custom CA bundles).
 //
 // s3rver accepts only the access key ids it knows (it does not check SigV4 signatures), so every --access-key is
 // registered with the built-in account; any other key id gets InvalidAccessKeyId, as a wrong key does on AWS.
@@ -83,13 +85,15 @@ for (const name of ['createCipheriv', 'createDecipheriv']) {
 }
 
 function parseArgs(argv) {
-  const options = { directory: null, buckets: [], accessKeys: [] };
+  const options = { directory: null, buckets: [], accessKeys: [], cert: null, key: null };
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
     switch (argv[i]) {
       case '--directory': options.directory = value; i++; break;
       case '--bucket': options.buckets.push(value); i++; break;
       case '--access-key': options.accessKeys.push(value); i++; break;
+      case '--cert': options.cert = value; i++; break;
+      case '--key': options.key = value; i++; break;
       default: throw new Error(`unknown argument ${argv[i]}`);
     }
   }
@@ -106,6 +110,7 @@ async function main() {
     silent: true,
     directory: path.resolve(options.directory),
     configureBuckets: options.buckets.map(name => ({ name, configs: [] })),
+    ...(options.cert ? { cert: require('fs').readFileSync(options.cert), key: require('fs').readFileSync(options.key) } : {}),
   });
   const { port } = await server.run();
   process.stdout.write(JSON.stringify({ port }) + '\n');

@@ -117,11 +117,19 @@ internal sealed partial class S3ErrorTranslator
 
     private LonghornBackupException WrongRegion(AmazonServiceException s, Exception e)
     {
-        string? actual = s is AmazonS3Exception s3 && s3.ResponseBody is { } body && RegionElement().Match(body) is { Success: true } m ? m.Groups[1].Value : null;
+        string? actual = s is AmazonS3Exception s3 ? RegionIn(s3) : null;
         string bucket = _connection.Bucket;
         return new(ErrorIds.WrongRegion, ErrorKind.InvalidArgument,
             $"The bucket '{bucket}' is not in region '{_connection.Region}' (from {_connection.RegionSource}){(actual is null ? "" : $"; S3 says it is in '{actual}'")}: {(int)s.StatusCode} {s.ErrorCode}.",
             bucket, $"Put the bucket's region in the target URL: s3://{bucket}@{actual ?? "<region>"}/{(_connection.Prefix.Length == 0 ? "" : _connection.Prefix + "/")}", e);
+    }
+
+    /// <summary>The region S3 says the bucket is in: from the error body, or the region the SDK parsed from it (internal in AWSSDK.S3 4.x).</summary>
+    private static string? RegionIn(AmazonS3Exception e)
+    {
+        if (e.ResponseBody is { } body && RegionElement().Match(body) is { Success: true } m) return m.Groups[1].Value;
+        var property = typeof(AmazonS3Exception).GetProperty("Region", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic);
+        return property?.GetValue(e) is string { Length: > 0 } region ? region : null;
     }
 
     private LonghornBackupException Unreachable(string message, Exception e) =>
