@@ -43,6 +43,7 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
     [Parameter]
     public string? Name { get; set; }
 
+    /// <summary>Blocks hashed, compressed and uploaded at once; default: the target's -MaxConcurrentUploads (8 for S3), else one per core.</summary>
     [Parameter]
     [ValidateRange(1, 256)]
     public int? Concurrency { get; set; }
@@ -66,11 +67,11 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
                 CompressionMethod = CompressionMethod?.ToLowerInvariant(),
                 BlockSize = BlockSize is long b ? (b is > 0 and <= int.MaxValue ? (int)b : throw InvalidBlockSize(b)) : null,
                 BackupName = Name,
-                Concurrency = Concurrency,
+                Concurrency = Concurrency ?? target.UploadConcurrency(),
             };
             var result = RunEngine((progress, ct) => new BackupEngine(store).RunAsync(request, progress, ct));
             foreach (var warning in result.Warnings) WriteWarning(warning);
-            WriteVerbose($"Backup {result.Backup.Name}: {result.Counters.BlocksUploaded} blocks uploaded, {result.Counters.ExistingBlocksSkipped} already in the store, {result.Counters.ZeroBlocksSkipped} zero blocks skipped.");
+            Say($"Backup {result.Backup.Name}: {result.Counters.BlocksUploaded} blocks uploaded, {result.Counters.ExistingBlocksSkipped} already in the store, {result.Counters.ZeroBlocksSkipped} zero blocks skipped.");
             WriteObject(OutputMapper.ToBackup(result.Backup, result.Volume, result.Url, target.Name));
         });
     }

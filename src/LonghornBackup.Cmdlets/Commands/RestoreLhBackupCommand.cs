@@ -52,7 +52,7 @@ public sealed class RestoreLhBackupCommand : LhTargetCmdlet
                 Concurrency = Concurrency,
             };
             var result = RunEngine((progress, ct) => new RestoreEngine(store).RunAsync(request, progress, ct));
-            WriteVerbose($"Restored {result.BlocksRestored} distinct blocks ({result.Size} bytes) to {result.OutputPath}.");
+            Say($"Restored {result.BlocksRestored} distinct blocks ({result.Size} bytes) to {result.OutputPath}.");
             WriteObject(new FileInfo(result.OutputPath));
         });
     }
@@ -68,9 +68,10 @@ public sealed class RestoreLhBackupCommand : LhTargetCmdlet
         try
         {
             var url = TargetUrl.Parse(targetPart);
-            // A registered target with this URL is used as set; otherwise a file-system URL is opened directly.
+            // A registered target with this URL is used as set; otherwise the URL is opened directly (an S3 URL then
+            // takes its endpoint and credentials from the environment).
             var registered = Registry.List().FirstOrDefault(t => t.Url == url.Canonical);
-            return (registered is not null ? OpenTarget(registered.Name).Store : Backupstore.Open(url), volume!, backup!);
+            return (registered is not null ? OpenTarget(registered.Name).Store : Open(url, null), volume!, backup!);
         }
         catch (LonghornBackupException e)
         {

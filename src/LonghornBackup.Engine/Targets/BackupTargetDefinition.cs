@@ -13,6 +13,13 @@ public sealed record BackupTargetDefinition(string Name, string Url, DateTimeOff
 
     /// <summary>Blocks uploaded at once by a backup to this target; null picks the driver's default.</summary>
     public int? MaxConcurrentUploads { get; init; }
+
+    /// <summary>Uploads in flight when S3 targets do not say: enough to hide a LAN store's request latency.</summary>
+    public const int DefaultS3Uploads = 8;
+
+    /// <summary>The backup worker count for this target: its setting, 8 for S3, or null (the engine's per-core default).</summary>
+    public int? UploadConcurrency() =>
+        MaxConcurrentUploads ?? (Url.StartsWith("s3://", StringComparison.OrdinalIgnoreCase) ? DefaultS3Uploads : null);
 }
 
 /// <summary>Where the credentials of an S3 target come from.</summary>

@@ -103,7 +103,7 @@ internal sealed record S3Connection(
         _ => null,
     };
 
-    private static X509Certificate2Collection LoadCaFile(string path, string source)
+    internal static X509Certificate2Collection LoadCaFile(string path, string source)
     {
         string text;
         try { text = File.ReadAllText(path); }

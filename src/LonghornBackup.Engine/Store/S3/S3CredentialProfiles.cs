@@ -29,12 +29,13 @@ public static class S3CredentialProfiles
         });
         try
         {
-            if (profileLocation is null && OperatingSystem.IsWindows())
+            string? path = SharedFilePath(profileLocation);
+            if (path is null)
             {
-                new CredentialProfileStoreChain().RegisterProfile(profile);   // the encrypted .NET SDK store
+                new CredentialProfileStoreChain().RegisterProfile(profile);   // Windows: the encrypted .NET SDK store
                 return "the .NET SDK's encrypted credential store";
             }
-            var file = profileLocation is null ? new SharedCredentialsFile() : new SharedCredentialsFile(profileLocation);
+            var file = new SharedCredentialsFile(path);
             CreateOwnerOnly(file.FilePath);
             file.RegisterProfile(profile);
             return Restrict(file.FilePath);
@@ -52,8 +53,9 @@ public static class S3CredentialProfiles
     {
         try
         {
-            if (profileLocation is null) new CredentialProfileStoreChain().UnregisterProfile(profileName);
-            else new SharedCredentialsFile(profileLocation).UnregisterProfile(profileName);
+            string? path = SharedFilePath(profileLocation);
+            if (path is null) new CredentialProfileStoreChain().UnregisterProfile(profileName);
+            else new SharedCredentialsFile(path).UnregisterProfile(profileName);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
         {
@@ -62,9 +64,24 @@ public static class S3CredentialProfiles
         }
     }
 
+    /// <summary>
+    /// The shared credentials file to write: the given one, else $env:AWS_SHARED_CREDENTIALS_FILE (which the SDK's
+    /// defaults do not reliably honour), else ~/.aws/credentials; null on Windows
+    /// without either, meaning the encrypted .NET SDK store.
+    /// </summary>
+    private static string? SharedFilePath(string? profileLocation)
+    {
+        if (profileLocation is not null) return profileLocation;
+        if (EnvironmentFile() is { } fromEnvironment) return fromEnvironment;
+        return OperatingSystem.IsWindows() ? null : SharedCredentialsFile.DefaultFilePath;
+    }
+
     /// <summary>Whether the profile exists where the target will look for it.</summary>
     public static bool Exists(string profileName, string? profileLocation) =>
-        new CredentialProfileStoreChain(profileLocation).TryGetProfile(profileName, out _);
+        new CredentialProfileStoreChain(profileLocation ?? EnvironmentFile()).TryGetProfile(profileName, out _);
+
+    private static string? EnvironmentFile() =>
+        Environment.GetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE") is { Length: > 0 } path ? path : null;
 
     /// <summary>A new credentials file is created readable by its owner only before any secret is written to it.</summary>
     private static void CreateOwnerOnly(string path)

@@ -26,7 +26,8 @@ internal static class S3CredentialResolver
                 throw new LonghornBackupException(ErrorIds.CredentialsNotFound, ErrorKind.InvalidData,
                     "The S3 target names the credentials source 'Profile' but no profile name.", null,
                     "Set the target again with -ProfileName, -AccessKey/-SecretKey or -Credential.");
-            return FromProfile(settings.ProfileName, settings.ProfileLocation, "the target's credentials source");
+            // The SDK does not always honour AWS_SHARED_CREDENTIALS_FILE for a default location: pass it on explicitly.
+            return FromProfile(settings.ProfileName, settings.ProfileLocation ?? options.GetEnvironment("AWS_SHARED_CREDENTIALS_FILE"), "the target's credentials source");
         }
 
         string? accessKey = options.GetEnvironment("AWS_ACCESS_KEY_ID");
@@ -80,7 +81,9 @@ internal static class S3CredentialResolver
                 "Give the profile an aws_access_key_id and aws_secret_access_key (or a role it can assume).", e);
         }
         string keyId = profile.Options.AccessKey is { Length: > 0 } ak ? $", access key {MaskedKeyId(ak)}" : "";
-        return new ResolvedCredentials(credentials, $"the AWS profile '{name}' ({whose}) in {where}{keyId}", profile.Region?.SystemName);
+        string found = profile.CredentialProfileStore is SharedCredentialsFile file ? $"'{file.FilePath}'"
+            : profile.CredentialProfileStore is NetSDKCredentialsFile ? "the .NET SDK's encrypted credential store" : where;
+        return new ResolvedCredentials(credentials, $"the AWS profile '{name}' ({whose}) in {found}{keyId}", profile.Region?.SystemName);
     }
 
     /// <summary>An access key id shortened to its last four characters: enough to tell keys apart in a log.</summary>

@@ -69,7 +69,7 @@ internal sealed partial class S3ErrorTranslator
                 case "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "InvalidToken" or "ExpiredToken" or "TokenRefreshRequired"
                     or "InvalidClientTokenId" or "AuthFailure" or "InvalidSecurity":
                     return new(ErrorIds.InvalidCredentials, ErrorKind.PermissionDenied,
-                        $"{Where} rejected the credentials from {_connection.Credentials.Source} ({answered}): {s.Message}", bucket,
+                        $"{Capital(Where)} rejected the credentials from {_connection.Credentials.Source} ({answered}): {s.Message}", bucket,
                         "Check the access key and secret key (and session token), or set them again with Set-LhBackupTarget -AccessKey/-SecretKey, -Credential or -ProfileName.", e);
                 case "PermanentRedirect" or "AuthorizationHeaderMalformed" or "IllegalLocationConstraintException" or "InvalidRegion":
                     return WrongRegion(s, e);
@@ -101,9 +101,9 @@ internal sealed partial class S3ErrorTranslator
         if (Find<SocketException>(e) is { } socket && socket.SocketErrorCode is SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain)
             return Unreachable($"The S3 endpoint's host name could not be resolved ({socket.Message}).", e);
         if (Find<SocketException>(e) is { SocketErrorCode: SocketError.ConnectionRefused } refused)
-            return Unreachable($"{Where} refused the connection ({refused.Message}).", e);
+            return Unreachable($"{Capital(Where)} refused the connection ({refused.Message}).", e);
         if (Find<TimeoutException>(e) is not null || e is OperationCanceledException || Find<TaskCanceledException>(e) is not null)
-            return Unreachable($"{Where} did not answer in time when trying to {what}{AfterAttempts}.", e);
+            return Unreachable($"{Capital(Where)} did not answer in time when trying to {what}{AfterAttempts}.", e);
         if (Find<HttpRequestException>(e) is { } http)
             return Unreachable($"Could not {what}: the connection to {Where} failed{AfterAttempts}: {http.Message}", e);
         if (Find<IOException>(e) is { } io)
@@ -112,6 +112,8 @@ internal sealed partial class S3ErrorTranslator
             return Failed(op, key, $"Could not {what} at {Where}: {client.Message}", null, e);
         return Failed(op, key, $"Could not {what} at {Where}: {e.Message}", null, e);
     }
+
+    private static string Capital(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
 
     private string AfterAttempts => $" after {_attempts} attempts";
 

@@ -24,6 +24,8 @@ internal static partial class S3UrlParser
     [GeneratedRegex("^[a-z0-9]([a-z0-9_-]{0,62}[a-z0-9])?$")]
     private static partial Regex RegionPattern();
 
+    public static bool IsRegionName(string region) => RegionPattern().IsMatch(region);
+
     public static TargetUrl Parse(string url, string rest, Factory create)
     {
         int slash = rest.IndexOf('/');
