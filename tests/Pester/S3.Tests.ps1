@@ -252,3 +252,12 @@ Describe 'The secret key' {
         Get-Content -Raw $env:AWS_SHARED_CREDENTIALS_FILE | Should -Not -Match 'LonghornBackup-wrongkey'
     }
 }
+
+Describe 'Module boundary' {
+    It 'the cmdlet assembly references no AWS assembly (the engine alone talks to AWSSDK.S3)' {
+        $dll = Join-Path (Split-Path $env:LONGHORNBACKUP_TEST_MODULE) 'bin/net8.0/LonghornBackup.dll'
+        $references = ([Reflection.Assembly]::LoadFile($dll)).GetReferencedAssemblies().Name
+        $references | Should -Contain 'LonghornBackup.Engine'
+        $references | Where-Object { $_ -like 'AWSSDK*' } | Should -BeNullOrEmpty
+    }
+}
