@@ -206,7 +206,7 @@ function Install-S3TestServer {
     $toolDir = Join-Path $Root 'tools/s3rver'
     $installed = Join-Path $toolDir 'node_modules/.package-lock.json'
     $lock = Join-Path $toolDir 'package-lock.json'
-    if ((Test-Path -LiteralPath $installed) -and (Get-Item -LiteralPath $installed).LastWriteTimeUtc -ge (Get-Item -LiteralPath $lock).LastWriteTimeUtc) {
+    if ((Test-Path -LiteralPath $installed) -and (Get-Item -Force -LiteralPath $installed).LastWriteTimeUtc -ge (Get-Item -LiteralPath $lock).LastWriteTimeUtc) {
         Write-Step 'tools/s3rver is installed'
         return
     }
