@@ -32,6 +32,7 @@ public sealed class RestoreLhBackupCommand : LhTargetCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>Blocks fetched, verified and written at once; default 8 for S3, else one per core (at least two).</summary>
     [Parameter]
     [ValidateRange(1, 256)]
     public int? Concurrency { get; set; }
@@ -49,7 +50,8 @@ public sealed class RestoreLhBackupCommand : LhTargetCmdlet
                 BackupName = backup,
                 OutputPath = output,
                 Overwrite = Force,
-                Concurrency = Concurrency,
+                // Downloads from S3 are latency-bound like uploads: as many in flight as a backup uploads.
+                Concurrency = Concurrency ?? (store.Url.Kind == TargetKind.S3 ? Engine.Targets.BackupTargetDefinition.DefaultS3Uploads : null),
             };
             var result = RunEngine((progress, ct) => new RestoreEngine(store).RunAsync(request, progress, ct));
             Say($"Restored {result.BlocksRestored} distinct blocks ({result.Size} bytes) to {result.OutputPath}.");

@@ -193,7 +193,7 @@ public sealed class SetLhBackupTargetCommand : LhCmdlet
         var lines = new List<string>();
         var options = new StoreOpenOptions { Diagnostics = lines.Add, MaxErrorRetry = 0, RequestTimeout = TimeSpan.FromSeconds(5) };
         var result = RunQuick(ct => TargetProbe.TestAsync(definition, options, write: false, ct));
-        foreach (var line in lines) WriteDebug(line);
+        foreach (var line in lines) Say(line);
         if (result.Problem is { } problem)
             WriteWarning($"The backup target '{definition.Name}' was saved, but cannot be used now: {problem.Message} {problem.RecommendedAction} (Test-LhBackupTarget -Name {definition.Name} checks it again.)");
         return result.Available;

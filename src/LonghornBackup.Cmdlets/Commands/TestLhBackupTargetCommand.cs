@@ -58,7 +58,7 @@ public sealed class TestLhBackupTargetCommand : LhCmdlet
         var sources = new List<string>();
         var options = new StoreOpenOptions { Diagnostics = sources.Add, MaxErrorRetry = MaxErrorRetry };
         var result = RunQuick(ct => TargetProbe.TestAsync(target, options, write: !ReadOnly, ct));
-        foreach (var line in sources) WriteDebug(line);
+        foreach (var line in sources) Say(line);
         foreach (var check in result.Checks)
             Say($"{target.Name}: {check.Name} {(check.Passed ? "passed" : "FAILED")}: {check.Message}");
         if (Quiet)

@@ -40,8 +40,8 @@ public abstract class LhCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>
-    /// Opens a target's store once per command (S3 clients are reused across piped items) and tells -Debug which
-    /// source supplied its credentials, region and endpoint, and -Verbose where it is. Never a secret.
+    /// Opens a target's store once per command (S3 clients are reused across piped items) and tells -Verbose (or
+    /// -Debug) where it is and which source supplied its credentials, region and endpoint. Never a secret.
     /// </summary>
     internal Backupstore Open(TargetUrl url, BackupTargetDefinition? definition)
     {
@@ -50,7 +50,7 @@ public abstract class LhCmdlet : PSCmdlet, IDisposable
         var lines = new List<string>();
         var store = Backupstore.Open(url, definition, StoreOptions(lines.Add));
         _opened[cacheKey] = store;
-        foreach (var line in lines) WriteDebug(line);
+        foreach (var line in lines) Say(line);
         Say($"Backup target {(definition is null ? "" : $"'{definition.Name}' ")}is {store.Store.Location}.");
         return store;
     }
