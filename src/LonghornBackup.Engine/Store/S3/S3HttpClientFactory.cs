@@ -34,6 +34,11 @@ internal sealed class S3HttpClientFactory : HttpClientFactory
             handler.UseProxy = true;
             handler.Proxy = _connection.Proxy;
         }
+        else if (!OperatingSystem.IsWindows())
+        {
+            // Elsewhere the default proxy is the environment as it was at process start; ours was read just now.
+            handler.UseProxy = false;
+        }
         if (_connection.ExtraRoots is { } roots)
             handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) => Trusted(certificate, chain, errors, roots);
 

@@ -60,7 +60,8 @@ internal sealed class S3Store : IObjectStore, IDisposable
     public async Task<IReadOnlyList<StoreEntry>> ListAsync(string directory, CancellationToken cancellationToken)
     {
         string prefix = DirectoryPrefix(directory);
-        var entries = new List<StoreEntry>();
+        // A set: some S3-compatible stores repeat a common prefix on several pages.
+        var entries = new HashSet<StoreEntry>();
         var request = new ListObjectsV2Request { BucketName = Bucket, Prefix = prefix, Delimiter = "/", MaxKeys = _pageSize };
         do
         {
@@ -77,8 +78,9 @@ internal sealed class S3Store : IObjectStore, IDisposable
             }
             request.ContinuationToken = page.IsTruncated == true ? page.NextContinuationToken : null;
         } while (request.ContinuationToken is not null);
-        entries.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
-        return entries;
+        var sorted = entries.ToList();
+        sorted.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        return sorted;
     }
 
     public async IAsyncEnumerable<string> ListTreeAsync(string directory, [EnumeratorCancellation] CancellationToken cancellationToken)
