@@ -47,7 +47,7 @@ public static class TargetProbe
             var problem = await Step(checks, "List", async () =>
             {
                 var entries = await store.Store.ListAsync(StorePaths.Base, ct).ConfigureAwait(false);
-                return $"Listed {StorePaths.Base}/ at {where} ({entries.Count} entries).";
+                return $"Listed {StorePaths.Base}/ in {where} ({entries.Count} entries).";
             });
             if (problem is not null || !write) return new(checks, problem);
 
