@@ -20,6 +20,7 @@
         'Set-LhBackupTarget'
         'Get-LhBackupTarget'
         'Remove-LhBackupTarget'
+        'Test-LhBackupTarget'
         'New-LhBackup'
         'Get-LhBackup'
         'Get-LhBackupVolume'

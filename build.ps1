@@ -5,9 +5,10 @@
 .DESCRIPTION
     Build : dotnet build the solution, stage the importable module to out/LonghornBackup/,
             run Test-ModuleManifest on the staged manifest.
-    Test  : Build, then every tests/*/*.Tests.csproj (xunit, TRX to out/test-results/) and the
-            Pester suite in tests/Pester (fresh pwsh, against the staged module). Ends with one
-            line "N passed, N failed"; exits 1 if anything failed or nothing ran.
+    Test  : Build, install the loopback S3 server (npm ci in tools/s3rver), then every
+            tests/*/*.Tests.csproj (xunit, TRX to out/test-results/) and the Pester suite in
+            tests/Pester (fresh pwsh, against the staged module). Tests never see the user's AWS
+            settings. Ends with one line "N passed, N failed"; exits 1 if anything failed or nothing ran.
     Demo  : Build, then examples/Demo.ps1 in a fresh pwsh.
     Bench : the benchmark (bench/Run-Benchmark.ps1; -Quick for a short run): results in out/bench/.
     Clean : remove out/ and every bin/ and obj/ folder under src/, tests/ and tools/.
@@ -214,9 +215,32 @@ function Get-PesterPath {
     return $path
 }
 
+# The S3 tests start s3rver (npm package, pinned by tools/s3rver/package-lock.json) on 127.0.0.1.
+function Install-S3TestServer {
+    $toolDir = Join-Path $Root 'tools/s3rver'
+    $installed = Join-Path $toolDir 'node_modules/.package-lock.json'
+    $lock = Join-Path $toolDir 'package-lock.json'
+    if ((Test-Path -LiteralPath $installed) -and (Get-Item -Force -LiteralPath $installed).LastWriteTimeUtc -ge (Get-Item -LiteralPath $lock).LastWriteTimeUtc) {
+        Write-Step 'tools/s3rver is installed'
+        return
+    }
+    Write-Step 'npm ci (tools/s3rver: the S3 server the tests run on loopback)'
+    Push-Location -LiteralPath $toolDir
+    try { Invoke-Native npm @('ci', '--no-audit', '--no-fund') }
+    finally { Pop-Location }
+}
+
+# AWS and proxy variables the tests must not inherit from the user's session (restored afterwards).
+$AwsTestVariables = @(
+    'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_REGION',
+    'AWS_DEFAULT_REGION', 'AWS_ENDPOINTS', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3', 'AWS_CERT', 'VIRTUAL_HOSTED_STYLE',
+    'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE', 'AWS_EC2_METADATA_DISABLED',
+    'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy')
+
 function Invoke-Test {
     Invoke-Build
     $pesterPath = Get-PesterPath
+    Install-S3TestServer
 
     if (Test-Path -LiteralPath $ResultsDir) { Remove-Item -LiteralPath $ResultsDir -Recurse -Force }
     $null = New-Item -ItemType Directory -Path $ResultsDir
@@ -229,6 +253,15 @@ function Invoke-Test {
     # ... nor the user's block change cache.
     $savedCacheDir = $env:LONGHORNBACKUP_CACHE_DIR
     $env:LONGHORNBACKUP_CACHE_DIR = Join-Path $configDir 'block-cache'
+    # ... nor the user's AWS credentials, profiles, endpoints or proxies; and no instance-metadata lookups.
+    $savedAws = @{}
+    foreach ($name in $AwsTestVariables) {
+        $savedAws[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, $null)
+    }
+    $env:AWS_SHARED_CREDENTIALS_FILE = Join-Path $configDir 'aws-credentials'
+    $env:AWS_CONFIG_FILE = Join-Path $configDir 'aws-config'
+    $env:AWS_EC2_METADATA_DISABLED = 'true'
 
     $passed = 0
     $failed = 0
@@ -275,6 +308,7 @@ function Invoke-Test {
     finally {
         $env:LONGHORNBACKUP_CONFIG_DIR = $savedConfigDir
         $env:LONGHORNBACKUP_CACHE_DIR = $savedCacheDir
+        foreach ($name in $AwsTestVariables) { [Environment]::SetEnvironmentVariable($name, $savedAws[$name]) }
         Remove-Item -LiteralPath $configDir -Recurse -Force -ErrorAction SilentlyContinue
     }
 

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using System.Net;
 using System.Reflection;
 using LonghornBackup.Engine.Errors;
 
@@ -57,7 +58,8 @@ public class ErrorIdTests
         Case(ErrorIds.StoreWriteFailed, ErrorCategory.WriteError, h => WithTarget(h,
             $"Set-Content -LiteralPath '{h.Target}/backupstore' -Value 'a file where a folder belongs'; New-LhBackup -VolumeName v1 -SnapshotName s -Path '{h.NewImage("a.img", 4, 0)}'")),
         Case(ErrorIds.StoreReadFailed, ErrorCategory.ReadError, h => WithTarget(h,
-            "$f = Get-ChildItem -Recurse -Filter volume.cfg '" + h.Target + "'; Remove-Item $f; New-Item -ItemType Directory $f.FullName | Out-Null; Get-LhBackupVolume", backup: true)),
+            // A volume.cfg that cannot be read (a symbolic link to itself: ELOOP).
+            "$f = Get-ChildItem -Recurse -Filter volume.cfg '" + h.Target + "'; Remove-Item $f; New-Item -ItemType SymbolicLink -Path $f.FullName -Target $f.FullName | Out-Null; Get-LhBackupVolume", backup: true)),
         Case(ErrorIds.InvalidManifest, ErrorCategory.InvalidData, h => WithTarget(h,
             "Set-Content bad.yaml \"apiVersion: v1`nkind: Backup`nmetadata:`n  name: b1`nspec:`n  snapshotName: s\"; New-LhBackup -Manifest bad.yaml -VolumeName v1 -Path a.img", backup: true)),
         Case(ErrorIds.SnapshotPathMissing, ErrorCategory.InvalidArgument, h => WithTarget(h,
@@ -72,7 +74,32 @@ public class ErrorIdTests
             "New-LhBackup -VolumeName v1 -SnapshotName s2 -Path a.img", backup: true)),
         Case(ErrorIds.BackupVerificationFailed, ErrorCategory.InvalidData, h => WithTarget(h,
             "Get-ChildItem -Recurse -Filter '*.blk' '" + h.Target + "' | Select-Object -First 1 | Remove-Item; Test-LhBackup -VolumeName v1", backup: true)),
+        Case(ErrorIds.InvalidTargetSetting, ErrorCategory.InvalidArgument, h => "Set-LhBackupTarget -Url s3://lhb-test@us-east-1/x/ -EndpointUrl 'not a url'"),
+        Case(ErrorIds.CredentialsNotFound, ErrorCategory.AuthenticationError, h =>
+            "Set-LhBackupTarget -Url s3://lhb-test@us-east-1/x/ -EndpointUrl http://127.0.0.1:9 -ProfileName no-such-profile -WarningAction SilentlyContinue; Get-LhBackup"),
+        S3Case(ErrorIds.BucketNotFound, ErrorCategory.ObjectNotFound, HttpStatusCode.NotFound, "NoSuchBucket"),
+        S3Case(ErrorIds.InvalidCredentials, ErrorCategory.AuthenticationError, HttpStatusCode.Forbidden, "InvalidAccessKeyId"),
+        S3Case(ErrorIds.AccessDenied, ErrorCategory.PermissionDenied, HttpStatusCode.Forbidden, "AccessDenied"),
+        S3Case(ErrorIds.WrongRegion, ErrorCategory.InvalidArgument, HttpStatusCode.BadRequest, "AuthorizationHeaderMalformed", "<Region>eu-west-1</Region>"),
+        Case(ErrorIds.TlsFailure, ErrorCategory.SecurityError, h =>
+        {
+            // https:// to a server that speaks plain HTTP: the TLS handshake fails.
+            var server = new CannedS3Server(HttpStatusCode.OK, "None");
+            h.OnDispose(server);
+            return $"Set-LhBackupTarget -Url s3://lhb-test@us-east-1/x/ -EndpointUrl https://127.0.0.1:{server.Port} -AccessKey AKIDTEST " +
+                   "-SecretKey (ConvertTo-SecureString 'test-secret' -AsPlainText -Force) -WarningAction SilentlyContinue; Get-LhBackupVolume";
+        }),
     };
+
+    /// <summary>An S3 target whose server answers every request with one S3 error; then a listing through the cmdlets.</summary>
+    private static object[] S3Case(string id, ErrorCategory category, HttpStatusCode status, string code, string extra = "") =>
+        Case(id, category, h =>
+        {
+            var server = new CannedS3Server(status, code, extra);
+            h.OnDispose(server);
+            return $"Set-LhBackupTarget -Url s3://lhb-test@us-east-1/x/ -EndpointUrl {server.Endpoint} -AccessKey AKIDTEST " +
+                   "-SecretKey (ConvertTo-SecureString 'test-secret' -AsPlainText -Force) -WarningAction SilentlyContinue; Get-LhBackupVolume";
+        });
 
     private static object[] Case(string id, ErrorCategory category, Func<PowerShellHost, string> script) =>
         new object[] { id, category, script };

@@ -25,6 +25,12 @@ public sealed class PowerShellHost : IDisposable
         // Environment variables are process-wide: set ours for the engine calls of this test.
         Environment.SetEnvironmentVariable("LONGHORNBACKUP_CONFIG_DIR", Path.Combine(Work, "config"));
         Environment.SetEnvironmentVariable("LONGHORNBACKUP_CACHE_DIR", Path.Combine(Work, "cache"));
+        // Never the user's AWS settings: private credential files, no keys from the environment, no metadata lookups.
+        foreach (var name in new[] { "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION", "AWS_ENDPOINTS", "AWS_CERT", "VIRTUAL_HOSTED_STYLE", "HTTP_PROXY", "HTTPS_PROXY" })
+            Environment.SetEnvironmentVariable(name, null);
+        Environment.SetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE", Path.Combine(Work, "aws-credentials"));
+        Environment.SetEnvironmentVariable("AWS_CONFIG_FILE", Path.Combine(Work, "aws-config"));
+        Environment.SetEnvironmentVariable("AWS_EC2_METADATA_DISABLED", "true");
         Run($"Set-Location -LiteralPath '{Work}'");
     }
 
@@ -68,8 +74,14 @@ public sealed class PowerShellHost : IDisposable
         return path;
     }
 
+    private readonly List<IDisposable> _owned = new();
+
+    /// <summary>Disposes <paramref name="resource"/> with the host (servers a test case starts).</summary>
+    public void OnDispose(IDisposable resource) => _owned.Add(resource);
+
     public void Dispose()
     {
+        foreach (var r in _owned) r.Dispose();
         _runspace.Dispose();
         try { Directory.Delete(Work, recursive: true); } catch (IOException) { }
     }

@@ -66,7 +66,6 @@ public class TargetUrlTests
     [InlineData("http://example.com/backups")]
     [InlineData("nfs://h:/p")]
     [InlineData("cifs://server/share/path")]
-    [InlineData("s3://bucket@us-east-1/")]
     [InlineData("vfs:///p?backup=backup-x&volume=v")]
     [InlineData("/p?x=1")]
     public void Malformed_or_unsupported_targets_fail_with_InvalidBackupTargetUrl(string? url)

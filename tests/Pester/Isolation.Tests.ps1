@@ -20,8 +20,8 @@ BeforeAll {
 }
 
 Describe 'Dependency isolation' {
-    It 'works after another module loaded System.IO.Hashing 11, and leaves that version working' {
-        $foreign = Join-Path $packages 'system.io.hashing/11.0.0/lib/netstandard2.0/System.IO.Hashing.dll'
+    It 'works after another module loaded System.IO.Hashing 8, and leaves that version working' {
+        $foreign = Join-Path $packages 'system.io.hashing/8.0.0/lib/net8.0/System.IO.Hashing.dll'
         Test-Path -LiteralPath $foreign | Should -BeTrue -Because 'tools/tools.proj downloads it'
         $work = New-TestFolder 'lh-isolation'
         $result = Invoke-FreshSession @"
@@ -48,11 +48,11 @@ Set-LhBackupTarget -Url '$work/target'
     SameImage = (Get-FileHash '$work/vol.img').Hash -eq (Get-FileHash '$work/restored.img').Hash
 } | ConvertTo-Json -Compress
 "@
-        $result.ForeignVersion | Should -BeLike '11.*'
+        $result.ForeignVersion | Should -BeLike '8.*'
         $result.ForeignStillWorks | Should -BeTrue
         $result.EngineContext | Should -Be 'LonghornBackup'
         $result.OurHashingContext | Should -Be 'LonghornBackup'
-        $result.OurHashingVersion | Should -Not -BeLike '11.*'
+        $result.OurHashingVersion | Should -BeLike '11.*'
         $result.SameImage | Should -BeTrue
         Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue
     }
@@ -91,6 +91,49 @@ Set-LhBackupTarget -Url '$work/target'
         $result.OurYamlVersion | Should -BeLike '18.*'
         $result.BackupName | Should -Be 'backup-example'
         $result.ExportNamesIt | Should -BeTrue
+        Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue
+    }
+}
+
+Describe 'Dependency isolation from AWS modules' {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot 'S3TestServer.psm1') -Force
+        $script:s3 = Start-TestS3Server -Bucket 'lhb-isolation' -AccessKey 'LHBISOKEY'
+    }
+    AfterAll { Stop-TestS3Server $s3 }
+
+    It 'backs up to S3 after another module loaded AWSSDK.Core 3.7, and leaves that version working' {
+        $foreign = Join-Path $packages 'awssdk.core/3.7.402/lib/net8.0/AWSSDK.Core.dll'
+        Test-Path -LiteralPath $foreign | Should -BeTrue -Because 'tools/tools.proj downloads it'
+        $work = New-TestFolder 'lh-isolation'
+        $result = Invoke-FreshSession @"
+`$ErrorActionPreference = 'Stop'
+Add-Type -Path '$foreign'
+`$env:LONGHORNBACKUP_CONFIG_DIR = '$work/config'
+`$env:LONGHORNBACKUP_CACHE_DIR = '$work/cache'
+`$env:AWS_SHARED_CREDENTIALS_FILE = '$work/aws-credentials'
+`$env:AWS_CONFIG_FILE = '$work/aws-config'
+`$env:AWS_EC2_METADATA_DISABLED = 'true'
+Import-Module '$env:LONGHORNBACKUP_TEST_MODULE'
+Import-Module '$(Join-Path $PSScriptRoot 'TestHelpers.psm1')'
+New-TestImage -Path '$work/vol.img' -SizeMiB 8 -DataBlocks 0, 2
+`$secret = ConvertTo-SecureString 'isolation-secret' -AsPlainText -Force
+Set-LhBackupTarget -Url 's3://lhb-isolation@us-east-1/iso/' -EndpointUrl '$($s3.Endpoint)' -AccessKey LHBISOKEY -SecretKey `$secret
+`$b = New-LhBackup -VolumeName iso -SnapshotName s1 -Path '$work/vol.img'
+`$b | Restore-LhBackup -Path '$work/restored.img' | Out-Null
+`$foreignConfig = [Amazon.Runtime.ClientConfig].Assembly.GetName().Version.ToString()
+`$ours = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'AWSSDK.Core' -and [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext(`$_).Name -eq 'LonghornBackup' }
+[pscustomobject]@{
+    ForeignVersion = `$foreignConfig
+    ForeignStillWorks = [Amazon.RegionEndpoint]::GetBySystemName('us-east-1').SystemName -eq 'us-east-1'
+    OurAwsVersion = if (`$ours) { `$ours.GetName().Version.ToString() } else { '' }
+    SameImage = (Get-FileHash '$work/vol.img').Hash -eq (Get-FileHash '$work/restored.img').Hash
+} | ConvertTo-Json -Compress
+"@
+        $result.ForeignVersion | Should -BeLike '3.*'
+        $result.ForeignStillWorks | Should -BeTrue
+        $result.OurAwsVersion | Should -BeLike '4.*'
+        $result.SameImage | Should -BeTrue
         Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue
     }
 }

@@ -32,7 +32,7 @@ public sealed class GetLhBackupCommand : LhTargetCmdlet
     {
         var (target, store) = OpenTarget(Target);
         var labelFilter = LabelArguments.ToDictionary(Label);
-        var volumes = RunQuick(ct => store.ListVolumeNamesAsync(ct));
+        var volumes = RunOrStop(ct => store.ListVolumeNamesAsync(ct));
         var foundNames = new HashSet<string>(StringComparer.Ordinal);
         foreach (var volume in Selection.Filter(volumes, VolumeName, this, name =>
                      new LonghornBackupException(ErrorIds.BackupVolumeNotFound, ErrorKind.NotFound,

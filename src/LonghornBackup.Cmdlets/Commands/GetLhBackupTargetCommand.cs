@@ -1,10 +1,15 @@
 using System.Management.Automation;
 using LonghornBackup.Engine.Errors;
+using LonghornBackup.Engine.Targets;
 using LonghornBackup.Hosting;
 
 namespace LonghornBackup.Commands;
 
-/// <summary>Gets the backup targets set for the current user.</summary>
+/// <summary>
+/// Gets the backup targets set for the current user. Available is a quick check: a folder must exist; an S3 target
+/// must answer one listing request within <see cref="AvailabilityTimeout"/> (no retries). Test-LhBackupTarget checks
+/// thoroughly and says what is wrong.
+/// </summary>
 [Cmdlet(VerbsCommon.Get, "LhBackupTarget")]
 [OutputType(typeof(BackupTarget))]
 public sealed class GetLhBackupTargetCommand : LhCmdlet
@@ -15,6 +20,11 @@ public sealed class GetLhBackupTargetCommand : LhCmdlet
     [ArgumentCompleter(typeof(Completion.TargetNameCompleter))]
     public string[]? Name { get; set; }
 
+    internal static readonly TimeSpan AvailabilityTimeout = TimeSpan.FromSeconds(3);
+
+    private BackupTarget Output(BackupTargetDefinition t) =>
+        TargetOutput.From(t, Registry, RunQuick(ct => TargetProbe.IsAvailableAsync(t, AvailabilityTimeout, StoreOptions(null), ct)));
+
     protected override void ProcessRecord()
     {
         try
@@ -22,7 +32,7 @@ public sealed class GetLhBackupTargetCommand : LhCmdlet
             var all = Registry.List();
             if (Name is null || Name.Length == 0)
             {
-                foreach (var t in all) WriteObject(TargetOutput.From(t, Registry));
+                foreach (var t in all) WriteObject(Output(t));
                 return;
             }
             foreach (var name in Name)
@@ -35,7 +45,7 @@ public sealed class GetLhBackupTargetCommand : LhCmdlet
                         $"No backup target named '{name}' is set.", name, $"Set it with Set-LhBackupTarget -Name {name} -Url <path>."));
                     continue;
                 }
-                foreach (var t in matches) WriteObject(TargetOutput.From(t, Registry));
+                foreach (var t in matches) WriteObject(Output(t));
             }
         }
         catch (LonghornBackupException e)

@@ -20,7 +20,7 @@ public sealed class GetLhBackupVolumeCommand : LhTargetCmdlet
     protected override void ProcessRecord()
     {
         var (target, store) = OpenTarget(Target);
-        var volumes = RunQuick(ct => store.ListVolumeNamesAsync(ct));
+        var volumes = RunOrStop(ct => store.ListVolumeNamesAsync(ct));
         foreach (var volume in Selection.Filter(volumes, Name, this, name =>
                      new LonghornBackupException(ErrorIds.BackupVolumeNotFound, ErrorKind.NotFound,
                          $"The backup volume '{name}' does not exist on the backup target '{target.Name}' ({target.Url}).", name)))

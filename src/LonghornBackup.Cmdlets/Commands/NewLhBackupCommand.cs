@@ -91,6 +91,7 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
     [Parameter]
     public string? Name { get; set; }
 
+    /// <summary>Blocks hashed, compressed and uploaded at once; default: the target's -MaxConcurrentUploads (8 for S3), else one per core.</summary>
     [Parameter]
     [ValidateRange(1, 256)]
     public int? Concurrency { get; set; }
@@ -152,6 +153,7 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
                 BlockSize = CheckedBlockSize(),
                 BackupName = Name,
                 Concurrency = Concurrency,
+                UploadConcurrency = target.UploadConcurrency(),
                 LockTimeout = LockTimeouts.FromSeconds(LockTimeout),
             };
             RunBackup(request, target.Name, store, what, action);
@@ -194,7 +196,11 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
             ForItem("NewBackup", p.VolumeName, () =>
             {
                 using var source = RawImageSource.Open(p.DataPath);
-                RunBackup(p.ToRequest(source, CompressionMethod?.ToLowerInvariant(), Concurrency) with { LockTimeout = LockTimeouts.FromSeconds(LockTimeout) },
+                RunBackup(p.ToRequest(source, CompressionMethod?.ToLowerInvariant(), Concurrency) with
+                    {
+                        LockTimeout = LockTimeouts.FromSeconds(LockTimeout),
+                        UploadConcurrency = definition.UploadConcurrency(),
+                    },
                     definition.Name, store, what, action);
             });
         }
@@ -263,7 +269,7 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
         }
         var result = RunEngine((progress, ct) => new BackupEngine(store).RunAsync(request, progress, ct));
         foreach (var warning in result.Warnings) WriteWarning(warning);
-        WriteVerbose($"Backup {result.Backup.Name}: {result.Counters.BlocksUploaded} blocks uploaded, {result.Counters.ExistingBlocksSkipped} already in the store, {result.Counters.ZeroBlocksSkipped} zero blocks skipped.");
+        Say($"Backup {result.Backup.Name}: {result.Counters.BlocksUploaded} blocks uploaded, {result.Counters.ExistingBlocksSkipped} already in the store, {result.Counters.ZeroBlocksSkipped} zero blocks skipped.");
         WriteObject(OutputMapper.ToBackup(result.Backup, result.Volume, result.Url, targetName));
     }
 

@@ -1,10 +1,14 @@
 using System.Management.Automation;
 using LonghornBackup.Engine.Errors;
+using LonghornBackup.Engine.Store.S3;
 using LonghornBackup.Hosting;
 
 namespace LonghornBackup.Commands;
 
-/// <summary>Forgets a backup target setting. The backups on the target are not touched.</summary>
+/// <summary>
+/// Forgets a backup target setting. The backups on the target are not touched. Keys that Set-LhBackupTarget stored
+/// for the target under its own profile name (LonghornBackup-&lt;Name&gt;) are removed with it; profiles the user named are kept.
+/// </summary>
 [Cmdlet(VerbsCommon.Remove, "LhBackupTarget", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(void))]
 public sealed class RemoveLhBackupTargetCommand : LhCmdlet
@@ -19,11 +23,19 @@ public sealed class RemoveLhBackupTargetCommand : LhCmdlet
         {
             ForItem("RemoveBackupTarget", name, () =>
             {
-                if (Registry.Find(name) is null)
-                    throw new LonghornBackupException(ErrorIds.BackupTargetNotSet, ErrorKind.NotFound,
+                var target = Registry.Find(name)
+                    ?? throw new LonghornBackupException(ErrorIds.BackupTargetNotSet, ErrorKind.NotFound,
                         $"No backup target named '{name}' is set.", name);
-                if (ShouldProcess(name, "Remove backup target setting (backups on the target are kept)"))
-                    Registry.Remove(name);
+                var stored = target.S3 is { ProfileCreatedByModule: true, ProfileName: { } profile } s3 ? (profile, s3.ProfileLocation) : default((string, string?)?);
+                string action = "Remove backup target setting (backups on the target are kept)" +
+                    (stored is { } p ? $" and the AWS credentials profile '{p.Item1}' holding its keys" : "");
+                if (!ShouldProcess(name, action)) return;
+                Registry.Remove(name);
+                if (stored is { } removed)
+                {
+                    S3CredentialProfiles.Remove(removed.Item1, removed.Item2);
+                    Say($"Removed the AWS credentials profile '{removed.Item1}'.");
+                }
             });
         }
     }

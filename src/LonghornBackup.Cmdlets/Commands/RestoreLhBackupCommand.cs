@@ -34,6 +34,7 @@ public sealed class RestoreLhBackupCommand : LhTargetCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>Blocks fetched, verified and written at once; default 8 for S3, else one per core (at least two).</summary>
     [Parameter]
     [ValidateRange(1, 256)]
     public int? Concurrency { get; set; }
@@ -56,11 +57,12 @@ public sealed class RestoreLhBackupCommand : LhTargetCmdlet
                 BackupName = backup,
                 OutputPath = output,
                 Overwrite = Force,
-                Concurrency = Concurrency,
+                // Downloads from S3 are latency-bound like uploads: as many in flight as a backup uploads.
+                Concurrency = Concurrency ?? (store.Url.Kind == TargetKind.S3 ? Engine.Targets.BackupTargetDefinition.DefaultS3Uploads : null),
                 LockTimeout = Hosting.LockTimeouts.FromSeconds(LockTimeout),
             };
             var result = RunEngine((progress, ct) => new RestoreEngine(store).RunAsync(request, progress, ct));
-            WriteVerbose($"Restored {result.BlocksRestored} distinct blocks ({result.Size} bytes) to {result.OutputPath}.");
+            Say($"Restored {result.BlocksRestored} distinct blocks ({result.Size} bytes) to {result.OutputPath}.");
             WriteObject(new FileInfo(result.OutputPath));
         });
     }
@@ -76,9 +78,10 @@ public sealed class RestoreLhBackupCommand : LhTargetCmdlet
         try
         {
             var url = TargetUrl.Parse(targetPart);
-            // A registered target with this URL is used as set; otherwise a file-system URL is opened directly.
+            // A registered target with this URL is used as set; otherwise the URL is opened directly (an S3 URL then
+            // takes its endpoint and credentials from the environment).
             var registered = Registry.List().FirstOrDefault(t => t.Url == url.Canonical);
-            return (registered is not null ? OpenTarget(registered.Name).Store : Backupstore.Open(url), volume!, backup!);
+            return (registered is not null ? OpenTarget(registered.Name).Store : Open(url, null), volume!, backup!);
         }
         catch (LonghornBackupException e)
         {

@@ -1,17 +1,25 @@
 using System.Management.Automation;
+using System.Security;
 using LonghornBackup.Engine.Errors;
 using LonghornBackup.Engine.Store;
+using LonghornBackup.Engine.Store.S3;
 using LonghornBackup.Engine.Targets;
 using LonghornBackup.Hosting;
 
 namespace LonghornBackup.Commands;
 
-/// <summary>Sets (adds or replaces) a named backup target for the current user.</summary>
-[Cmdlet(VerbsCommon.Set, "LhBackupTarget", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+/// <summary>
+/// Sets (adds or replaces) a named backup target for the current user: a folder, or an S3 bucket and prefix with
+/// its endpoint, addressing and credentials. Keys given here are stored as an AWS credentials profile (the SDK's
+/// encrypted store on Windows, the shared credentials file elsewhere); targets.json keeps only the profile's name.
+/// </summary>
+[Cmdlet(VerbsCommon.Set, "LhBackupTarget", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = NoKeys)]
 [OutputType(typeof(BackupTarget))]
 public sealed class SetLhBackupTargetCommand : LhCmdlet
 {
-    /// <summary>A path, vfs:///path or file:///path.</summary>
+    private const string NoKeys = "NoKeys", Keys = "Keys", WithCredential = "Credential";
+
+    /// <summary>A path, vfs:///path, file:///path, s3://bucket@region/prefix/ or s3://bucket/prefix/.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("BackupTargetURL")]
     public string Url { get; set; } = "";
@@ -20,8 +28,64 @@ public sealed class SetLhBackupTargetCommand : LhCmdlet
     [ArgumentCompleter(typeof(Completion.TargetNameCompleter))]
     public string Name { get; set; } = TargetRegistry.DefaultName;
 
+    /// <summary>S3: a custom endpoint (MinIO, Ceph RGW, ...), e.g. https://minio.example:9000. Default: AWS, or AWS_ENDPOINTS at use time.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? EndpointUrl { get; set; }
+
+    /// <summary>S3: the region when the URL names none (s3://bucket/prefix/). Default: AWS_REGION at use time, else us-east-1.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? Region { get; set; }
+
+    /// <summary>S3: path-style addressing (-ForcePathStyle) or virtual-hosted (-ForcePathStyle:$false). Default: path-style with an endpoint.</summary>
+    [Parameter]
+    public SwitchParameter ForcePathStyle { get; set; }
+
+    /// <summary>S3: access key id; stored with -SecretKey as an AWS credentials profile.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = Keys)]
+    public string? AccessKey { get; set; }
+
+    /// <summary>S3: secret access key (a SecureString or a string); never written to targets.json.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = Keys)]
+    [SecureStringArgument]
+    public SecureString? SecretKey { get; set; }
+
+    /// <summary>S3: session token of temporary credentials.</summary>
+    [Parameter(ParameterSetName = Keys)]
+    [Parameter(ParameterSetName = WithCredential)]
+    [SecureStringArgument]
+    public SecureString? SessionToken { get; set; }
+
+    /// <summary>S3: the keys as a PSCredential: user name = access key id, password = secret access key.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = WithCredential)]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>
+    /// S3: an AWS credentials profile to use (it must exist), or, with -AccessKey/-Credential, the name to store the
+    /// keys under (default LonghornBackup-&lt;Name&gt;).
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? ProfileName { get; set; }
+
+    /// <summary>S3: the shared credentials file that holds the profile. Default: the AWS SDK's stores.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? ProfileLocation { get; set; }
+
+    /// <summary>S3: a PEM file of extra trusted CA certificates (a store with a private CA).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? CACertificatePath { get; set; }
+
+    /// <summary>Blocks a backup to this target uploads at once (New-LhBackup -Concurrency overrides). Default: 8 for S3.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateRange(1, 256)]
+    public int? MaxConcurrentUploads { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
+
+    private static readonly string[] S3Only =
+        { nameof(EndpointUrl), nameof(Region), nameof(ForcePathStyle), nameof(AccessKey), nameof(SecretKey), nameof(SessionToken),
+          nameof(Credential), nameof(ProfileName), nameof(ProfileLocation), nameof(CACertificatePath) };
 
     protected override void ProcessRecord()
     {
@@ -32,19 +96,106 @@ public sealed class SetLhBackupTargetCommand : LhCmdlet
             // Relative plain paths are relative to PowerShell's location, not the process's working folder.
             if (!url.Contains("://", StringComparison.Ordinal)) url = ResolvePath(url);
             var parsed = TargetUrl.Parse(url);
-            if (parsed.Kind == TargetKind.FileSystem && !Directory.Exists(parsed.LocalPath))
-                throw new LonghornBackupException(ErrorIds.BackupTargetUnreachable, ErrorKind.ResourceUnavailable,
-                    $"The backup target folder '{parsed.LocalPath}' does not exist.", Url,
-                    "Create the folder (New-Item -ItemType Directory) or mount the export there first.");
-            if (!ShouldProcess($"{Name} -> {parsed.Canonical}", "Set backup target")) return;
-            var definition = new BackupTargetDefinition(Name, parsed.Canonical, DateTimeOffset.UtcNow);
+            S3TargetSettings? settings = null;
+            (string AccessKey, string SecretKey, string? Token)? keys = null;
+            if (parsed.Kind == TargetKind.S3)
+            {
+                (settings, keys) = BuildS3Settings(parsed);
+            }
+            else
+            {
+                if (S3Only.FirstOrDefault(MyInvocation.BoundParameters.ContainsKey) is { } misplaced)
+                    throw new LonghornBackupException(ErrorIds.InvalidTargetSetting, ErrorKind.InvalidArgument,
+                        $"-{misplaced} applies to S3 targets only; '{parsed.Canonical}' is a folder.", misplaced);
+                if (!Directory.Exists(parsed.LocalPath))
+                    throw new LonghornBackupException(ErrorIds.BackupTargetUnreachable, ErrorKind.ResourceUnavailable,
+                        $"The backup target folder '{parsed.LocalPath}' does not exist.", Url,
+                        "Create the folder (New-Item -ItemType Directory) or mount the export there first.");
+            }
+
+            var definition = new BackupTargetDefinition(Name, parsed.Canonical, DateTimeOffset.UtcNow) { S3 = settings, MaxConcurrentUploads = MaxConcurrentUploads };
+            if (!ShouldProcess($"{Name} -> {parsed.Canonical}", keys is null ? "Set backup target" : $"Set backup target and store its keys as AWS credentials profile '{settings!.ProfileName}'"))
+                return;
+
+            var previous = Registry.Find(Name);
+            if (keys is { } k)
+            {
+                string where = S3CredentialProfiles.Store(settings!.ProfileName!, settings.ProfileLocation, k.AccessKey, k.SecretKey, k.Token);
+                Say($"Stored the keys as AWS credentials profile '{settings.ProfileName}' in {where}.");
+            }
             Registry.Set(definition);
-            WriteVerbose($"Backup target '{Name}' is {parsed.Canonical} (saved in {Registry.FilePath}).");
-            if (PassThru) WriteObject(TargetOutput.From(definition, Registry));
+            Say($"Backup target '{Name}' is {parsed.Canonical} (saved in {Registry.FilePath}).");
+            RemoveOrphanedProfile(previous, settings);
+
+            bool available = parsed.Kind != TargetKind.S3 || CheckReachable(definition);
+            if (PassThru) WriteObject(TargetOutput.From(definition, Registry, available));
         }
         catch (LonghornBackupException e)
         {
             ThrowEngineError(e);
         }
+    }
+
+    private (S3TargetSettings Settings, (string, string, string?)? Keys) BuildS3Settings(TargetUrl url)
+    {
+        (string, string, string?)? keys = null;
+        string? token = SessionToken is null ? null : SecureStringArgumentAttribute.Plain(SessionToken);
+        if (ParameterSetName == Keys)
+            keys = (AccessKey!, SecureStringArgumentAttribute.Plain(SecretKey!), token);
+        else if (ParameterSetName == WithCredential)
+            keys = (Credential!.UserName, Credential.GetNetworkCredential().Password, token);
+        if (keys is { } k && (string.IsNullOrWhiteSpace(k.Item1) || string.IsNullOrEmpty(k.Item2)))
+            throw new LonghornBackupException(ErrorIds.InvalidTargetSetting, ErrorKind.InvalidArgument,
+                "Both an access key and a secret key are needed.", Name,
+                "Give -AccessKey and -SecretKey, or -Credential with the access key as user name and the secret key as password.");
+
+        string? profileName = string.IsNullOrWhiteSpace(ProfileName) ? null : ProfileName.Trim();
+        bool createdByModule = false;
+        if (keys is not null && profileName is null)
+        {
+            profileName = S3CredentialProfiles.DefaultProfileName(Name);
+            createdByModule = true;
+        }
+        string? profileLocation = ProfileLocation is null ? null : ResolvePath(ProfileLocation);
+        var settings = new S3TargetSettings
+        {
+            EndpointUrl = string.IsNullOrWhiteSpace(EndpointUrl) ? null : EndpointUrl.Trim(),
+            Region = string.IsNullOrWhiteSpace(Region) ? null : Region.Trim(),
+            ForcePathStyle = MyInvocation.BoundParameters.ContainsKey(nameof(ForcePathStyle)) ? ForcePathStyle.IsPresent : null,
+            CACertificatePath = CACertificatePath is null ? null : ResolvePath(CACertificatePath),
+            CredentialSource = profileName is null ? CredentialSource.Default : CredentialSource.Profile,
+            ProfileName = profileName,
+            ProfileLocation = profileName is null ? null : profileLocation,
+            ProfileCreatedByModule = createdByModule,
+        };
+        S3Settings.Validate(settings);
+        if (keys is null && profileName is not null && !S3CredentialProfiles.Exists(profileName, settings.ProfileLocation))
+            throw new LonghornBackupException(ErrorIds.CredentialsNotFound, ErrorKind.AuthenticationError,
+                $"The AWS credentials profile '{profileName}' was not found in {(settings.ProfileLocation is null ? "the AWS credential stores" : $"'{settings.ProfileLocation}'")}.",
+                profileName, "Create the profile first (Set-AWSCredential -StoreAs, aws configure --profile), or give the keys with -AccessKey/-SecretKey or -Credential.");
+        if (url.Region is not null && settings.Region is not null && url.Region != settings.Region)
+            WriteWarning($"The URL names region '{url.Region}'; -Region '{settings.Region}' is ignored.");
+        return (settings, keys);
+    }
+
+    /// <summary>Keys this module stored for the target before are removed when the target no longer uses them.</summary>
+    private void RemoveOrphanedProfile(BackupTargetDefinition? previous, S3TargetSettings? now)
+    {
+        if (previous?.S3 is not { ProfileCreatedByModule: true, ProfileName: { } oldName } old) return;
+        if (now is not null && now.ProfileName == oldName && now.ProfileLocation == old.ProfileLocation) return;
+        S3CredentialProfiles.Remove(oldName, old.ProfileLocation);
+        Say($"Removed the AWS credentials profile '{oldName}' that held this target's previous keys.");
+    }
+
+    /// <summary>S3 targets are saved even when unreachable (the store may be down now); a quick check warns.</summary>
+    private bool CheckReachable(BackupTargetDefinition definition)
+    {
+        var lines = new List<string>();
+        var options = new StoreOpenOptions { Diagnostics = lines.Add, MaxErrorRetry = 0, RequestTimeout = TimeSpan.FromSeconds(5) };
+        var result = RunQuick(ct => TargetProbe.TestAsync(definition, options, write: false, ct));
+        foreach (var line in lines) Say(line);
+        if (result.Problem is { } problem)
+            WriteWarning($"The backup target '{definition.Name}' was saved, but cannot be used now: {problem.Message} {problem.RecommendedAction} (Test-LhBackupTarget -Name {definition.Name} checks it again.)");
+        return result.Available;
     }
 }

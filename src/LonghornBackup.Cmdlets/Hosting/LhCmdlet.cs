@@ -11,9 +11,10 @@ namespace LonghornBackup.Hosting;
 /// Base of every LonghornBackup cmdlet: target resolution, engine calls with progress and Ctrl+C, and mapping of
 /// engine errors to ErrorRecords. Cmdlets stay thin: bind parameters, call the engine, write output objects.
 /// </summary>
-public abstract class LhCmdlet : PSCmdlet
+public abstract class LhCmdlet : PSCmdlet, IDisposable
 {
     private EngineRunner? _runner;
+    private readonly Dictionary<string, Backupstore> _opened = new(StringComparer.Ordinal);
 
     internal TargetRegistry Registry { get; } = new();
 
@@ -29,13 +30,67 @@ public abstract class LhCmdlet : PSCmdlet
         try
         {
             var definition = Registry.Get(name);
-            return (definition, Backupstore.Open(TargetUrl.Parse(definition.Url)));
+            return (definition, Open(TargetUrl.Parse(definition.Url), definition));
         }
         catch (LonghornBackupException e)
         {
             ThrowEngineError(e);
             throw;   // not reached: ThrowTerminatingError throws
         }
+    }
+
+    /// <summary>
+    /// Opens a target's store once per command (S3 clients are reused across piped items) and tells -Verbose (or
+    /// -Debug) where it is and which source supplied its credentials, region and endpoint. Never a secret.
+    /// </summary>
+    internal Backupstore Open(TargetUrl url, BackupTargetDefinition? definition)
+    {
+        string cacheKey = (definition?.Name ?? "") + "|" + url.Canonical;
+        if (_opened.TryGetValue(cacheKey, out var cached)) return cached;
+        var lines = new List<string>();
+        var store = Backupstore.Open(url, definition, StoreOptions(lines.Add));
+        _opened[cacheKey] = store;
+        foreach (var line in lines) Say(line);
+        Say($"Backup target {(definition is null ? "" : $"'{definition.Name}' ")}is {store.Store.Location}.");
+        return store;
+    }
+
+    /// <summary>
+    /// WriteVerbose, except under -Debug without -Verbose, where PowerShell makes a compiled cmdlet's verbose lines
+    /// ask "Continue?" (and fail when not interactive): then the line goes to the debug stream.
+    /// </summary>
+    internal void Say(string text)
+    {
+        var bound = MyInvocation.BoundParameters;
+        if (bound.ContainsKey("Debug") && !bound.ContainsKey("Verbose")) WriteDebug(text);
+        else WriteVerbose(text);
+    }
+
+    /// <summary>Runs a quick engine call whose failure ends the command (e.g. listing the target's volumes).</summary>
+    internal T RunOrStop<T>(Func<CancellationToken, Task<T>> operation)
+    {
+        try
+        {
+            return RunQuick(operation);
+        }
+        catch (LonghornBackupException e)
+        {
+            ThrowEngineError(e);
+            throw;   // not reached
+        }
+    }
+
+    /// <summary>Options for opening stores from this cmdlet: diagnostics go to the given sink, the environment is read at use time.</summary>
+    internal static StoreOpenOptions StoreOptions(Action<string>? diagnostics) => new() { Diagnostics = diagnostics };
+
+    /// <summary>Releases the stores this command opened (their S3 connections).</summary>
+    public void Dispose()
+    {
+        foreach (var store in _opened.Values) store.Dispose();
+        _opened.Clear();
+        _runner?.Dispose();
+        _runner = null;
+        GC.SuppressFinalize(this);
     }
 
     internal T RunEngine<T>(Func<IProgress<OperationProgress>, CancellationToken, Task<T>> operation)

@@ -1,17 +1,34 @@
 namespace LonghornBackup;
 
-/// <summary>A named backup target as set by Set-LhBackupTarget. Holds no secrets.</summary>
+/// <summary>A named backup target as set by Set-LhBackupTarget. Holds no secrets: S3 credentials are a reference.</summary>
 public sealed class BackupTarget
 {
     public string Name { get; init; } = "";
     public string Url { get; init; } = "";
-    /// <summary>"FileSystem" today.</summary>
+    /// <summary>"FileSystem" or "S3".</summary>
     public string Kind { get; init; } = "";
-    /// <summary>Whether the target's root can be reached now.</summary>
+    /// <summary>
+    /// Whether the target can be reached now: its folder exists, or (S3) its bucket answered one listing request
+    /// within a few seconds. Test-LhBackupTarget says why not.
+    /// </summary>
     public bool Available { get; init; }
     public DateTime SetAt { get; init; }
     /// <summary>The per-user settings file the target is kept in.</summary>
     public string ConfigPath { get; init; } = "";
+    /// <summary>S3: the custom endpoint, or null for AWS (or AWS_ENDPOINTS at use time).</summary>
+    public string? EndpointUrl { get; init; }
+    /// <summary>S3: the region from the URL or -Region; null when it is looked up at use time (AWS_REGION, else us-east-1).</summary>
+    public string? Region { get; init; }
+    /// <summary>S3: true path-style, false virtual-hosted, null path-style exactly when an endpoint is set.</summary>
+    public bool? ForcePathStyle { get; init; }
+    public string? CACertificatePath { get; init; }
+    /// <summary>S3: "Profile" (a named AWS credentials profile) or "Default" (environment, then the AWS SDK's default chain).</summary>
+    public string? CredentialSource { get; init; }
+    public string? ProfileName { get; init; }
+    /// <summary>The shared credentials file holding the profile; null for the AWS SDK's default stores.</summary>
+    public string? ProfileLocation { get; init; }
+    /// <summary>Blocks a backup uploads at once; null: 8 for S3, one per core for folders.</summary>
+    public int? MaxConcurrentUploads { get; init; }
 
     public override string ToString() => Url;
 }

@@ -3,20 +3,21 @@ using LonghornBackup.Engine.Targets;
 
 namespace LonghornBackup;
 
-/// <summary>Builds the BackupTarget output object, including whether the target can be reached now.</summary>
+/// <summary>Builds the BackupTarget output object from a saved definition.</summary>
 internal static class TargetOutput
 {
-    public static BackupTarget From(BackupTargetDefinition d, TargetRegistry registry)
+    public static BackupTarget From(BackupTargetDefinition d, TargetRegistry registry, bool available)
     {
         string kind = "Unknown";
-        bool available = false;
+        string? region = null;
         try
         {
             var url = TargetUrl.Parse(d.Url);
             kind = url.Kind.ToString();
-            available = url.Kind == TargetKind.FileSystem && Directory.Exists(url.LocalPath);
+            region = url.Region;
         }
         catch (Engine.Errors.LonghornBackupException) { }
+        var s3 = d.S3;
         return new BackupTarget
         {
             Name = d.Name,
@@ -25,6 +26,14 @@ internal static class TargetOutput
             Available = available,
             SetAt = d.SetAt.UtcDateTime,
             ConfigPath = registry.FilePath,
+            EndpointUrl = s3?.EndpointUrl,
+            Region = region ?? s3?.Region,
+            ForcePathStyle = s3?.ForcePathStyle,
+            CACertificatePath = s3?.CACertificatePath,
+            CredentialSource = kind == nameof(TargetKind.S3) ? (s3?.CredentialSource ?? Engine.Targets.CredentialSource.Default).ToString() : null,
+            ProfileName = s3?.ProfileName,
+            ProfileLocation = s3?.ProfileLocation,
+            MaxConcurrentUploads = d.MaxConcurrentUploads,
         };
     }
 }

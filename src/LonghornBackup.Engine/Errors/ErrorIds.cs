@@ -6,6 +6,13 @@ public static class ErrorIds
     public const string BackupTargetNotSet = "BackupTargetNotSet";
     public const string InvalidBackupTargetUrl = "InvalidBackupTargetUrl";
     public const string BackupTargetUnreachable = "BackupTargetUnreachable";
+    public const string InvalidTargetSetting = "InvalidTargetSetting";
+    public const string CredentialsNotFound = "CredentialsNotFound";
+    public const string InvalidCredentials = "InvalidCredentials";
+    public const string AccessDenied = "AccessDenied";
+    public const string BucketNotFound = "BucketNotFound";
+    public const string WrongRegion = "WrongRegion";
+    public const string TlsFailure = "TlsFailure";
     public const string InvalidName = "InvalidName";
     public const string InvalidLabel = "InvalidLabel";
     public const string InvalidBlockSize = "InvalidBlockSize";

@@ -17,6 +17,8 @@ public enum ErrorKind
     WriteError,
     ReadError,
     NotImplemented,
+    AuthenticationError,
+    SecurityError,
 }
 
 /// <summary>

@@ -73,6 +73,7 @@ public sealed class FileSystemStore : IObjectStore
             return await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return null; }
+        catch (Exception e) when ((e is IOException or UnauthorizedAccessException) && Directory.Exists(path)) { return null; }   // a folder is not an object
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw ReadFailed(key, e); }
     }
 

@@ -11,16 +11,20 @@ public enum TargetKind
 }
 
 /// <summary>
-/// A parsed backup target URL. File-system targets are canonicalised to Longhorn's "vfs:///abs/path" form, so the
-/// backup URLs this module prints are the ones Longhorn's engine accepts.
+/// A parsed backup target URL. File-system targets are canonicalised to Longhorn's "vfs:///abs/path" form and S3
+/// targets to "s3://bucket[@region]/prefix/", so the backup URLs this module prints are the ones Longhorn's engine
+/// accepts.
 /// </summary>
 public sealed class TargetUrl
 {
-    private TargetUrl(TargetKind kind, string canonical, string? localPath)
+    private TargetUrl(TargetKind kind, string canonical, string? localPath, string? bucket = null, string? region = null, string prefix = "")
     {
         Kind = kind;
         Canonical = canonical;
         LocalPath = localPath;
+        Bucket = bucket;
+        Region = region;
+        Prefix = prefix;
     }
 
     public TargetKind Kind { get; }
@@ -28,6 +32,12 @@ public sealed class TargetUrl
     public string Canonical { get; }
     /// <summary>Root folder for file-system targets.</summary>
     public string? LocalPath { get; }
+    /// <summary>Bucket of an S3 target.</summary>
+    public string? Bucket { get; }
+    /// <summary>Region written after '@' in an S3 URL, or null when the URL names none.</summary>
+    public string? Region { get; }
+    /// <summary>Key prefix of an S3 target without leading or trailing '/' ("" for the bucket root).</summary>
+    public string Prefix { get; }
 
     public override string ToString() => Canonical;
 
@@ -59,16 +69,15 @@ public sealed class TargetUrl
                 return FileSystem(Path.GetFullPath(path));
             }
             case "s3":
-                throw new LonghornBackupException(ErrorIds.InvalidBackupTargetUrl, ErrorKind.NotImplemented,
-                    $"S3 backup targets ('{url}') are not supported by this version of LonghornBackup yet.", url,
-                    "Use a file-system target: a local folder, or an NFS or CIFS export mounted by the operating system.");
+                return S3.S3UrlParser.Parse(url, rest, (kind, canonical, bucket, region, prefix) =>
+                    new TargetUrl(kind, canonical, null, bucket, region, prefix));
             case "nfs":
             case "cifs":
                 throw new LonghornBackupException(ErrorIds.InvalidBackupTargetUrl, ErrorKind.InvalidArgument,
                     $"'{url}' is a {scheme} export: LonghornBackup does not mount shares itself.", url,
                     $"Mount the export with the operating system and set the target to the mounted path, e.g. Set-LhBackupTarget -Url /mnt/backupstore.");
             default:
-                throw Invalid(url, $"the scheme '{scheme}' is not supported: use a path, vfs:///path or file:///path.");
+                throw Invalid(url, $"the scheme '{scheme}' is not supported: use a path, vfs:///path, file:///path or s3://bucket@region/prefix/.");
         }
     }
 
@@ -85,7 +94,7 @@ public sealed class TargetUrl
 
     private static LonghornBackupException Invalid(string url, string why) =>
         new(ErrorIds.InvalidBackupTargetUrl, ErrorKind.InvalidArgument, $"'{url}' is not a valid backup target URL: {why}", url,
-            "Give a local or mounted path, vfs:///absolute/path or file:///absolute/path.");
+            "Give a local or mounted path, vfs:///absolute/path, file:///absolute/path or s3://bucket@region/prefix/.");
 
     /// <summary>Longhorn's backup URL: the target URL with the query keys backup and volume, sorted (spec §7.2).</summary>
     public string BackupUrl(string volumeName, string backupName) =>

@@ -1,4 +1,53 @@
+using System.Text.Json.Serialization;
+
 namespace LonghornBackup.Engine.Targets;
 
-/// <summary>A named backup target as persisted per user. Holds no secrets.</summary>
-public sealed record BackupTargetDefinition(string Name, string Url, DateTimeOffset SetAt);
+/// <summary>
+/// A named backup target as persisted per user. Holds no secrets: S3 credentials are referenced (a profile name and
+/// file), never stored here. Properties added after the first release are optional, so older targets.json files load.
+/// </summary>
+public sealed record BackupTargetDefinition(string Name, string Url, DateTimeOffset SetAt)
+{
+    /// <summary>How the endpoint, addressing and credentials of an S3 target are found; null for file-system targets.</summary>
+    public S3TargetSettings? S3 { get; init; }
+
+    /// <summary>Blocks uploaded at once by a backup to this target; null picks the driver's default.</summary>
+    public int? MaxConcurrentUploads { get; init; }
+
+    /// <summary>Uploads in flight when S3 targets do not say: enough to hide a LAN store's request latency.</summary>
+    public const int DefaultS3Uploads = 8;
+
+    /// <summary>The backup worker count for this target: its setting, 8 for S3, or null (the engine's per-core default).</summary>
+    public int? UploadConcurrency() =>
+        MaxConcurrentUploads ?? (Url.StartsWith("s3://", StringComparison.OrdinalIgnoreCase) ? DefaultS3Uploads : null);
+}
+
+/// <summary>Where the credentials of an S3 target come from.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<CredentialSource>))]
+public enum CredentialSource
+{
+    /// <summary>Looked up at use time: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, then AWS_PROFILE, then the SDK's default chain.</summary>
+    Default,
+    /// <summary>The named AWS credentials profile (<see cref="S3TargetSettings.ProfileName"/>); missing is an error.</summary>
+    Profile,
+}
+
+/// <summary>The non-secret settings of an S3 target. Every null value is looked up at use time (environment, defaults).</summary>
+public sealed record S3TargetSettings
+{
+    /// <summary>A custom endpoint (MinIO, Ceph RGW, ...), e.g. https://minio.example:9000; null for AWS or AWS_ENDPOINTS.</summary>
+    public string? EndpointUrl { get; init; }
+    /// <summary>Region used when the URL names none (s3://bucket/prefix/).</summary>
+    public string? Region { get; init; }
+    /// <summary>true: path-style addressing; false: virtual-hosted; null: path-style exactly when an endpoint is set.</summary>
+    public bool? ForcePathStyle { get; init; }
+    /// <summary>A PEM bundle of extra trusted CA certificates (a private CA of the store).</summary>
+    public string? CACertificatePath { get; init; }
+    public CredentialSource CredentialSource { get; init; } = CredentialSource.Default;
+    /// <summary>AWS credentials profile name when <see cref="CredentialSource"/> is Profile.</summary>
+    public string? ProfileName { get; init; }
+    /// <summary>The shared credentials file holding the profile; null for the SDK's default stores.</summary>
+    public string? ProfileLocation { get; init; }
+    /// <summary>True when Set-LhBackupTarget wrote the profile from keys it was given, so removing the target removes it.</summary>
+    public bool ProfileCreatedByModule { get; init; }
+}

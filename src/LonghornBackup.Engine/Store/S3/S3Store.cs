@@ -1,0 +1,191 @@
+using System.Runtime.CompilerServices;
+using Amazon.S3;
+using Amazon.S3.Model;
+
+namespace LonghornBackup.Engine.Store.S3;
+
+/// <summary>
+/// A backupstore in an S3 bucket (AWS, MinIO, Ceph RGW, ...), driven as Longhorn's S3 driver does (spec §7.5):
+/// keys are "&lt;prefix&gt;/&lt;key&gt;", a listing is ListObjectsV2 with delimiter '/', a write is one PutObject (atomic
+/// in S3: readers see the old object or the new one), a delete tree lists the keys and deletes each.
+/// </summary>
+internal sealed class S3Store : IObjectStore, IDisposable
+{
+    private const int DeleteParallelism = 8;
+    /// <summary>GETs whose body fails the SDK's MD5 check are repeated this many times in all (the SDK retries only failed requests).</summary>
+    private const int ReadAttempts = 3;
+    private readonly IAmazonS3 _client;
+    private readonly S3Connection _connection;
+    private readonly S3ErrorTranslator _errors;
+
+    private readonly int? _pageSize;
+
+    public S3Store(IAmazonS3 client, S3Connection connection, int maxErrorRetry, int? pageSize = null)
+    {
+        _client = client;
+        _pageSize = pageSize;
+        _connection = connection;
+        _errors = new S3ErrorTranslator(connection, maxErrorRetry);
+    }
+
+    public string Location => _connection.Location;
+
+    private string Bucket => _connection.Bucket;
+
+    private string KeyOf(string key)
+    {
+        StoreKeys.Segments(key);
+        return _connection.Prefix.Length == 0 ? key : _connection.Prefix + "/" + key;
+    }
+
+    /// <summary>The key prefix of a directory: "" or ending in '/'.</summary>
+    private string DirectoryPrefix(string directory)
+    {
+        if (StoreKeys.Segments(directory).Length == 0) return _connection.Prefix.Length == 0 ? "" : _connection.Prefix + "/";
+        return KeyOf(directory) + "/";
+    }
+
+    private async Task<T> Call<T>(S3Operation op, string key, Func<Task<T>> call, CancellationToken ct)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (Exception e) when (!(e is OperationCanceledException && ct.IsCancellationRequested) && e is not Errors.LonghornBackupException)
+        {
+            throw _errors.Translate(e, op, key);
+        }
+    }
+
+    public async Task<IReadOnlyList<StoreEntry>> ListAsync(string directory, CancellationToken cancellationToken)
+    {
+        string prefix = DirectoryPrefix(directory);
+        // A set: some S3-compatible stores repeat a common prefix on several pages.
+        var entries = new HashSet<StoreEntry>();
+        var request = new ListObjectsV2Request { BucketName = Bucket, Prefix = prefix, Delimiter = "/", MaxKeys = _pageSize };
+        do
+        {
+            var page = await Call(S3Operation.List, directory, () => _client.ListObjectsV2Async(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+            foreach (var o in page.S3Objects ?? new List<S3Object>())
+            {
+                string name = o.Key[prefix.Length..];
+                if (name.Length > 0) entries.Add(new StoreEntry(name, false));   // "" is a folder marker object
+            }
+            foreach (var p in page.CommonPrefixes ?? new List<string>())
+            {
+                string name = p[prefix.Length..].TrimEnd('/');
+                if (name.Length > 0) entries.Add(new StoreEntry(name, true));
+            }
+            request.ContinuationToken = page.IsTruncated == true ? page.NextContinuationToken : null;
+        } while (request.ContinuationToken is not null);
+        var sorted = entries.ToList();
+        sorted.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        return sorted;
+    }
+
+    public async IAsyncEnumerable<string> ListTreeAsync(string directory, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string prefix = DirectoryPrefix(directory);
+        var request = new ListObjectsV2Request { BucketName = Bucket, Prefix = prefix, MaxKeys = _pageSize };
+        do
+        {
+            var page = await Call(S3Operation.List, directory, () => _client.ListObjectsV2Async(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+            foreach (var o in page.S3Objects ?? new List<S3Object>())
+            {
+                string relative = o.Key[prefix.Length..];
+                if (relative.Length > 0 && !relative.EndsWith('/')) yield return relative;
+            }
+            request.ContinuationToken = page.IsTruncated == true ? page.NextContinuationToken : null;
+        } while (request.ContinuationToken is not null);
+    }
+
+    public async Task<byte[]?> ReadAsync(string key, CancellationToken cancellationToken)
+    {
+        string objectKey = KeyOf(key);
+        return await Call(S3Operation.Read, key, async () =>
+        {
+            for (int attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    using var response = await _client.GetObjectAsync(Bucket, objectKey, cancellationToken).ConfigureAwait(false);
+                    long length = response.ContentLength;
+                    using var buffer = length is > 0 and < int.MaxValue ? new MemoryStream((int)length) : new MemoryStream();
+                    await response.ResponseStream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+                    return buffer.Length == buffer.Capacity ? buffer.GetBuffer() : buffer.ToArray();
+                }
+                catch (AmazonS3Exception e) when (S3ErrorTranslator.IsNotFound(e))
+                {
+                    return null;
+                }
+                catch (Amazon.Runtime.AmazonClientException e) when (S3ErrorTranslator.IsBodyChecksumMismatch(e) && attempt < ReadAttempts)
+                {
+                    // The body did not match the MD5 the store announced (damaged in transit, or cut short): fetch it again.
+                }
+            }
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task WriteAsync(string key, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        string objectKey = KeyOf(key);
+        await Call(S3Operation.Write, key, async () =>
+        {
+            using var body = StreamOver(data);
+            var request = new PutObjectRequest
+            {
+                BucketName = Bucket,
+                Key = objectKey,
+                InputStream = body,
+                AutoCloseStream = false,
+                // Plain bodies: stores that do not decode aws-chunked framing would keep it as part of the object.
+                UseChunkEncoding = false,
+                ContentType = "application/octet-stream",
+            };
+            return await _client.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<ObjectInfo?> StatAsync(string key, CancellationToken cancellationToken)
+    {
+        string objectKey = KeyOf(key);
+        return await Call<ObjectInfo?>(S3Operation.Stat, key, async () =>
+        {
+            try
+            {
+                var head = await _client.GetObjectMetadataAsync(Bucket, objectKey, cancellationToken).ConfigureAwait(false);
+                var modified = head.LastModified is DateTime t ? new DateTimeOffset(DateTime.SpecifyKind(t.ToUniversalTime(), DateTimeKind.Utc)) : DateTimeOffset.MinValue;
+                return new ObjectInfo(head.ContentLength, modified);
+            }
+            catch (AmazonS3Exception e) when (S3ErrorTranslator.IsNotFound(e))
+            {
+                return null;
+            }
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        string objectKey = KeyOf(key);
+        await Call(S3Operation.Delete, key, () => _client.DeleteObjectAsync(Bucket, objectKey, cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task DeleteTreeAsync(string directory, CancellationToken cancellationToken)
+    {
+        DirectoryPrefix(directory);   // validates the key
+        var keys = new List<string>();
+        await foreach (var relative in ListTreeAsync(directory, cancellationToken).ConfigureAwait(false))
+            keys.Add(directory.Length == 0 ? relative : directory + "/" + relative);
+        // One DeleteObject per key, as Longhorn does: DeleteObjects needs a Content-MD5 some S3-compatible stores insist on.
+        await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = DeleteParallelism, CancellationToken = cancellationToken },
+            async (key, ct) => await DeleteAsync(key, ct).ConfigureAwait(false)).ConfigureAwait(false);
+    }
+
+    /// <summary>A read-only stream over the bytes, without copying when they live in an array.</summary>
+    private static MemoryStream StreamOver(ReadOnlyMemory<byte> data) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(data, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(data.ToArray(), writable: false);
+
+    public void Dispose() => _client.Dispose();
+}

@@ -1,0 +1,36 @@
+namespace LonghornBackup.Engine.Store;
+
+/// <summary>How a target's store is opened: where diagnostics go, where environment variables come from, how patient the driver is.</summary>
+public sealed class StoreOpenOptions
+{
+    public static StoreOpenOptions Default { get; } = new();
+
+    /// <summary>
+    /// Receives non-secret lines saying which source supplied the credentials, region, endpoint and so on
+    /// (the cmdlets show them with Write-Debug). Never receives a secret.
+    /// </summary>
+    public Action<string>? Diagnostics { get; init; }
+
+    /// <summary>Reads an environment variable; null reads the process environment at the time of the call.</summary>
+    public Func<string, string?>? Environment { get; init; }
+
+    /// <summary>Attempts after the first for one S3 request that fails transiently (throttling, 5xx, dropped connection).</summary>
+    public int? MaxErrorRetry { get; init; }
+
+    /// <summary>Time limit for one S3 HTTP request; null keeps the SDK's default.</summary>
+    public TimeSpan? RequestTimeout { get; init; }
+
+    /// <summary>Tests: wraps the HTTP handler under the S3 client (fault injection, request counting).</summary>
+    internal Func<HttpMessageHandler, HttpMessageHandler>? WrapHttpHandler { get; init; }
+
+    /// <summary>Tests: keys per S3 listing page (S3's default is 1000), to exercise paging with a few objects.</summary>
+    internal int? ListPageSize { get; init; }
+
+    internal string? GetEnvironment(string name)
+    {
+        string? value = Environment is null ? System.Environment.GetEnvironmentVariable(name) : Environment(name);
+        return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+    }
+
+    internal void Report(string line) => Diagnostics?.Invoke(line);
+}

@@ -1,0 +1,184 @@
+using System.Text;
+using System.Text.Json;
+using LonghornBackup.Engine.Catalog;
+using LonghornBackup.Engine.Errors;
+using LonghornBackup.Engine.Format;
+using LonghornBackup.Engine.Store;
+
+namespace LonghornBackup.Engine.Tests;
+
+/// <summary>
+/// The engine's backup, incremental, full, label, restore and Longhorn-fixture behaviour, run unchanged on every
+/// driver (one subclass each). What a backup stored is read back without the driver under test.
+/// </summary>
+public abstract class EngineOnTargetTests : IDisposable
+{
+    private const int B = TestImages.Block;
+
+    protected abstract TargetHarness T { get; }
+
+    public void Dispose() => T.Dispose();
+
+    /// <summary>16 MiB: blocks 0, 2, 5 hold distinct data, block 7 repeats block 0, block 3 is allocated zeros.</summary>
+    private string FirstImage() =>
+        TestImages.Create(T.WorkFile("image.img"), 16 * TestImages.MiB,
+            (0 * B, TestImages.RandomBytes(100)),
+            (2 * B, TestImages.CompressibleBytes(102)),
+            (3 * B, new byte[B]),
+            (5 * B + 4096, TestImages.RandomBytes(105, 100)),
+            (7 * B, TestImages.RandomBytes(100)));
+
+    [Fact]
+    public async Task First_backup_stores_each_distinct_block_once_and_restores_bit_exact()
+    {
+        string image = FirstImage();
+        var r = await T.BackupAsync("vol-a", image, labels: new Dictionary<string, string> { ["app"] = "db", ["tier"] = "gold" });
+
+        var objects = await T.ObjectsAsync();
+        var blocks = await T.BlockKeysAsync("vol-a");
+        Assert.Equal(3, blocks.Length);
+        Assert.Equal(r.Backup.Blocks.Select(b => b.BlockChecksum).Distinct().Order(StringComparer.Ordinal),
+            blocks.Select(k => Path.GetFileNameWithoutExtension(k)).Order(StringComparer.Ordinal));
+        Assert.Equal(blocks.Sum(k => (long)objects[k].Length), r.Backup.NewlyUploadedDataSize);
+        Assert.Equal(new long[] { 0, 2 * B, 5 * B, 7 * B }, r.Backup.Blocks.Select(b => b.Offset));
+
+        // The cfgs in the store are the ones the result describes, labels included, at Longhorn's keys.
+        var cfg = BackupConfig.Parse(objects[StorePaths.BackupConfig("vol-a", r.Backup.Name)], "cfg");
+        Assert.Equal(r.Backup.Blocks, cfg.Blocks);
+        Assert.False(cfg.IsInProgress);
+        Assert.Equal(new Dictionary<string, string> { ["app"] = "db", ["tier"] = "gold" }, cfg.Labels);
+        var volume = VolumeConfig.Parse(objects[StorePaths.VolumeConfig("vol-a")], "volume.cfg");
+        Assert.Equal(r.Backup.Name, volume.LastBackupName);
+        Assert.Equal(3, volume.BlockCount);
+        Assert.Equal("gold", volume.Labels!["tier"]);
+        Assert.Equal(T.Url.BackupUrl("vol-a", r.Backup.Name), r.Url);
+
+        Assert.Equal(TestImages.Sha256(image), TestImages.Sha256(await T.RestoreToNewFileAsync("vol-a", r.Backup.Name)));
+    }
+
+    [Fact]
+    public async Task Incremental_backup_uploads_exactly_the_changed_blocks_and_earlier_backups_still_restore()
+    {
+        string image = FirstImage();
+        var first = await T.BackupAsync("vol-a", image, snapshot: "s1");
+        string firstSha = TestImages.Sha256(image);
+        var before = (await T.BlockKeysAsync("vol-a")).ToHashSet();
+
+        TestImages.Write(image, 2 * B, TestImages.RandomBytes(202));
+        TestImages.Write(image, 4 * B, TestImages.CompressibleBytes(204));
+        TestImages.Write(image, 6 * B + 100, TestImages.RandomBytes(206, 5000));
+        var second = await T.BackupAsync("vol-a", image, snapshot: "s2");
+
+        var after = await T.BlockKeysAsync("vol-a");
+        Assert.Equal(3, after.Count(k => !before.Contains(k)));
+        Assert.Subset(after.ToHashSet(), before);
+        Assert.Equal(3, second.Counters.BlocksUploaded);
+        Assert.True(second.Backup.IsIncremental);
+        Assert.Equal(new long[] { 0, 2 * B, 4 * B, 5 * B, 6 * B, 7 * B }, second.Backup.Blocks.Select(b => b.Offset));
+
+        Assert.Equal(TestImages.Sha256(image), TestImages.Sha256(await T.RestoreToNewFileAsync("vol-a", second.Backup.Name)));
+        Assert.Equal(firstSha, TestImages.Sha256(await T.RestoreToNewFileAsync("vol-a", first.Backup.Name)));
+        Assert.Equal(new[] { first.Backup.Name, second.Backup.Name }.Order(StringComparer.Ordinal),
+            await T.Store.ListBackupNamesAsync("vol-a", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Full_backup_reuploads_every_block_and_repairs_a_corrupted_one()
+    {
+        string image = FirstImage();
+        var first = await T.BackupAsync("vol-f", image, snapshot: "s1");
+        var stored = await T.ObjectsAsync();
+        string victim = StorePaths.Block("vol-f", first.Backup.Blocks[1].BlockChecksum);
+        await T.PutObjectsAsync(new Dictionary<string, byte[]> { [victim] = Encoding.ASCII.GetBytes("garbage") });
+
+        var broken = await Assert.ThrowsAsync<LonghornBackupException>(() => T.RestoreToNewFileAsync("vol-f", first.Backup.Name));
+        Assert.Contains(broken.ErrorId, new[] { ErrorIds.ChecksumMismatch, ErrorIds.BlockDecompressionFailed });
+
+        var full = await T.BackupAsync("vol-f", image, snapshot: "s2", mode: BackupMode.Full);
+        Assert.Equal(0, full.Backup.NewlyUploadedDataSize);
+        Assert.Equal(3, full.Counters.BlocksUploaded);
+        Assert.Equal("full", full.Backup.Mode);
+        Assert.Equal(stored[victim], (await T.ObjectsAsync())[victim]);   // the block is whole again
+        Assert.Equal(TestImages.Sha256(image), TestImages.Sha256(await T.RestoreToNewFileAsync("vol-f", first.Backup.Name)));
+    }
+
+    [Theory]
+    [InlineData("gzip")]
+    [InlineData("none")]
+    public async Task Other_compression_methods_round_trip(string method)
+    {
+        string image = FirstImage();
+        var r = await T.BackupAsync("vol-c", image, compression: method);
+        var objects = await T.ObjectsAsync();
+        Assert.Equal(method, VolumeConfig.Parse(objects[StorePaths.VolumeConfig("vol-c")], "v").CompressionMethod);
+        foreach (var key in await T.BlockKeysAsync("vol-c"))
+        {
+            if (method == "gzip") Assert.Equal(new byte[] { 0x1f, 0x8b }, objects[key][..2]);
+            else Assert.Equal(Path.GetFileNameWithoutExtension(key), Checksum.Of(objects[key]));
+        }
+        Assert.Equal(TestImages.Sha256(image), TestImages.Sha256(await T.RestoreToNewFileAsync("vol-c", r.Backup.Name)));
+    }
+
+    [Fact]
+    public async Task A_missing_block_fails_the_restore_with_BlockMissing_and_leaves_no_file()
+    {
+        string image = TestImages.Create(T.WorkFile("small.img"), 6 * TestImages.MiB, (0, TestImages.RandomBytes(9)), (4 * TestImages.MiB, TestImages.RandomBytes(10)));
+        var r = await T.BackupAsync("vol-m", image);
+        string checksum = r.Backup.Blocks[1].BlockChecksum;
+        await T.Store.Store.DeleteAsync(StorePaths.Block("vol-m", checksum), CancellationToken.None);
+
+        string output = T.WorkFile("out.img");
+        var e = await Assert.ThrowsAsync<LonghornBackupException>(() =>
+            new Restore.RestoreEngine(T.Store).RunAsync(new Restore.RestoreRequest { VolumeName = "vol-m", BackupName = r.Backup.Name, OutputPath = output }, null, CancellationToken.None));
+        Assert.Equal(ErrorIds.BlockMissing, e.ErrorId);
+        Assert.Contains(checksum, e.Message);
+        Assert.False(File.Exists(output));
+    }
+
+    private sealed record FixtureBackup(string Volume, string Backup, string Snapshot, string Image, string Sha256);
+
+    private static IReadOnlyList<FixtureBackup> FixtureBackups()
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(TestImages.FixtureRoot, "manifest.json")));
+        return doc.RootElement.GetProperty("backups").EnumerateArray().Select(b => new FixtureBackup(
+            b.GetProperty("volume").GetString()!, b.GetProperty("backup").GetString()!, b.GetProperty("snapshot").GetString()!,
+            b.GetProperty("image").GetString()!, b.GetProperty("image_sha256").GetString()!)).ToList();
+    }
+
+    [Fact]
+    public async Task The_store_longhorn_wrote_lists_and_restores_and_a_new_backup_reuses_its_blocks()
+    {
+        await T.LoadTreeAsync(Path.Combine(TestImages.FixtureRoot, "backupstore"), "backupstore/");
+        var expected = FixtureBackups();
+
+        Assert.Equal(expected.Select(b => b.Volume).Distinct().Order(StringComparer.Ordinal), await T.Store.ListVolumeNamesAsync(CancellationToken.None));
+        foreach (var m in expected)
+        {
+            Assert.Contains(m.Backup, await T.Store.ListBackupNamesAsync(m.Volume, CancellationToken.None));
+            Assert.Equal(m.Sha256, TestImages.Sha256(await T.RestoreToNewFileAsync(m.Volume, m.Backup)));
+        }
+
+        // Backing up the last image of a volume again stores nothing new: the pool Longhorn wrote is reused.
+        var last = expected.Last();
+        var blocksBefore = await T.BlockKeysAsync(last.Volume);
+        string image = TestImages.GunzipSparse(Path.Combine(TestImages.FixtureRoot, last.Image), T.WorkFile("fixture.img"));
+        var again = await T.BackupAsync(last.Volume, image, snapshot: last.Snapshot + "-again");
+        Assert.Equal(0, again.Counters.BlocksUploaded);
+        Assert.True(again.Backup.IsIncremental);
+        Assert.Equal(blocksBefore, await T.BlockKeysAsync(last.Volume));
+        Assert.Equal(last.Sha256, TestImages.Sha256(await T.RestoreToNewFileAsync(last.Volume, again.Backup.Name)));
+    }
+}
+
+public sealed class EngineOnFileSystemTests : EngineOnTargetTests
+{
+    protected override TargetHarness T { get; } = new FileSystemHarness();
+}
+
+[Collection("S3")]
+public sealed class EngineOnS3Tests : EngineOnTargetTests
+{
+    public EngineOnS3Tests(S3Server server) => T = new S3Harness(server);
+
+    protected override TargetHarness T { get; }
+}
