@@ -5,6 +5,8 @@ public static class CredentialKeys
 {
     public const string AwsAccessKeyId = "AWS_ACCESS_KEY_ID";
     public const string AwsSecretAccessKey = "AWS_SECRET_ACCESS_KEY";
+    /// <summary>The session token of temporary keys; read with the keys as the AWS SDKs read it.</summary>
+    public const string AwsSessionToken = "AWS_SESSION_TOKEN";
     public const string AwsEndpoints = "AWS_ENDPOINTS";
     public const string AwsCert = "AWS_CERT";
     public const string AwsIamRoleArn = "AWS_IAM_ROLE_ARN";
@@ -16,7 +18,7 @@ public static class CredentialKeys
 
     public static readonly IReadOnlySet<string> Known = new HashSet<string>(StringComparer.Ordinal)
     {
-        AwsAccessKeyId, AwsSecretAccessKey, AwsEndpoints, AwsCert, AwsIamRoleArn, VirtualHostedStyle, AwsSignAcceptEncoding,
+        AwsAccessKeyId, AwsSecretAccessKey, AwsSessionToken, AwsEndpoints, AwsCert, AwsIamRoleArn, VirtualHostedStyle, AwsSignAcceptEncoding,
         HttpProxy, HttpsProxy, NoProxy,
         "CIFS_USERNAME", "CIFS_PASSWORD",
         "AZBLOB_ACCOUNT_NAME", "AZBLOB_ACCOUNT_KEY", "AZBLOB_ENDPOINT", "AZBLOB_CERT",

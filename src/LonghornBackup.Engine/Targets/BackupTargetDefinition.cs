@@ -3,13 +3,20 @@ using System.Text.Json.Serialization;
 namespace LonghornBackup.Engine.Targets;
 
 /// <summary>
-/// A named backup target as persisted per user. Holds no secrets: S3 credentials are referenced (a profile name and
-/// file), never stored here. Properties added after the first release are optional, so older targets.json files load.
+/// A named backup target as persisted per user. Holds no secrets: S3 credentials are referenced (a profile, or a
+/// Secret manifest, by name and file), never stored here. Properties added after the first release are optional, so
+/// older targets.json files load.
 /// </summary>
 public sealed record BackupTargetDefinition(string Name, string Url, DateTimeOffset SetAt)
 {
     /// <summary>How the endpoint, addressing and credentials of an S3 target are found; null for file-system targets.</summary>
     public S3TargetSettings? S3 { get; init; }
+
+    /// <summary>
+    /// Longhorn's spec.pollInterval, kept from a BackupTarget manifest so the target exports as it was applied; null
+    /// when none was given (Longhorn's default, 5m0s). The module does not poll.
+    /// </summary>
+    public TimeSpan? PollInterval { get; init; }
 
     /// <summary>Blocks uploaded at once by a backup to this target; null picks the driver's default.</summary>
     public int? MaxConcurrentUploads { get; init; }
@@ -30,6 +37,11 @@ public enum CredentialSource
     Default,
     /// <summary>The named AWS credentials profile (<see cref="S3TargetSettings.ProfileName"/>); missing is an error.</summary>
     Profile,
+    /// <summary>
+    /// A Kubernetes Secret manifest (<see cref="S3TargetSettings.CredentialSecret"/>), read again at every use; a
+    /// missing file or Secret is an error, never a fallback.
+    /// </summary>
+    Secret,
 }
 
 /// <summary>The non-secret settings of an S3 target. Every null value is looked up at use time (environment, defaults).</summary>
@@ -50,4 +62,9 @@ public sealed record S3TargetSettings
     public string? ProfileLocation { get; init; }
     /// <summary>True when Set-LhBackupTarget wrote the profile from keys it was given, so removing the target removes it.</summary>
     public bool ProfileCreatedByModule { get; init; }
+    /// <summary>
+    /// The Secret manifest that holds the keys (and possibly AWS_ENDPOINTS, AWS_CERT, VIRTUAL_HOSTED_STYLE and
+    /// proxies) when <see cref="CredentialSource"/> is Secret: its name and file, never its values.
+    /// </summary>
+    public CredentialSecretReference? CredentialSecret { get; init; }
 }

@@ -24,12 +24,16 @@ internal sealed class EnvironmentProxy : IWebProxy
 
     public ICredentials? Credentials { get; set; }
 
-    /// <summary>The proxy from the environment, or null when neither HTTP_PROXY nor HTTPS_PROXY is set.</summary>
-    public static EnvironmentProxy? FromEnvironment(Func<string, string?> env, out string? description)
+    /// <summary>
+    /// The proxy from the environment, or null when neither HTTP_PROXY nor HTTPS_PROXY is set. <paramref name="sourceOf"/>
+    /// names where a variable's value came from, for errors (default: "the environment variable X").
+    /// </summary>
+    public static EnvironmentProxy? FromEnvironment(Func<string, string?> env, out string? description, Func<string, string>? sourceOf = null)
     {
         description = null;
-        Uri? http = ParseProxy(env("HTTP_PROXY") ?? env("http_proxy"), "HTTP_PROXY");
-        Uri? https = ParseProxy(env("HTTPS_PROXY") ?? env("https_proxy"), "HTTPS_PROXY");
+        sourceOf ??= name => $"the environment variable {name}";
+        Uri? http = ParseProxy(env("HTTP_PROXY") ?? env("http_proxy"), sourceOf("HTTP_PROXY"));
+        Uri? https = ParseProxy(env("HTTPS_PROXY") ?? env("https_proxy"), sourceOf("HTTPS_PROXY"));
         if (http is null && https is null) return null;
         string? noProxy = env("NO_PROXY") ?? env("no_proxy");
         var entries = (noProxy ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -72,14 +76,14 @@ internal sealed class EnvironmentProxy : IWebProxy
         return false;
     }
 
-    private static Uri? ParseProxy(string? value, string variable)
+    private static Uri? ParseProxy(string? value, string source)
     {
         if (value is null) return null;
         string text = value.Contains("://", StringComparison.Ordinal) ? value : "http://" + value;
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             throw new Errors.LonghornBackupException(Errors.ErrorIds.InvalidTargetSetting, Errors.ErrorKind.InvalidArgument,
-                $"The environment variable {variable} does not hold a proxy URL such as http://proxy.example:3128.", variable,
-                $"Correct or unset {variable}.");
+                $"{char.ToUpperInvariant(source[0])}{source[1..]} does not hold a proxy URL such as http://proxy.example:3128.", source,
+                $"Correct or unset {source}.");
         return uri;
     }
 

@@ -2,6 +2,7 @@ using Amazon.Runtime;
 using Amazon.Runtime.CredentialManagement;
 using Amazon.Runtime.Credentials;
 using LonghornBackup.Engine.Errors;
+using LonghornBackup.Engine.Manifests;
 using LonghornBackup.Engine.Targets;
 
 namespace LonghornBackup.Engine.Store.S3;
@@ -12,13 +13,18 @@ internal sealed record ResolvedCredentials(AWSCredentials Credentials, string So
 /// <summary>
 /// Finds an S3 target's credentials at use time, in AWS Tools for PowerShell's order. Keys given to
 /// Set-LhBackupTarget (-AccessKey/-SecretKey or -Credential) were stored as an AWS profile, so a target either names
-/// a profile, which must exist (a missing named profile is an error, never a fallback), or takes them from the
-/// environment: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (+AWS_SESSION_TOKEN), then AWS_PROFILE, then the SDK's
-/// default chain (the "default" profile, web identity, container and instance credentials).
+/// a profile, which must exist (a missing named profile is an error, never a fallback), or references a Kubernetes
+/// Secret manifest whose AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (+AWS_SESSION_TOKEN) are its explicit keys (a Secret
+/// without keys must name AWS_IAM_ROLE_ARN, as Longhorn requires, and then the ambient credentials below are used),
+/// or takes them from the environment: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (+AWS_SESSION_TOKEN), then
+/// AWS_PROFILE, then the SDK's default chain (the "default" profile, web identity, container and instance credentials).
 /// </summary>
 internal static class S3CredentialResolver
 {
-    public static ResolvedCredentials Resolve(S3TargetSettings? settings, StoreOpenOptions options)
+    public static ResolvedCredentials Resolve(S3TargetSettings? settings, StoreOpenOptions options) =>
+        Resolve(settings, S3Variables.For(settings, options), options);
+
+    public static ResolvedCredentials Resolve(S3TargetSettings? settings, S3Variables variables, StoreOpenOptions options)
     {
         if (settings is { CredentialSource: CredentialSource.Profile })
         {
@@ -30,6 +36,13 @@ internal static class S3CredentialResolver
             return FromProfile(settings.ProfileName, settings.ProfileLocation ?? options.GetEnvironment("AWS_SHARED_CREDENTIALS_FILE"), "the target's credentials source");
         }
 
+        string note = "";
+        if (variables.Secret is { } reference)
+        {
+            if (FromSecret(variables, reference) is { } explicitKeys) return explicitKeys;
+            note = $", as {reference} names an IAM role ({CredentialKeys.AwsIamRoleArn}) and no keys";
+        }
+
         string? accessKey = options.GetEnvironment("AWS_ACCESS_KEY_ID");
         string? secretKey = options.GetEnvironment("AWS_SECRET_ACCESS_KEY");
         string? token = options.GetEnvironment("AWS_SESSION_TOKEN");
@@ -37,7 +50,7 @@ internal static class S3CredentialResolver
         {
             var credentials = token is null ? (AWSCredentials)new BasicAWSCredentials(accessKey, secretKey) : new SessionAWSCredentials(accessKey, secretKey, token);
             return new ResolvedCredentials(credentials,
-                $"the environment variables AWS_ACCESS_KEY_ID ({MaskedKeyId(accessKey)}) and AWS_SECRET_ACCESS_KEY{(token is null ? "" : " with AWS_SESSION_TOKEN")}", null);
+                $"the environment variables AWS_ACCESS_KEY_ID ({MaskedKeyId(accessKey)}) and AWS_SECRET_ACCESS_KEY{(token is null ? "" : " with AWS_SESSION_TOKEN")}{note}", null);
         }
         if (accessKey is not null || secretKey is not null)
             throw new LonghornBackupException(ErrorIds.CredentialsNotFound, ErrorKind.AuthenticationError,
@@ -45,12 +58,12 @@ internal static class S3CredentialResolver
                 "Set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither.");
 
         if (options.GetEnvironment("AWS_PROFILE") is { } envProfile)
-            return FromProfile(envProfile, options.GetEnvironment("AWS_SHARED_CREDENTIALS_FILE"), "named by AWS_PROFILE");
+            return FromProfile(envProfile, options.GetEnvironment("AWS_SHARED_CREDENTIALS_FILE"), "named by AWS_PROFILE" + note);
 
         try
         {
             var credentials = DefaultAWSCredentialsIdentityResolver.GetCredentials(null);
-            return new ResolvedCredentials(credentials, $"the AWS SDK's default chain ({credentials.GetType().Name})", null);
+            return new ResolvedCredentials(credentials, $"the AWS SDK's default chain ({credentials.GetType().Name}){note}", null);
         }
         catch (AmazonClientException e)
         {
@@ -58,6 +71,31 @@ internal static class S3CredentialResolver
                 "No AWS credentials were found for the S3 target: the target names none, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set, and the AWS SDK's default chain found nothing.",
                 null, "Give the keys with Set-LhBackupTarget -AccessKey/-SecretKey or -Credential, name an AWS profile with -ProfileName, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.", e);
         }
+    }
+
+    /// <summary>
+    /// The Secret's keys as explicit credentials; null when it has none but names an IAM role (the ambient
+    /// credentials are then the role's). Half a key pair, or neither keys nor a role, is CredentialsNotFound.
+    /// </summary>
+    internal static ResolvedCredentials? FromSecret(S3Variables variables, CredentialSecretReference reference)
+    {
+        string? accessKey = variables.FromSecret(CredentialKeys.AwsAccessKeyId);
+        string? secretKey = variables.FromSecret(CredentialKeys.AwsSecretAccessKey);
+        string? token = variables.FromSecret(CredentialKeys.AwsSessionToken);
+        if (accessKey is not null && secretKey is not null)
+        {
+            var credentials = token is null ? (AWSCredentials)new BasicAWSCredentials(accessKey, secretKey) : new SessionAWSCredentials(accessKey, secretKey, token);
+            return new ResolvedCredentials(credentials,
+                $"{reference} ({CredentialKeys.AwsAccessKeyId} {MaskedKeyId(accessKey)}, {CredentialKeys.AwsSecretAccessKey}{(token is null ? "" : $", {CredentialKeys.AwsSessionToken}")})", null);
+        }
+        if (accessKey is not null || secretKey is not null)
+            throw CredentialSecretFile.NotFound(reference,
+                $"The credentials of this target are {reference}, which has {(accessKey is null ? CredentialKeys.AwsSecretAccessKey : CredentialKeys.AwsAccessKeyId)} " +
+                $"but no {(accessKey is null ? CredentialKeys.AwsAccessKeyId : CredentialKeys.AwsSecretAccessKey)}.");
+        if (variables.FromSecret(CredentialKeys.AwsIamRoleArn) is not null) return null;
+        throw CredentialSecretFile.NotFound(reference,
+            $"The credentials of this target are {reference}, which holds neither {CredentialKeys.AwsAccessKeyId} and " +
+            $"{CredentialKeys.AwsSecretAccessKey} nor {CredentialKeys.AwsIamRoleArn}.");
     }
 
     private static ResolvedCredentials FromProfile(string name, string? location, string whose)

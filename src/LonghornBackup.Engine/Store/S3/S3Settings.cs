@@ -1,4 +1,5 @@
 using LonghornBackup.Engine.Errors;
+using LonghornBackup.Engine.Manifests;
 using LonghornBackup.Engine.Targets;
 
 namespace LonghornBackup.Engine.Store.S3;
@@ -23,5 +24,17 @@ public static class S3Settings
             S3Connection.LoadCaFile(ca, "-CACertificatePath");
         if (settings.CredentialSource == CredentialSource.Profile && string.IsNullOrWhiteSpace(settings.ProfileName))
             throw new LonghornBackupException(ErrorIds.InvalidTargetSetting, ErrorKind.InvalidArgument, "A profile name is needed.", null);
+        bool secretNamed = !string.IsNullOrWhiteSpace(settings.CredentialSecret?.Name);
+        if ((settings.CredentialSource == CredentialSource.Secret && !secretNamed)
+            || (settings.CredentialSecret is { } reference && !Path.IsPathFullyQualified(reference.File)))
+            throw new LonghornBackupException(ErrorIds.InvalidTargetSetting, ErrorKind.InvalidArgument,
+                "A credential Secret is referenced by its name and the absolute path of its file.", null);
     }
+
+    /// <summary>
+    /// Checks the Secret an S3 target will reference: keys (or an IAM role), and AWS_ENDPOINTS, AWS_CERT,
+    /// VIRTUAL_HOSTED_STYLE and proxies as a command will read them. Messages name the Secret and its file, never a value.
+    /// </summary>
+    public static void ValidateSecret(SecretManifest secret, CredentialSecretReference reference) =>
+        S3Connection.CheckSecret(secret, reference);
 }
