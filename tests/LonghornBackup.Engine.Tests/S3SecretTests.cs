@@ -70,4 +70,43 @@ public sealed class S3SecretTests(S3Server server)
         Assert.Contains(seen, l => l.Contains("proxy.invalid:3128"));          // the proxy is described, without its password
         Assert.DoesNotContain(seen, l => l.Contains(Canary, StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task A_target_whose_keys_and_endpoint_are_in_a_Secret_manifest_works_and_shows_no_value()
+    {
+        using var dir = new TempDir("lhb-secret-target");
+        string file = dir.File("minio-secret.yaml");
+        File.WriteAllText(file,
+            $"apiVersion: v1\nkind: Secret\nmetadata:\n  name: minio-secret\nstringData:\n  AWS_ACCESS_KEY_ID: {S3Server.AccessKey}\n" +
+            $"  AWS_SECRET_ACCESS_KEY: {Canary}\n  AWS_ENDPOINTS: {server.Endpoint}\n");
+        var url = S3Server.NewUrl();
+        var target = new BackupTargetDefinition("from-secret", url.Canonical, DateTimeOffset.UtcNow)
+        {
+            S3 = new S3TargetSettings { CredentialSource = CredentialSource.Secret, CredentialSecret = new CredentialSecretReference("minio-secret", file) },
+        };
+        var seen = new List<string>();
+        // Nothing from the environment: the Secret alone gives keys and endpoint.
+        var options = new StoreOpenOptions { Environment = _ => null, Diagnostics = seen.Add, MaxErrorRetry = 0 };
+
+        using (var t = new S3Harness(server, Backupstore.Open(target, options), url))
+        {
+            string image = TestImages.Create(t.WorkFile("secret.img"), 4 * TestImages.MiB, (0, TestImages.RandomBytes(6)));
+            var r = await t.BackupAsync("vol-secret", image);
+            Assert.Equal(File.ReadAllBytes(image), File.ReadAllBytes(await t.RestoreToNewFileAsync("vol-secret", r.Backup.Name)));
+        }
+        var probe = await TargetProbe.TestAsync(target, options, true, None);
+        Assert.True(probe.Available, probe.Problem?.Message);
+        Assert.Contains($"S3 credentials: from the Secret 'minio-secret' in file '{file}' (AWS_ACCESS_KEY_ID ****SKEY, AWS_SECRET_ACCESS_KEY).", seen);
+        Assert.Contains($"S3 endpoint: {server.Endpoint}/ (from AWS_ENDPOINTS of the Secret 'minio-secret' in file '{file}').", seen);
+
+        // The Secret is renamed after the target was set: the next use fails at once, saying which file and Secret.
+        File.WriteAllText(file, File.ReadAllText(file).Replace("name: minio-secret", "name: renamed"));
+        var failed = await TargetProbe.TestAsync(target, options, true, None);
+        Assert.Equal(ErrorIds.CredentialsNotFound, failed.Problem!.ErrorId);
+        Assert.Equal(new[] { "Settings" }, failed.Checks.Select(c => c.Name));
+        Assert.Contains($"'{file}'", failed.Problem.Message);
+        seen.AddRange(probe.Checks.Concat(failed.Checks).Select(c => c.Message));
+        seen.Add(failed.Problem.ToString());
+        Assert.DoesNotContain(seen, l => l.Contains(Canary, StringComparison.Ordinal));
+    }
 }

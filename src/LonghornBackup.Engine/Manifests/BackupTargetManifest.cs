@@ -16,5 +16,14 @@ public sealed record BackupTargetManifest
     public string? CredentialSecret { get; init; }
     /// <summary>spec.pollInterval; null when absent (Longhorn's default is 5m0s).</summary>
     public TimeSpan? PollInterval { get; init; }
+    /// <summary>Line of each field given, by path (e.g. "spec.credentialSecret").</summary>
     public IReadOnlyDictionary<string, int> FieldLines { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>The location of a field; the line of its nearest given parent, or the document's, when absent.</summary>
+    public ManifestLocation LocationOf(string fieldPath)
+    {
+        for (string path = fieldPath; path.Length > 0; path = path.Contains('.') ? path[..path.LastIndexOf('.')] : "")
+            if (FieldLines.TryGetValue(path, out int line)) return Location with { FieldPath = fieldPath, Line = line };
+        return Location with { FieldPath = fieldPath };
+    }
 }

@@ -10,9 +10,19 @@ public static class ManifestParser
     public static ManifestSet Parse(string text, string sourceName, ManifestKinds accepted) =>
         Parse(new[] { new ManifestSource(sourceName, text) }, accepted);
 
-    public static ManifestSet Parse(IEnumerable<ManifestSource> sources, ManifestKinds accepted)
+    public static ManifestSet Parse(IEnumerable<ManifestSource> sources, ManifestKinds accepted) =>
+        Parse(sources, _ => accepted);
+
+    /// <summary>
+    /// Reads several streams that each take their own kinds (Set-LhBackupTarget: BackupTarget and Secret documents
+    /// from -Manifest, only Secrets from -SecretManifest). References between documents are checked across all.
+    /// </summary>
+    public static ManifestSet Parse(IEnumerable<ManifestSource> sources, Func<ManifestSource, ManifestKinds> acceptedBy)
     {
-        var documents = YamlDocumentReader.Read(sources.ToList()).ToList();
+        var list = sources.ToList();
+        var acceptedIn = new Dictionary<string, ManifestKinds>(StringComparer.Ordinal);
+        foreach (var source in list) acceptedIn.TryAdd(source.Name, acceptedBy(source));
+        var documents = YamlDocumentReader.Read(list).ToList();
         var problems = new List<ManifestProblem>();
         var warnings = new List<ManifestWarning>();
         var backups = new List<BackupManifest>();
@@ -26,6 +36,7 @@ public static class ManifestParser
             v.Sensitive = LooksLikeSecret(document);
             var header = ManifestHeader.Read(v);
             if (header is null) continue;
+            var accepted = acceptedIn[document.Source];
             switch (header.Kind)
             {
                 case BackupManifestValidator.Kind when accepted.HasFlag(ManifestKinds.Backup):

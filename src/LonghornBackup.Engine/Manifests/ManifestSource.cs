@@ -6,11 +6,14 @@ namespace LonghornBackup.Engine.Manifests;
 /// </summary>
 public sealed record ManifestSource(string Name, string Text)
 {
+    /// <summary>The absolute path of the file the text was read from; null for text from the pipeline.</summary>
+    public string? FilePath { get; init; }
+
     public static ManifestSource FromFile(string path)
     {
         try
         {
-            return new ManifestSource(path, File.ReadAllText(path));
+            return new ManifestSource(path, File.ReadAllText(path)) { FilePath = Path.GetFullPath(path) };
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
