@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using System.Security;
 using LonghornBackup.Engine.Errors;
+using LonghornBackup.Engine.Manifests;
 using LonghornBackup.Engine.Store;
 using LonghornBackup.Engine.Store.S3;
 using LonghornBackup.Engine.Targets;
@@ -12,17 +13,34 @@ namespace LonghornBackup.Commands;
 /// Sets (adds or replaces) a named backup target for the current user: a folder, or an S3 bucket and prefix with
 /// its endpoint, addressing and credentials. Keys given here are stored as an AWS credentials profile (the SDK's
 /// encrypted store on Windows, the shared credentials file elsewhere); targets.json keeps only the profile's name.
+/// With -Manifest, Longhorn BackupTarget manifests are applied instead; a Kubernetes Secret manifest named by
+/// spec.credentialSecret is referenced (its name and file), never copied, and read again whenever the target is used.
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "LhBackupTarget", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = NoKeys)]
 [OutputType(typeof(BackupTarget))]
 public sealed class SetLhBackupTargetCommand : LhCmdlet
 {
-    private const string NoKeys = "NoKeys", Keys = "Keys", WithCredential = "Credential";
+    private const string NoKeys = "NoKeys", Keys = "Keys", WithCredential = "Credential", FromManifest = "Manifest";
 
     /// <summary>A path, vfs:///path, file:///path, s3://bucket@region/prefix/ or s3://bucket/prefix/.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = NoKeys)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = Keys)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = WithCredential)]
     [Alias("BackupTargetURL")]
     public string Url { get; set; } = "";
+
+    /// <summary>
+    /// Longhorn BackupTarget manifest files (YAML; several documents separated by ---, and the Secrets they name may
+    /// be in the same stream). metadata.name is the target's name, spec.backupTargetURL its URL.
+    /// </summary>
+    [Parameter(Mandatory = true, ParameterSetName = FromManifest)]
+    [ValidateNotNullOrEmpty]
+    public string[] Manifest { get; set; } = Array.Empty<string>();
+
+    /// <summary>Kubernetes Secret manifest files holding the credentials spec.credentialSecret names; only referenced.</summary>
+    [Parameter(ParameterSetName = FromManifest)]
+    [ValidateNotNullOrEmpty]
+    public string[]? SecretManifest { get; set; }
 
     [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(Completion.TargetNameCompleter))]
@@ -64,11 +82,15 @@ public sealed class SetLhBackupTargetCommand : LhCmdlet
     /// S3: an AWS credentials profile to use (it must exist), or, with -AccessKey/-Credential, the name to store the
     /// keys under (default LonghornBackup-&lt;Name&gt;).
     /// </summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = NoKeys)]
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = Keys)]
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = WithCredential)]
     public string? ProfileName { get; set; }
 
     /// <summary>S3: the shared credentials file that holds the profile. Default: the AWS SDK's stores.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = NoKeys)]
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = Keys)]
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = WithCredential)]
     public string? ProfileLocation { get; set; }
 
     /// <summary>S3: a PEM file of extra trusted CA certificates (a store with a private CA).</summary>
@@ -89,6 +111,11 @@ public sealed class SetLhBackupTargetCommand : LhCmdlet
 
     protected override void ProcessRecord()
     {
+        if (ParameterSetName == FromManifest)
+        {
+            ApplyManifests();
+            return;
+        }
         try
         {
             TargetRegistry.ValidateName(Name);
@@ -135,6 +162,55 @@ public sealed class SetLhBackupTargetCommand : LhCmdlet
             ThrowEngineError(e);
         }
     }
+
+    /// <summary>
+    /// Parses every document, checks every target and Secret, then saves each target: nothing is saved when any
+    /// document is invalid. A Secret is kept as a reference (its name and the absolute path of its file).
+    /// </summary>
+    private void ApplyManifests()
+    {
+        try
+        {
+            var manifestFiles = Manifest.Select(ResolvePath).Distinct(StringComparer.Ordinal).ToList();
+            // A file given to both parameters is read once, as a -Manifest file (targets and Secrets).
+            var secretFiles = (SecretManifest ?? Array.Empty<string>()).Select(ResolvePath).Distinct(StringComparer.Ordinal)
+                .Where(f => !manifestFiles.Contains(f, StringComparer.Ordinal)).ToHashSet(StringComparer.Ordinal);
+            var sources = manifestFiles.Concat(secretFiles).Select(ManifestSource.FromFile).ToList();
+            var set = ManifestParser.Parse(sources,
+                source => secretFiles.Contains(source.Name) ? ManifestKinds.Secret : ManifestKinds.BackupTarget | ManifestKinds.Secret);
+            foreach (var warning in set.Warnings) WriteWarning(warning.ToString());
+            var planWarnings = new List<string>();
+            var plan = BackupTargetManifestPlanner.Plan(set, sources, ManifestOverrides(), ResolvePath, planWarnings);
+            foreach (var warning in planWarnings) WriteWarning(warning);
+
+            foreach (var p in plan)
+            {
+                var definition = p.Definition;
+                string credentials = definition.S3?.CredentialSecret is { } secret ? $" with the credentials of {secret}" : "";
+                if (!ShouldProcess($"{definition.Name} -> {definition.Url} ({p.Manifest.Location})", $"Set backup target{credentials}")) continue;
+                var previous = Registry.Find(definition.Name);
+                Registry.Set(definition);
+                Say($"Backup target '{definition.Name}' is {definition.Url}{credentials} (saved in {Registry.FilePath}; the Secret is read from its file at each use).");
+                RemoveOrphanedProfile(previous, definition.S3);
+                bool available = p.Url.Kind != TargetKind.S3 || CheckReachable(definition);
+                if (PassThru) WriteObject(TargetOutput.From(definition, Registry, available));
+            }
+        }
+        catch (LonghornBackupException e)
+        {
+            ThrowEngineError(e);
+        }
+    }
+
+    private BackupTargetManifestOverrides ManifestOverrides() => new()
+    {
+        Name = MyInvocation.BoundParameters.ContainsKey(nameof(Name)) ? Name : null,
+        EndpointUrl = string.IsNullOrWhiteSpace(EndpointUrl) ? null : EndpointUrl.Trim(),
+        Region = string.IsNullOrWhiteSpace(Region) ? null : Region.Trim(),
+        ForcePathStyle = MyInvocation.BoundParameters.ContainsKey(nameof(ForcePathStyle)) ? ForcePathStyle.IsPresent : null,
+        CACertificatePath = CACertificatePath is null ? null : ResolvePath(CACertificatePath),
+        MaxConcurrentUploads = MaxConcurrentUploads,
+    };
 
     private (S3TargetSettings Settings, (string, string, string?)? Keys) BuildS3Settings(TargetUrl url)
     {

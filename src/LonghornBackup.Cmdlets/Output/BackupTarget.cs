@@ -22,11 +22,20 @@ public sealed class BackupTarget
     /// <summary>S3: true path-style, false virtual-hosted, null path-style exactly when an endpoint is set.</summary>
     public bool? ForcePathStyle { get; init; }
     public string? CACertificatePath { get; init; }
-    /// <summary>S3: "Profile" (a named AWS credentials profile) or "Default" (environment, then the AWS SDK's default chain).</summary>
+    /// <summary>
+    /// S3: "Profile" (a named AWS credentials profile), "Secret" (a Kubernetes Secret manifest, read at each use) or
+    /// "Default" (environment, then the AWS SDK's default chain).
+    /// </summary>
     public string? CredentialSource { get; init; }
     public string? ProfileName { get; init; }
     /// <summary>The shared credentials file holding the profile; null for the AWS SDK's default stores.</summary>
     public string? ProfileLocation { get; init; }
+    /// <summary>Longhorn's spec.credentialSecret: the name of the Secret holding the credentials; null when none.</summary>
+    public string? CredentialSecret { get; init; }
+    /// <summary>The Secret manifest file the credentials are read from at each use (only this path is kept, never a value).</summary>
+    public string? CredentialSecretFile { get; init; }
+    /// <summary>Longhorn's spec.pollInterval as applied from a manifest; null when none was given (Longhorn's default is 5 minutes).</summary>
+    public TimeSpan? PollInterval { get; init; }
     /// <summary>Blocks a backup uploads at once; null: 8 for S3, one per core for folders.</summary>
     public int? MaxConcurrentUploads { get; init; }
 

@@ -46,11 +46,13 @@ internal static class ManifestMapper
             BackingImageChecksum = v.BackingImageChecksum,
             StorageClassName = v.StorageClassName,
         },
-        // A target set by this module has no credential Secret and no polling: Longhorn's defaults are written.
+        // The Secret's name only, never its values; without a manifest's pollInterval, Longhorn's default is written.
         BackupTarget t => new BackupTargetResource
         {
             Name = t.Name,
             Url = t.Url,
+            CredentialSecret = t.CredentialSecret ?? "",
+            PollInterval = t.PollInterval ?? BackupTargetResource.DefaultPollInterval,
             Available = t.Available,
         },
         _ => null,

@@ -33,6 +33,9 @@ internal static class TargetOutput
             CredentialSource = kind == nameof(TargetKind.S3) ? (s3?.CredentialSource ?? Engine.Targets.CredentialSource.Default).ToString() : null,
             ProfileName = s3?.ProfileName,
             ProfileLocation = s3?.ProfileLocation,
+            CredentialSecret = s3?.CredentialSecret?.Name,
+            CredentialSecretFile = s3?.CredentialSecret?.File,
+            PollInterval = d.PollInterval,
             MaxConcurrentUploads = d.MaxConcurrentUploads,
         };
     }
