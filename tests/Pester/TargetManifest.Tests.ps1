@@ -163,6 +163,16 @@ Describe 'An S3 target applied from a BackupTarget manifest and its Secret' {
         Remove-LhBackupTarget -Name override -Confirm:$false
     }
 
+    It 'replaces keys the module stored for the target before, and removes their profile' {
+        $null = Set-LhBackupTarget -Name swap -Url 's3://lhb-pester@us-east-1/swap/' -EndpointUrl $s3.Endpoint -AccessKey $key -SecretKey 'earlier-secret-key' -WarningAction SilentlyContinue
+        Get-Content -Raw $env:AWS_SHARED_CREDENTIALS_FILE | Should -Match '\[LonghornBackup-swap\]'
+        $swapped = Set-LhBackupTarget -Manifest $targetFile -SecretManifest $secretFile -Name swap -PassThru
+        $swapped.CredentialSource | Should -Be 'Secret'
+        $swapped.ProfileName | Should -BeNullOrEmpty
+        Get-Content -Raw $env:AWS_SHARED_CREDENTIALS_FILE | Should -Not -Match 'LonghornBackup-swap'
+        Remove-LhBackupTarget -Name swap -Confirm:$false
+    }
+
     It 'reads the Secret file at each use: rotated keys are used, a removed Secret is CredentialsNotFound naming file and Secret' {
         $original = [IO.File]::ReadAllText($secretFile)
         try {
