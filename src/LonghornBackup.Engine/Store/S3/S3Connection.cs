@@ -53,16 +53,16 @@ internal sealed record S3Connection(
     }
 
     /// <summary>
-    /// Checks what a Secret gives an S3 target (keys, AWS_ENDPOINTS, AWS_CERT, VIRTUAL_HOSTED_STYLE, proxies) as a
-    /// command will read it, without the environment and without a request: a bad value is refused before saving.
+    /// Checks what a Secret gives an S3 target (keys, AWS_ENDPOINTS, AWS_CERT, proxies; VIRTUAL_HOSTED_STYLE was checked
+    /// when the Secret was read) as a command will read it, without the environment and without a request: a bad value
+    /// is refused before saving.
     /// </summary>
     internal static void CheckSecret(SecretManifest secret, CredentialSecretReference reference)
     {
         var alone = new StoreOpenOptions { Environment = _ => null };
         var variables = new S3Variables(alone, secret, reference);
         S3CredentialResolver.FromSecret(variables, reference);
-        var (endpoint, _) = ResolveEndpoint(null, variables, alone);
-        ResolveAddressing(null, variables, endpoint);
+        ResolveEndpoint(null, variables, alone);
         ResolveCa(null, variables);
         ResolveProxy(variables);
     }

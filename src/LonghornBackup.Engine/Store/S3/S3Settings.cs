@@ -32,8 +32,8 @@ public static class S3Settings
     }
 
     /// <summary>
-    /// Checks the Secret an S3 target will reference: keys (or an IAM role), and AWS_ENDPOINTS, AWS_CERT,
-    /// VIRTUAL_HOSTED_STYLE and proxies as a command will read them. Messages name the Secret and its file, never a value.
+    /// Checks the Secret an S3 target will reference: keys (or an IAM role), and AWS_ENDPOINTS, AWS_CERT and proxies as
+    /// a command will read them. Messages name the Secret and its file, never a value.
     /// </summary>
     public static void ValidateSecret(SecretManifest secret, CredentialSecretReference reference) =>
         S3Connection.CheckSecret(secret, reference);
