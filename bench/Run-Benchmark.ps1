@@ -186,6 +186,30 @@ foreach ($fill in $fills) {
         }
     }
 }
+# The loopback S3 server (s3rver, as the tests use it): full, incremental and restore, lz4 and 2 MiB blocks. The
+# point here is requests: at most one PUT per new block plus a constant few, and no HEAD per block.
+Import-Module (Join-Path $PSScriptRoot '../tests/Pester/S3TestServer.psm1') -Force
+$awsDir = Join-Path $fast 'aws'; $null = New-Item -ItemType Directory -Force -Path $awsDir
+$s3env = @{ AWS_ACCESS_KEY_ID = 'LHBENCH'; AWS_SECRET_ACCESS_KEY = 'lhbench-secret'; AWS_SHARED_CREDENTIALS_FILE = (Join-Path $awsDir 'credentials');
+            AWS_CONFIG_FILE = (Join-Path $awsDir 'config'); AWS_EC2_METADATA_DISABLED = 'true'; AWS_REGION = 'us-east-1' }
+foreach ($k in $s3env.Keys) { [Environment]::SetEnvironmentVariable($k, $s3env[$k]) }
+$s3 = Start-TestS3Server -Bucket 'lhbench' -AccessKey 'LHBENCH'
+try {
+    $img = $images['random']
+    $url = 's3://lhbench@us-east-1/bench/'
+    $common = @('--volume', 'bench-vol', '--compression', 'lz4', '--block-size-mib', '2', '--endpoint', $s3.Endpoint)
+    $cacheDir = Join-Path $fast 'cache-s3'
+    $null = Invoke-Case 'full-s3-random-lz4-2m' (@('backup', '--target', $url, '--snapshot', 's1', '--image', $img.Image, '--mode', 'full', '--cache-dir', $cacheDir) + $common) 'random' 'full' 'lz4' 2 's3'
+    $null = Invoke-Case 'incremental-s3-random-lz4-2m' (@('backup', '--target', $url, '--snapshot', 's2', '--image', $img.Mutated, '--mode', 'incremental', '--cache-dir', $cacheDir) + $common) 'random' 'incremental' 'lz4' 2 's3'
+    $out = Join-Path $fast 'restored-s3.img'
+    $null = Invoke-Case 'restore-s3-random-lz4-2m' @('restore', '--target', $url, '--volume', 'bench-vol', '--backup', 'latest', '--output', $out, '--endpoint', $s3.Endpoint) 'random' 'restore' 'lz4' 2 's3'
+    Remove-Item -Force $out -ErrorAction SilentlyContinue
+}
+finally {
+    Stop-TestS3Server $s3
+    foreach ($k in $s3env.Keys) { [Environment]::SetEnvironmentVariable($k, $null) }
+}
+
 # Memory does not grow with volume size: the same pipeline on a 64 GiB sparse image.
 $null = Invoke-Case 'full-null-sparse64g-lz4-2m' @('backup', '--target', 'null', '--volume', 'bench-vol', '--snapshot', 's1', '--image', $big, '--mode', 'full', '--no-cache', '--compression', 'lz4', '--block-size-mib', '2') 'random' 'full' 'lz4' 2 'null'
 Remove-Item -Recurse -Force $fast -ErrorAction SilentlyContinue
@@ -218,11 +242,25 @@ foreach ($c in $results.Cases) {
 $small = Get-Case 'full-null-random-lz4-2m'; $large = Get-Case 'full-null-sparse64g-lz4-2m'
 $results['MemoryGrowth64GiBvs4GiB'] = [math]::Round($large.PeakRssMB / $small.PeakRssMB, 3)
 
-$md = @('| case | wall s | CPU s | peak RSS MB | data MB/s | ratio | against |', '|---|---:|---:|---:|---:|---:|---|')
-foreach ($r in $rows) { $md += "| $($r.Name) | $($r.WallSeconds) | $([math]::Round($r.CpuSeconds, 2)) | $($r.PeakRssMB) | $($r.DataMBps) | **$($r.Ratio)** | $($r.RatioAgainst) |" }
+$md = @('| case | wall s | CPU s | peak RSS MB | data MB/s | ratio | against | writes / stats / lists / reads |', '|---|---:|---:|---:|---:|---:|---|---|')
+foreach ($r in $rows) {
+    $q = $r.Engine.Requests
+    $md += "| $($r.Name) | $($r.WallSeconds) | $([math]::Round($r.CpuSeconds, 2)) | $($r.PeakRssMB) | $($r.DataMBps) | **$($r.Ratio)** | $($r.RatioAgainst) | $($q.Writes) / $($q.Stats) / $($q.Lists + $q.TreeLists) / $($q.Reads) |"
+}
+$s3full = Get-Case 'full-s3-random-lz4-2m'
+if ($s3full) {
+    $results['S3FullBackupRequests'] = [ordered]@{
+        NewBlocks = $s3full.Engine.Counters.NewBlocks; Puts = $s3full.Engine.Requests.Writes; Heads = $s3full.Engine.Requests.Stats
+        PutsBeyondBlocks = $s3full.Engine.Requests.Writes - $s3full.Engine.Counters.BlocksUploaded
+    }
+}
 $md += ''
 $md += "Baselines: " + (($results.Baselines.GetEnumerator() | ForEach-Object { "$($_.Key): " + (($_.Value.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" }) -join ', ') }) -join '; ')
 $md += "Peak RSS, 64 GiB sparse image / 4 GiB image (full backup, null sink): $($results.MemoryGrowth64GiBvs4GiB)"
+if ($results.Contains('S3FullBackupRequests')) {
+    $q = $results.S3FullBackupRequests
+    $md += "S3 full backup: $($q.Puts) PUTs for $($q.NewBlocks) new blocks ($($q.PutsBeyondBlocks) metadata PUTs: cfgs, volume.cfg, lock), $($q.Heads) HEADs"
+}
 $md += "Machine: $($results.Machine.Cores) cores, $($results.Machine.Cpu), $($results.Machine.Os), $($results.Machine.Date)"
 $md | Set-Content -LiteralPath (Join-Path $OutDir 'results.md')
 $results | ConvertTo-Json -Depth 8 | Set-Content -LiteralPath (Join-Path $OutDir 'results.json')

@@ -134,7 +134,7 @@ Describe 'Test-LhBackupTarget reports what is wrong in words' {
         $err = $null
         try { Get-LhBackup -Target wrongkey -ErrorAction Stop } catch { $err = $_ }
         $err.FullyQualifiedErrorId | Should -BeLike 'InvalidCredentials,*'
-        $err.CategoryInfo.Category | Should -Be 'PermissionDenied'
+        $err.CategoryInfo.Category | Should -Be 'AuthenticationError'
     }
 
     It 'an endpoint nothing listens on' {

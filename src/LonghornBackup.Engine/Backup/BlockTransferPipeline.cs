@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.IO.Hashing;
 using System.Threading.Channels;
@@ -13,11 +14,17 @@ using LonghornBackup.Engine.Store;
 namespace LonghornBackup.Engine.Backup;
 
 /// <summary>
-/// Moves a snapshot's blocks into the store in three overlapped stages joined by bounded channels:
-/// one reader (sequential reads, zero blocks dropped without hashing) → CPU workers (fast hash, checksum, compress)
-/// → uploaders (store writes; their count is set apart from the CPU workers because a remote store wants more
-/// requests in flight than there are cores). Buffers come from bounded pools, so memory is fixed by the worker
-/// counts and the block size, never by the volume size, and the hot path allocates no block buffers.
+/// Moves a snapshot's blocks into the store in two passes, each a pipeline of overlapped stages joined by bounded
+/// channels, so memory is fixed by worker counts and block size, never by the volume size:
+/// <list type="number">
+/// <item><see cref="ScanAsync"/> needs no store and no lock: one reader (sequential reads, zero blocks dropped without
+/// hashing) feeds CPU workers that take each block's fast hash (XXH128) and its checksum, from the change cache when
+/// the block is unchanged, else SHA-512. It runs while Longhorn's lock protocol waits its 2 s.</item>
+/// <item><see cref="UploadAsync"/> runs under the lock, after one listing of the block pool: it reads again only the
+/// blocks to upload, checks each still has the scanned fast hash (a snapshot must not change under a backup),
+/// compresses, and hands them to uploaders, whose count is set apart from the CPU workers because a remote store
+/// wants more requests in flight than there are cores.</item>
+/// </list>
 /// </summary>
 internal sealed class BlockTransferPipeline
 {
@@ -26,75 +33,31 @@ internal sealed class BlockTransferPipeline
 
     public required string VolumeName { get; init; }
     public required int BlockSize { get; init; }
-    public required ICompressor Compressor { get; init; }
-    /// <summary>Checksums of blocks already in the volume's pool (one listing taken at the start).</summary>
-    public required HashSet<string> Existing { get; init; }
-    /// <summary>Full mode: upload and overwrite every block, never trust the change cache.</summary>
-    public required bool Full { get; init; }
-    public BlockChangeCache? Cache { get; init; }
     public required int CpuWorkers { get; init; }
     public required int Uploaders { get; init; }
 
+    /// <summary>A block of the snapshot: where it is, its fast hash and its checksum.</summary>
+    public readonly record struct ScannedBlock(long Offset, UInt128 Fast, string Checksum);
+
     private sealed record ReadBlock(long Offset, byte[] Data);
-    private sealed record Upload(string Checksum, ArrayBufferWriter<byte> Payload, bool Existed, long LogicalBytes);
+    private sealed record Upload(string Checksum, ArrayBufferWriter<byte> Payload, bool Existed);
 
-    /// <summary>XXH128 of a block: ~20x faster than SHA-512, used only to recognise unchanged blocks.</summary>
-    private static UInt128 FastHash(ReadOnlySpan<byte> data)
-    {
-        Span<byte> hash = stackalloc byte[16];
-        XxHash128.Hash(data, hash);
-        return new UInt128(System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(hash),
-                           System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(hash[8..]));
-    }
-
-    public sealed record Result(List<BlockMapping> Blocks, List<(long Offset, UInt128 Fast, string Checksum)> CacheEntries);
-
-    public async Task<Result> RunAsync(IBlockSource source, IObjectStore store, BackupCounters counters, ProgressTracker tracker, CancellationToken ct)
+    /// <summary>Reads and hashes every data block; <paramref name="cache"/> (null for full backups) spares SHA-512.</summary>
+    public async Task<List<ScannedBlock>> ScanAsync(IBlockSource source, BlockChangeCache? cache, BackupCounters counters,
+        ProgressTracker tracker, CancellationToken ct)
     {
         var offsets = BackupEngine.BlockOffsets(source.GetDataRanges(), BlockSize, source.Size);
-        int cpu = Math.Max(1, CpuWorkers), up = Math.Max(1, Uploaders);
-        int payloadSlots = (int)Math.Clamp(MaxPayloadBytesInFlight / BlockSize, 2, up + cpu);
-        using var rawPool = new BoundedPool<byte[]>(2 * cpu + 1, () => GC.AllocateUninitializedArray<byte>(BlockSize));
-        using var payloadPool = new BoundedPool<ArrayBufferWriter<byte>>(payloadSlots, () => new ArrayBufferWriter<byte>(BlockSize + BlockSize / 64 + 1024));
+        var scanned = new ConcurrentQueue<ScannedBlock>();
+        int cpu = Math.Max(1, CpuWorkers);
+        using var rawPool = NewRawPool(cpu);
         var reads = Channel.CreateBounded<ReadBlock>(new BoundedChannelOptions(cpu) { SingleWriter = true });
-        var uploads = Channel.CreateBounded<Upload>(new BoundedChannelOptions(Math.Max(1, payloadSlots - cpu)));
-        var mappings = new ConcurrentQueue<BlockMapping>();
-        var cacheEntries = new ConcurrentQueue<(long, UInt128, string)>();
-        var claimed = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var token = linked.Token;
-        var cache = Full ? null : Cache;
 
-        async Task ReadAsync()
-        {
-            try
-            {
-                foreach (long offset in offsets)
-                {
-                    var buffer = await rawPool.RentAsync(token).ConfigureAwait(false);
-                    source.ReadAt(offset, buffer);
-                    Interlocked.Add(ref counters.bytesRead, Math.Min(BlockSize, source.Size - offset));
-                    Interlocked.Increment(ref counters.blocksRead);
-                    if (!buffer.AsSpan().ContainsAnyExcept((byte)0))
-                    {
-                        // All-zero blocks are not stored: offsets missing from the map restore as zeros.
-                        Interlocked.Increment(ref counters.zeroBlocks);
-                        rawPool.Return(buffer);
-                        tracker.Add(BlockSize, "Skipping zero blocks");
-                        continue;
-                    }
-                    await reads.Writer.WriteAsync(new ReadBlock(offset, buffer), token).ConfigureAwait(false);
-                }
-                reads.Writer.TryComplete();
-            }
-            catch (Exception e) { reads.Writer.TryComplete(e); throw; }
-        }
-
-        async Task ProcessAsync()
+        async Task HashAsync()
         {
             await foreach (var block in reads.Reader.ReadAllAsync(token).ConfigureAwait(false))
             {
-                Upload? upload = null;
                 try
                 {
                     var data = block.Data.AsSpan();
@@ -108,32 +71,79 @@ internal sealed class BlockTransferPipeline
                     {
                         Interlocked.Increment(ref counters.checksumsFromCache);
                     }
-                    mappings.Enqueue(new BlockMapping(block.Offset, checksum));
-                    cacheEntries.Enqueue((block.Offset, fast, checksum));
-                    bool existed = Existing.Contains(checksum);
-                    if (!claimed.TryAdd(checksum, 0))
-                        Interlocked.Increment(ref counters.duplicateBlocksInBackup);   // same content at another offset: stored once
-                    else if (existed && !Full)
-                        Interlocked.Increment(ref counters.existingBlocksSkipped);
-                    else
-                    {
-                        var payload = await payloadPool.RentAsync(token).ConfigureAwait(false);
-                        payload.ResetWrittenCount();
-                        try { Compressor.Compress(block.Data, payload); }
-                        catch { payloadPool.Return(payload); throw; }
-                        upload = new Upload(checksum, payload, existed, BlockSize);
-                    }
+                    scanned.Enqueue(new ScannedBlock(block.Offset, fast, checksum));
                 }
                 finally
                 {
                     rawPool.Return(block.Data);
                 }
-                if (upload is null) tracker.Add(BlockSize, "Checking blocks");
-                else await uploads.Writer.WriteAsync(upload, token).ConfigureAwait(false);
+                tracker.Add(BlockSize, "Reading and hashing blocks");
             }
         }
 
-        async Task UploadAsync()
+        var tasks = new List<Task> { Task.Run(() => ReadAsync(source, offsets, rawPool, reads.Writer, counters, tracker, dropZero: true, token), token) };
+        tasks.AddRange(Enumerable.Range(0, cpu).Select(_ => Task.Run(HashAsync, token)));
+        await RunStagesAsync(tasks, linked, ct).ConfigureAwait(false);
+        var list = scanned.ToList();
+        list.Sort((a, b) => a.Offset.CompareTo(b.Offset));
+        return list;
+    }
+
+    /// <summary>
+    /// Stores the scanned blocks the store needs: every distinct block in full mode, else those absent from
+    /// <paramref name="existing"/>. Each distinct content is stored once per backup.
+    /// </summary>
+    public async Task UploadAsync(IBlockSource source, IReadOnlyList<ScannedBlock> scanned, HashSet<string> existing, bool full,
+        ICompressor compressor, IObjectStore store, BackupCounters counters, ProgressTracker tracker, CancellationToken ct)
+    {
+        var toUpload = new List<ScannedBlock>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var b in scanned)
+        {
+            if (!seen.Add(b.Checksum)) { counters.duplicateBlocksInBackup++; continue; }   // same content at another offset
+            if (existing.Contains(b.Checksum) && !full) { counters.existingBlocksSkipped++; continue; }
+            toUpload.Add(b);
+        }
+        tracker.AddTotal((long)toUpload.Count * BlockSize);
+        if (toUpload.Count == 0) return;
+
+        int cpu = Math.Max(1, CpuWorkers), up = Math.Max(1, Uploaders);
+        int payloadSlots = (int)Math.Clamp(MaxPayloadBytesInFlight / BlockSize, 2, up + cpu);
+        using var rawPool = NewRawPool(cpu);
+        using var payloadPool = new BoundedPool<ArrayBufferWriter<byte>>(payloadSlots, () => new ArrayBufferWriter<byte>(BlockSize + BlockSize / 64 + 1024));
+        var reads = Channel.CreateBounded<ReadBlock>(new BoundedChannelOptions(cpu) { SingleWriter = true });
+        var uploads = Channel.CreateBounded<Upload>(new BoundedChannelOptions(Math.Max(1, payloadSlots - cpu)));
+        var expected = toUpload.ToDictionary(b => b.Offset);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var token = linked.Token;
+
+        async Task CompressAsync()
+        {
+            await foreach (var block in reads.Reader.ReadAllAsync(token).ConfigureAwait(false))
+            {
+                Upload upload;
+                try
+                {
+                    var b = expected[block.Offset];
+                    if (FastHash(block.Data) != b.Fast)
+                        throw new LonghornBackupException(ErrorIds.SnapshotReadFailed, ErrorKind.InvalidData,
+                            $"The snapshot image '{source.Description}' changed while it was being backed up (block at offset {block.Offset}). Back up a snapshot, not a volume in use.",
+                            source.Description);
+                    var payload = await payloadPool.RentAsync(token).ConfigureAwait(false);
+                    payload.ResetWrittenCount();
+                    try { compressor.Compress(block.Data, payload); }
+                    catch { payloadPool.Return(payload); throw; }
+                    upload = new Upload(b.Checksum, payload, existing.Contains(b.Checksum));
+                }
+                finally
+                {
+                    rawPool.Return(block.Data);
+                }
+                await uploads.Writer.WriteAsync(upload, token).ConfigureAwait(false);
+            }
+        }
+
+        async Task StoreAsync()
         {
             await foreach (var u in uploads.Reader.ReadAllAsync(token).ConfigureAwait(false))
             {
@@ -158,32 +168,70 @@ internal sealed class BlockTransferPipeline
                 {
                     payloadPool.Return(u.Payload);
                 }
-                tracker.Add(u.LogicalBytes, "Uploading blocks");
+                tracker.Add(BlockSize, "Uploading blocks");
             }
         }
 
-        var readers = Task.Run(ReadAsync, token);
-        var processors = Enumerable.Range(0, cpu).Select(_ => Task.Run(ProcessAsync, token)).ToArray();
+        var offsets = toUpload.Select(b => b.Offset).ToList();
+        var readers = Task.Run(() => ReadAsync(source, offsets, rawPool, reads.Writer, counters, tracker: null, dropZero: false, token), token);
+        var compressors = Enumerable.Range(0, cpu).Select(_ => Task.Run(CompressAsync, token)).ToArray();
         // The upload channel closes when every CPU worker is done (or one failed).
-        var processorsDone = Task.WhenAll(processors).ContinueWith(t => uploads.Writer.TryComplete(t.Exception?.InnerException),
+        var compressorsDone = Task.WhenAll(compressors).ContinueWith(t => uploads.Writer.TryComplete(t.Exception?.InnerException),
             CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        var uploaders = Enumerable.Range(0, up).Select(_ => Task.Run(UploadAsync, token)).ToArray();
         var all = new List<Task> { readers };
-        all.AddRange(processors);
-        all.AddRange(uploaders);
+        all.AddRange(compressors);
+        all.AddRange(Enumerable.Range(0, up).Select(_ => Task.Run(StoreAsync, token)));
+        await RunStagesAsync(all, linked, ct).ConfigureAwait(false);
+        await compressorsDone.ConfigureAwait(false);
+    }
+
+    /// <summary>The reader stage: blocks in offset order into pooled buffers; all-zero blocks dropped when asked.</summary>
+    private async Task ReadAsync(IBlockSource source, List<long> offsets, BoundedPool<byte[]> pool, ChannelWriter<ReadBlock> output,
+        BackupCounters counters, ProgressTracker? tracker, bool dropZero, CancellationToken token)
+    {
         try
         {
-            await WorkerGroup.WhenAllFailFast(all, linked).ConfigureAwait(false);
-            await processorsDone.ConfigureAwait(false);
+            foreach (long offset in offsets)
+            {
+                var buffer = await pool.RentAsync(token).ConfigureAwait(false);
+                source.ReadAt(offset, buffer);
+                Interlocked.Add(ref counters.bytesRead, Math.Min(BlockSize, source.Size - offset));
+                Interlocked.Increment(ref counters.blocksRead);
+                if (dropZero && !buffer.AsSpan().ContainsAnyExcept((byte)0))
+                {
+                    // All-zero blocks are not stored: offsets missing from the map restore as zeros.
+                    Interlocked.Increment(ref counters.zeroBlocks);
+                    pool.Return(buffer);
+                    tracker?.Add(BlockSize, "Skipping zero blocks");
+                    continue;
+                }
+                await output.WriteAsync(new ReadBlock(offset, buffer), token).ConfigureAwait(false);
+            }
+            output.TryComplete();
+        }
+        catch (Exception e) { output.TryComplete(e); throw; }
+    }
+
+    private async Task RunStagesAsync(List<Task> tasks, CancellationTokenSource linked, CancellationToken ct)
+    {
+        try
+        {
+            await WorkerGroup.WhenAllFailFast(tasks, linked).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             throw new LonghornBackupException(ErrorIds.OperationCancelled, ErrorKind.OperationStopped,
                 $"The backup of volume '{VolumeName}' was cancelled.", VolumeName);
         }
+    }
 
-        var list = mappings.ToList();
-        list.Sort((a, b) => a.Offset.CompareTo(b.Offset));
-        return new Result(list, cacheEntries.ToList());
+    private BoundedPool<byte[]> NewRawPool(int cpu) => new(2 * cpu + 1, () => GC.AllocateUninitializedArray<byte>(BlockSize));
+
+    /// <summary>XXH128 of a block: many times faster than SHA-512; recognises unchanged blocks only.</summary>
+    private static UInt128 FastHash(ReadOnlySpan<byte> data)
+    {
+        Span<byte> hash = stackalloc byte[16];
+        XxHash128.Hash(data, hash);
+        return new UInt128(BinaryPrimitives.ReadUInt64BigEndian(hash), BinaryPrimitives.ReadUInt64BigEndian(hash[8..]));
     }
 }

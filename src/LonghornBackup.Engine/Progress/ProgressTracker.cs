@@ -9,7 +9,7 @@ internal sealed class ProgressTracker
     private static readonly TimeSpan MinInterval = TimeSpan.FromMilliseconds(200);
     private readonly IProgress<OperationProgress>? _sink;
     private readonly string _activity;
-    private readonly long _total;
+    private long _total;
     private long _done;
     private long _lastReportTicks;
     private int _lastPercent = -1;
@@ -23,6 +23,9 @@ internal sealed class ProgressTracker
 
     public long Done => Interlocked.Read(ref _done);
 
+    /// <summary>Adds work found on the way (the blocks a backup turns out to upload); percent never goes back.</summary>
+    public void AddTotal(long bytes) => Interlocked.Add(ref _total, bytes);
+
     public void Add(long bytes, string status)
     {
         long done = Interlocked.Add(ref _done, bytes);
@@ -31,12 +34,13 @@ internal sealed class ProgressTracker
         long last = Interlocked.Read(ref _lastReportTicks);
         if (now - last < MinInterval.TotalMilliseconds || Interlocked.CompareExchange(ref _lastReportTicks, now, last) != last) return;
         // 99 at most until the final config is written.
-        int percent = _total <= 0 ? 0 : (int)Math.Min(99, done * 100 / _total);
+        long total = Interlocked.Read(ref _total);
+        int percent = total <= 0 ? 0 : (int)Math.Min(99, done * 100 / total);
         percent = Math.Max(percent, Volatile.Read(ref _lastPercent));
         Volatile.Write(ref _lastPercent, percent);
-        _sink.Report(new OperationProgress(_activity, status, done, _total, percent));
+        _sink.Report(new OperationProgress(_activity, status, done, total, percent));
     }
 
     public void Complete(string status) =>
-        _sink?.Report(new OperationProgress(_activity, status, Done, _total, 100, Completed: true));
+        _sink?.Report(new OperationProgress(_activity, status, Done, Interlocked.Read(ref _total), 100, Completed: true));
 }
