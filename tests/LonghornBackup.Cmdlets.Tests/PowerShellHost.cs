@@ -58,6 +58,16 @@ public sealed class PowerShellHost : IDisposable
         return (output, errors);
     }
 
+    /// <summary>Runs a script and returns the progress records it wrote, in order.</summary>
+    public List<ProgressRecord> RunCollectingProgress(string script)
+    {
+        using var ps = PowerShell.Create();
+        ps.Runspace = _runspace;
+        ps.AddScript(script);
+        ps.Invoke();
+        return ps.Streams.Progress.ToList();
+    }
+
     /// <summary>A sparse image with seeded random 2 MiB blocks at the given indexes.</summary>
     public string NewImage(string name, int sizeMiB, params int[] dataBlocks)
     {

@@ -93,13 +93,15 @@ public sealed class RemoveLhBackupCommand : LhTargetCmdlet
 
     protected override void EndProcessing()
     {
+        using var overall = new VolumeProgress(this, "Removing backups", _pending.Count);
         foreach (var ((targetName, volume), names) in _pending)
         {
+            int parent = overall.Next(volume);
             var (target, store) = OpenTarget(targetName);
             ForItem("RemoveBackup", volume, () =>
             {
                 var result = RunEngine((progress, ct) =>
-                    new BackupDeleter(store).DeleteAsync(volume, names, LockTimeouts.FromSeconds(LockTimeout), progress, ct));
+                    new BackupDeleter(store).DeleteAsync(volume, names, LockTimeouts.FromSeconds(LockTimeout), progress, ct), parent);
                 foreach (var missing in result.NotFound)
                     WriteEngineError(new LonghornBackupException(ErrorIds.BackupNotFound, ErrorKind.NotFound,
                         $"The backup '{missing}' of volume '{volume}' does not exist on the backup target '{target.Name}'.", missing,

@@ -54,11 +54,14 @@ public sealed class TestLhBackupCommand : LhTargetCmdlet
         var (target, store) = OpenTarget(Target);
         var volumes = RunQuick(ct => store.ListVolumeNamesAsync(ct));
         var found = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var volume in Selection.Filter(volumes, VolumeName, this, name =>
-                     new LonghornBackupException(ErrorIds.BackupVolumeNotFound, ErrorKind.NotFound,
-                         $"The backup volume '{name}' does not exist on the backup target '{target.Name}' ({target.Url}).", name,
-                         "List the volumes with Get-LhBackupVolume.")))
+        var selected = Selection.Filter(volumes, VolumeName, this, name =>
+            new LonghornBackupException(ErrorIds.BackupVolumeNotFound, ErrorKind.NotFound,
+                $"The backup volume '{name}' does not exist on the backup target '{target.Name}' ({target.Url}).", name,
+                "List the volumes with Get-LhBackupVolume.")).ToList();
+        using var overall = new VolumeProgress(this, Deep ? "Verifying backups (deep)" : "Verifying backups", selected.Count);
+        foreach (var volume in selected)
         {
+            int parent = overall.Next(volume);
             ForItem("TestBackup", volume, () =>
             {
                 IReadOnlyCollection<string>? names = null;
@@ -68,7 +71,7 @@ public sealed class TestLhBackupCommand : LhTargetCmdlet
                     found.UnionWith(names);
                     if (names.Count == 0) return;
                 }
-                Verify(store, target.Name, volume, names);
+                Verify(store, target.Name, volume, names, parent);
             });
         }
         foreach (var name in Name ?? Array.Empty<string>())
@@ -102,16 +105,20 @@ public sealed class TestLhBackupCommand : LhTargetCmdlet
 
     protected override void EndProcessing()
     {
-        foreach (var ((targetName, volume), names) in _pending)
+        using (var overall = new VolumeProgress(this, Deep ? "Verifying backups (deep)" : "Verifying backups", _pending.Count))
         {
-            var (target, store) = OpenTarget(targetName);
-            ForItem("TestBackup", volume, () => Verify(store, target.Name, volume, names));
+            foreach (var ((targetName, volume), names) in _pending)
+            {
+                int parent = overall.Next(volume);
+                var (target, store) = OpenTarget(targetName);
+                ForItem("TestBackup", volume, () => Verify(store, target.Name, volume, names, parent));
+            }
         }
         _pending.Clear();
         base.EndProcessing();
     }
 
-    private void Verify(Backupstore store, string target, string volume, IReadOnlyCollection<string>? names)
+    private void Verify(Backupstore store, string target, string volume, IReadOnlyCollection<string>? names, int parentActivityId)
     {
         var request = new VerificationRequest
         {
@@ -121,7 +128,7 @@ public sealed class TestLhBackupCommand : LhTargetCmdlet
             Concurrency = Concurrency,
             LockTimeout = LockTimeouts.FromSeconds(LockTimeout),
         };
-        var result = RunEngine((progress, ct) => new BackupVerifier(store).VerifyAsync(request, progress, ct));
+        var result = RunEngine((progress, ct) => new BackupVerifier(store).VerifyAsync(request, progress, ct), parentActivityId);
         var now = DateTime.UtcNow;
         foreach (var missing in result.NotFound)
             WriteEngineError(new LonghornBackupException(ErrorIds.BackupNotFound, ErrorKind.NotFound,

@@ -93,10 +93,10 @@ public abstract class LhCmdlet : PSCmdlet, IDisposable
         GC.SuppressFinalize(this);
     }
 
-    internal T RunEngine<T>(Func<IProgress<OperationProgress>, CancellationToken, Task<T>> operation)
+    internal T RunEngine<T>(Func<IProgress<OperationProgress>, CancellationToken, Task<T>> operation, int? parentActivityId = null)
     {
         _runner ??= new EngineRunner(this);
-        return _runner.Run(operation);
+        return _runner.Run(operation, parentActivityId);
     }
 
     /// <summary>Runs a quick engine call (listing, loading) with Ctrl+C support but no progress.</summary>
