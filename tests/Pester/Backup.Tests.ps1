@@ -57,8 +57,8 @@ Describe 'Set-LhBackupTarget' {
     }
 
     It 'persists across sessions: a new pwsh process finds the target' {
-        $pwsh = [Environment]::ProcessPath
-        [string[]] $pre = if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' } else { @() }
+        $fresh = Get-FreshPwsh; $pwsh = $fresh.Path
+        [string[]] $pre = $fresh.Arguments
         $out = & $pwsh @pre -NoProfile -NonInteractive -Command "Import-Module '$env:LONGHORNBACKUP_TEST_MODULE'; (Get-LhBackupTarget -Name other).Url"
         $out | Should -Be "vfs://$target"
     }

@@ -8,8 +8,8 @@ BeforeAll {
 
     # Runs a script in a fresh pwsh and returns what it printed as JSON.
     function Invoke-FreshSession([string] $Script) {
-        $pwsh = [Environment]::ProcessPath
-        [string[]] $pre = if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' } else { @() }
+        $fresh = Get-FreshPwsh; $pwsh = $fresh.Path
+        [string[]] $pre = $fresh.Arguments
         $file = Join-Path ([IO.Path]::GetTempPath()) ("lh-isolation-" + [guid]::NewGuid().ToString('N') + '.ps1')
         Set-Content -LiteralPath $file -Value $Script
         try { $out = & $pwsh @pre -NoProfile -NonInteractive -File $file 2>&1 }

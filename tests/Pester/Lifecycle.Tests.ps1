@@ -7,8 +7,9 @@ BeforeAll {
     $script:work = New-TestFolder
 
     # A fresh pwsh like a scheduled task starts: non-interactive, same module, same per-user settings folder.
-    $script:pwsh = [Environment]::ProcessPath
-    [string[]] $script:pwshPre = if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' } else { @() }
+    $fresh = Get-FreshPwsh
+    $script:pwsh = $fresh.Path
+    [string[]] $script:pwshPre = $fresh.Arguments
 
     # Backs up $Path and keeps a copy of the image under its snapshot name, to check restores against later.
     function New-SavedBackup([string] $Volume, [string] $Snapshot, [string] $Path, [hashtable] $Label = @{}) {

@@ -15,8 +15,8 @@ BeforeAll {
 
     # Runs a script in a fresh non-interactive pwsh with the test's settings; returns its exit code and output.
     function Invoke-Scheduled([string[]] $Arguments) {
-        $pwsh = [Environment]::ProcessPath
-        [string[]] $pre = if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' } else { @() }
+        $fresh = Get-FreshPwsh; $pwsh = $fresh.Path
+        [string[]] $pre = $fresh.Arguments
         $saved = @{}
         foreach ($k in $settings.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, $settings[$k]) }
         try { $out = & $pwsh @pre -NoProfile -NonInteractive @Arguments 2>&1 }

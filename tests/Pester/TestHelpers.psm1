@@ -65,4 +65,12 @@ function ConvertFrom-TestYaml {
     , $docs.ToArray()
 }
 
-Export-ModuleMember -Function New-TestImage, Set-TestBlock, Use-IsolatedTargetSettings, New-TestFolder, Get-TreeState, ConvertFrom-TestYaml
+# How to start a fresh process of the PowerShell running the tests: the local tool runs as `dotnet <PSHOME>/pwsh.dll`,
+# an installed pwsh as its own executable.
+function Get-FreshPwsh {
+    $exe = [Environment]::ProcessPath
+    [string[]] $arguments = if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' } else { @() }
+    [pscustomobject]@{ Path = $exe; Arguments = $arguments }
+}
+
+Export-ModuleMember -Function Get-FreshPwsh, New-TestImage, Set-TestBlock, Use-IsolatedTargetSettings, New-TestFolder, Get-TreeState, ConvertFrom-TestYaml
