@@ -25,11 +25,55 @@ public static class BlockVerifier
                 $"Block {checksum} is corrupt in the store: it cannot be decompressed as {method} ({e.Message}). Block file: {key}",
                 key, "Run a full backup (New-LhBackup -BackupMode Full) of a snapshot holding this data to repair the block.", e);
         }
-        if (output.WrittenCount != blockSize)
+        Verify(checksum, key, output.WrittenSpan, blockSize);
+    }
+
+    /// <summary>
+    /// <see cref="DecompressAndVerify"/> for the restore's hot path: the same checks and errors, but the verified block
+    /// is returned where it lies. Stored bytes that hold the block as it is (method none, or an lz4 frame with one
+    /// uncompressed block, as incompressible data is stored) are not copied; other lz4 frames decode straight into
+    /// <paramref name="scratch"/>; anything else goes through <see cref="DecompressAndVerify"/> into it.
+    /// </summary>
+    public static ReadOnlyMemory<byte> DecodeAndVerify(string method, string checksum, string key, ReadOnlyMemory<byte> stored,
+        int blockSize, ArrayBufferWriter<byte> scratch)
+    {
+        var decoder = CompressionMethods.ForStoredBlock(method, stored.Span);
+        ReadOnlyMemory<byte> data;
+        if (decoder.Name == CompressionMethods.None) data = stored;
+        else if (decoder.Name != CompressionMethods.Lz4 || !TryDecodeLz4(stored, blockSize, scratch, out data))
+        {
+            DecompressAndVerify(method, checksum, key, stored, blockSize, scratch);
+            return scratch.WrittenMemory;
+        }
+        Verify(checksum, key, data.Span, blockSize);
+        return data;
+    }
+
+    private static bool TryDecodeLz4(ReadOnlyMemory<byte> stored, int blockSize, ArrayBufferWriter<byte> scratch, out ReadOnlyMemory<byte> data)
+    {
+        scratch.ResetWrittenCount();
+        // Exactly one block of room: a frame holding more is refused here and reported by the full decoder.
+        if (!Lz4FrameSpanDecoder.TryDecode(stored.Span, scratch.GetSpan(blockSize)[..blockSize], out var content))
+        {
+            data = default;
+            return false;
+        }
+        if (content.InFrame) data = stored.Slice(content.Start, content.Length);
+        else
+        {
+            scratch.Advance(content.Length);
+            data = scratch.WrittenMemory;
+        }
+        return true;
+    }
+
+    private static void Verify(string checksum, string key, ReadOnlySpan<byte> data, int blockSize)
+    {
+        if (data.Length != blockSize)
             throw new LonghornBackupException(ErrorIds.ChecksumMismatch, ErrorKind.InvalidData,
-                $"Block {checksum} is corrupt in the store: it holds {output.WrittenCount} bytes, not one {blockSize}-byte block. Block file: {key}",
+                $"Block {checksum} is corrupt in the store: it holds {data.Length} bytes, not one {blockSize}-byte block. Block file: {key}",
                 key, "Run a full backup (New-LhBackup -BackupMode Full) of a snapshot holding this data to repair the block.");
-        string actual = Checksum.Of(output.WrittenSpan);
+        string actual = Checksum.Of(data);
         if (actual != checksum)
             throw new LonghornBackupException(ErrorIds.ChecksumMismatch, ErrorKind.InvalidData,
                 $"Checksum verification failed for block {checksum}: its content hashes to {actual}. Block file: {key}",
