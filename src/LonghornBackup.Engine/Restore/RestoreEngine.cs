@@ -1,10 +1,7 @@
-using System.Buffers;
-using System.Threading.Channels;
 using LonghornBackup.Engine.Catalog;
 using LonghornBackup.Engine.Errors;
 using LonghornBackup.Engine.Format;
 using LonghornBackup.Engine.Locking;
-using LonghornBackup.Engine.Pipeline;
 using LonghornBackup.Engine.Progress;
 using Microsoft.Win32.SafeHandles;
 
@@ -28,12 +25,19 @@ public sealed class RestoreEngine
 
     public async Task<RestoreResult> RunAsync(RestoreRequest request, IProgress<OperationProgress>? progress, CancellationToken ct)
     {
-        // Longhorn's type-1 lock on the source volume for the whole restore (spec §6.1 step 1): no deletion frees its blocks meanwhile.
         NameRules.ValidateVolumeNameForRead(request.VolumeName);
         NameRules.ValidateBackupName(request.BackupName);
+
+        // Longhorn's type-1 lock on the source volume for the whole restore (spec §6.1 step 1): no deletion frees its blocks meanwhile.
         await using var volumeLock = await VolumeLock.AcquireAsync(_store.Store, request.VolumeName, LockType.BackupOrRestore,
             "restore", request.LockTimeout, _locking, ct).ConfigureAwait(false);
+        return await RestoreAsync(request, Task.FromResult(volumeLock), progress, ct).ConfigureAwait(false);
+    }
 
+    /// <summary>The restore itself; it awaits <paramref name="lockTask"/> before it declares success.</summary>
+    private async Task<RestoreResult> RestoreAsync(RestoreRequest request, Task<VolumeLock> lockTask,
+        IProgress<OperationProgress>? progress, CancellationToken ct)
+    {
         var volume = await _store.GetVolumeAsync(request.VolumeName, ct).ConfigureAwait(false);
         var backup = await _store.GetBackupAsync(request.VolumeName, request.BackupName, ct).ConfigureAwait(false);
         if (backup.IsInProgress)
@@ -62,7 +66,9 @@ public sealed class RestoreEngine
         long size = volume.Size;
         try
         {
-            var (blocks, downloaded) = await WriteImageAsync(request, volume, backup, (int)blockSize, writePath, isDevice, size, progress, ct).ConfigureAwait(false);
+            var (blocks, downloaded) = await WriteImageAsync(request, volume, backup, (int)blockSize, writePath, isDevice, size,
+                isDevice ? lockTask : Task.CompletedTask, progress, ct).ConfigureAwait(false);
+            await lockTask.ConfigureAwait(false);
             if (!isDevice) File.Move(writePath, output, overwrite: true);
             progress?.Report(new OperationProgress($"Restoring {request.BackupName}", "Completed", size, size, 100, Completed: true));
             return new RestoreResult(output, size, blocks, downloaded);
@@ -75,16 +81,27 @@ public sealed class RestoreEngine
     }
 
     private async Task<(int Blocks, long Downloaded)> WriteImageAsync(RestoreRequest request, VolumeConfig volume, BackupConfig backup,
-        int blockSize, string path, bool isDevice, long size, IProgress<OperationProgress>? progress, CancellationToken ct)
+        int blockSize, string path, bool isDevice, long size, Task writeGate, IProgress<OperationProgress>? progress, CancellationToken ct)
     {
         // Each distinct block is fetched once and written at every offset that maps to it.
         var byChecksum = backup.Blocks.Where(b => b.Offset < size)
             .GroupBy(b => b.BlockChecksum, StringComparer.Ordinal)
-            .Select(g => (Checksum: g.Key, Offsets: g.Select(b => b.Offset).ToArray()))
+            .Select(g => new BlockRestorePipeline.Item(g.Key, g.Select(b => b.Offset).ToArray()))
             .ToList();
-        string method = backup.CompressionMethod.Length > 0 ? backup.CompressionMethod : volume.EffectiveCompressionMethod;
+        var pipeline = new BlockRestorePipeline
+        {
+            Store = _store.Store,
+            VolumeName = request.VolumeName,
+            BackupName = request.BackupName,
+            Method = backup.CompressionMethod.Length > 0 ? backup.CompressionMethod : volume.EffectiveCompressionMethod,
+            BlockSize = blockSize,
+            Size = size,
+            OutputPath = request.OutputPath,
+            IsDevice = isDevice,
+            Workers = request.Concurrency ?? Math.Max(2, Environment.ProcessorCount),
+            WriteGate = writeGate,
+        };
         var tracker = new ProgressTracker(progress, $"Restoring {request.BackupName}", (long)backup.Blocks.Count * blockSize);
-        long downloaded = 0;
 
         SafeFileHandle handle;
         try
@@ -98,87 +115,15 @@ public sealed class RestoreEngine
             throw new LonghornBackupException(ErrorIds.RestoreWriteFailed, ErrorKind.WriteError,
                 $"Cannot open '{request.OutputPath}' for writing: {e.Message}", request.OutputPath, inner: e);
         }
+        long downloaded;
         using (handle)
         {
             if (!isDevice) RandomAccess.SetLength(handle, size);   // sparse: unlisted offsets read as zeros
-            else await ZeroUnlistedRangesAsync(handle, backup, blockSize, size, ct).ConfigureAwait(false);
-
-            int workers = Math.Max(1, request.Concurrency ?? Math.Max(2, Environment.ProcessorCount));
-            var channel = Channel.CreateBounded<(string Checksum, long[] Offsets)>(workers * 2);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var token = linked.Token;
-
-            async Task ProduceAsync()
-            {
-                try
-                {
-                    foreach (var item in byChecksum) await channel.Writer.WriteAsync(item, token).ConfigureAwait(false);
-                    channel.Writer.TryComplete();
-                }
-                catch (Exception e) { channel.Writer.TryComplete(e); throw; }
-            }
-
-            async Task WorkAsync()
-            {
-                // Per-worker buffers, reused for every block: no block-sized allocation per block.
-                var stored = new ArrayBufferWriter<byte>(blockSize + blockSize / 64 + 1024);
-                var data = new ArrayBufferWriter<byte>(blockSize);
-                await foreach (var (checksum, offsets) in channel.Reader.ReadAllAsync(token).ConfigureAwait(false))
-                {
-                    string key = StorePaths.Block(request.VolumeName, checksum);
-                    stored.ResetWrittenCount();
-                    if (!await _store.Store.ReadToAsync(key, stored, token).ConfigureAwait(false))
-                        throw new LonghornBackupException(ErrorIds.BlockMissing, ErrorKind.InvalidData,
-                            $"Block {checksum} (offset {offsets[0]}) of backup '{request.BackupName}' is missing from the store: {key}",
-                            key, "Run a full backup (New-LhBackup -BackupMode Full) of a snapshot holding this data to repair the volume.");
-                    Interlocked.Add(ref downloaded, stored.WrittenCount);
-                    BlockVerifier.DecompressAndVerify(method, checksum, key, stored.WrittenMemory, blockSize, data);
-                    bool zero = !data.WrittenSpan.ContainsAnyExcept((byte)0);
-                    foreach (long offset in offsets)
-                    {
-                        int length = (int)Math.Min(blockSize, size - offset);
-                        // Zero blocks stay holes in a fresh sparse file; a device needs the zeros written.
-                        if (!zero || isDevice)
-                        {
-                            try { RandomAccess.Write(handle, data.WrittenSpan[..length], offset); }
-                            catch (IOException e)
-                            {
-                                throw new LonghornBackupException(ErrorIds.RestoreWriteFailed, ErrorKind.WriteError,
-                                    $"Cannot write to '{request.OutputPath}' at offset {offset}: {e.Message}", request.OutputPath, inner: e);
-                            }
-                        }
-                        tracker.Add(blockSize, "Restoring blocks");
-                    }
-                }
-            }
-
-            var tasks = new List<Task> { Task.Run(ProduceAsync, token) };
-            for (int i = 0; i < workers; i++) tasks.Add(Task.Run(WorkAsync, token));
-            try
-            {
-                await WorkerGroup.WhenAllFailFast(tasks, linked).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                throw new LonghornBackupException(ErrorIds.OperationCancelled, ErrorKind.OperationStopped,
-                    $"The restore of backup '{request.BackupName}' was cancelled.", request.BackupName);
-            }
+            var listed = isDevice ? new HashSet<long>(backup.Blocks.Select(b => b.Offset)) : new HashSet<long>();
+            downloaded = await pipeline.RunAsync(handle, byChecksum, listed, tracker, ct).ConfigureAwait(false);
             if (!isDevice) RandomAccess.FlushToDisk(handle);
         }
         return (byChecksum.Count, downloaded);
-    }
-
-    /// <summary>A device keeps old data where the backup has none: write zeros there, as a fresh file would read.</summary>
-    private static async Task ZeroUnlistedRangesAsync(SafeFileHandle handle, BackupConfig backup, int blockSize, long size, CancellationToken ct)
-    {
-        var listed = new HashSet<long>(backup.Blocks.Select(b => b.Offset));
-        var zeros = new byte[blockSize];
-        for (long offset = 0; offset < size; offset += blockSize)
-        {
-            ct.ThrowIfCancellationRequested();
-            if (listed.Contains(offset)) continue;
-            await RandomAccess.WriteAsync(handle, zeros.AsMemory(0, (int)Math.Min(blockSize, size - offset)), offset, ct).ConfigureAwait(false);
-        }
     }
 
     private static bool IsDevice(string path)

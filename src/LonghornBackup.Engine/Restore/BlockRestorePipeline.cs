@@ -1,0 +1,150 @@
+using System.Buffers;
+using System.Threading.Channels;
+using LonghornBackup.Engine.Blocks;
+using LonghornBackup.Engine.Errors;
+using LonghornBackup.Engine.Format;
+using LonghornBackup.Engine.Pipeline;
+using LonghornBackup.Engine.Progress;
+using LonghornBackup.Engine.Store;
+using Microsoft.Win32.SafeHandles;
+
+namespace LonghornBackup.Engine.Restore;
+
+/// <summary>
+/// Writes a backup's blocks into an open image: CPU workers fetch, decode and verify blocks in parallel into pooled
+/// buffers, and one writer puts each verified block at its offsets. One writer, because the kernel serialises writes
+/// to one file anyway (several writers only spin on its lock), and the workers keep hashing meanwhile. Memory is
+/// fixed by the worker count and the block size, never by the volume size.
+/// </summary>
+internal sealed class BlockRestorePipeline
+{
+    public required IObjectStore Store { get; init; }
+    public required string VolumeName { get; init; }
+    public required string BackupName { get; init; }
+    /// <summary>The compression method to decode with (with Longhorn's gzip/lz4 fallback on the stored bytes).</summary>
+    public required string Method { get; init; }
+    public required int BlockSize { get; init; }
+    /// <summary>The image size: blocks past it are not written, the last one is cut to it.</summary>
+    public required long Size { get; init; }
+    /// <summary>The path as the user gave it, for messages.</summary>
+    public required string OutputPath { get; init; }
+    /// <summary>A device needs zeros written where a fresh sparse file already reads as zeros.</summary>
+    public required bool IsDevice { get; init; }
+    public required int Workers { get; init; }
+    /// <summary>Completes when writing may start; until then workers only fill the buffer pool. Its failure fails the pipeline.</summary>
+    public Task WriteGate { get; init; } = Task.CompletedTask;
+
+    /// <summary>A stored block with every offset it is written at.</summary>
+    public readonly record struct Item(string Checksum, long[] Offsets);
+
+    /// <summary>One block in flight: the bytes read from the store, and room to decode them when they are compressed.</summary>
+    private sealed class BlockBuffers(int blockSize)
+    {
+        public ArrayBufferWriter<byte> Stored { get; } = new(blockSize + blockSize / 64 + 1024);
+        public ArrayBufferWriter<byte> Decoded { get; } = new();   // grows on first use: incompressible lz4 never needs it
+    }
+
+    private readonly record struct VerifiedBlock(BlockBuffers Buffers, ReadOnlyMemory<byte> Data, long[] Offsets);
+
+    /// <summary>Restores every item into <paramref name="handle"/>; returns the stored bytes read.</summary>
+    public async Task<long> RunAsync(SafeFileHandle handle, IReadOnlyList<Item> items, HashSet<long> listedOffsets,
+        ProgressTracker tracker, CancellationToken ct)
+    {
+        int workers = Math.Max(1, Workers);
+        // One block waiting for the writer per worker keeps both stages busy.
+        using var pool = new BoundedPool<BlockBuffers>(2 * workers, () => new BlockBuffers(BlockSize));
+        var verified = Channel.CreateBounded<VerifiedBlock>(new BoundedChannelOptions(2 * workers) { SingleReader = true });
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var token = linked.Token;
+        long downloaded = 0;
+        int next = -1;
+
+        async Task FetchAndVerifyAsync()
+        {
+            for (int i = Interlocked.Increment(ref next); i < items.Count; i = Interlocked.Increment(ref next))
+            {
+                var (checksum, offsets) = items[i];
+                var buffers = await pool.RentAsync(token).ConfigureAwait(false);
+                ReadOnlyMemory<byte> data;
+                try
+                {
+                    string key = StorePaths.Block(VolumeName, checksum);
+                    buffers.Stored.ResetWrittenCount();
+                    if (!await Store.ReadToAsync(key, buffers.Stored, token).ConfigureAwait(false))
+                        throw new LonghornBackupException(ErrorIds.BlockMissing, ErrorKind.InvalidData,
+                            $"Block {checksum} (offset {offsets[0]}) of backup '{BackupName}' is missing from the store: {key}",
+                            key, "Run a full backup (New-LhBackup -BackupMode Full) of a snapshot holding this data to repair the volume.");
+                    Interlocked.Add(ref downloaded, buffers.Stored.WrittenCount);
+                    data = BlockVerifier.DecodeAndVerify(Method, checksum, key, buffers.Stored.WrittenMemory, BlockSize, buffers.Decoded);
+                }
+                catch
+                {
+                    pool.Return(buffers);
+                    throw;
+                }
+                await verified.Writer.WriteAsync(new VerifiedBlock(buffers, data, offsets), token).ConfigureAwait(false);
+            }
+        }
+
+        async Task WriteAsync()
+        {
+            await WriteGate.WaitAsync(token).ConfigureAwait(false);
+            if (IsDevice) ZeroUnlistedRanges(handle, listedOffsets, token);
+            await foreach (var block in verified.Reader.ReadAllAsync(token).ConfigureAwait(false))
+            {
+                try
+                {
+                    // Zero blocks stay holes in a fresh sparse file; a device needs the zeros written.
+                    bool write = IsDevice || block.Data.Span.ContainsAnyExcept((byte)0);
+                    foreach (long offset in block.Offsets)
+                    {
+                        if (write) WriteAt(handle, block.Data.Span[..(int)Math.Min(BlockSize, Size - offset)], offset);
+                        tracker.Add(BlockSize, "Restoring blocks");
+                    }
+                }
+                finally
+                {
+                    pool.Return(block.Buffers);
+                }
+            }
+        }
+
+        var fetchers = Enumerable.Range(0, workers).Select(_ => Task.Run(FetchAndVerifyAsync, token)).ToArray();
+        // The writer's queue closes when every worker is done (or one failed).
+        var fetchersDone = Task.WhenAll(fetchers).ContinueWith(t => verified.Writer.TryComplete(t.Exception?.InnerException),
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        var all = new List<Task>(fetchers) { Task.Run(WriteAsync, token) };
+        try
+        {
+            await WorkerGroup.WhenAllFailFast(all, linked).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            throw new LonghornBackupException(ErrorIds.OperationCancelled, ErrorKind.OperationStopped,
+                $"The restore of backup '{BackupName}' was cancelled.", BackupName);
+        }
+        await fetchersDone.ConfigureAwait(false);
+        return downloaded;
+    }
+
+    /// <summary>A device keeps old data where the backup has none: write zeros there, as a fresh file would read.</summary>
+    private void ZeroUnlistedRanges(SafeFileHandle handle, HashSet<long> listed, CancellationToken ct)
+    {
+        var zeros = new byte[BlockSize];
+        for (long offset = 0; offset < Size; offset += BlockSize)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (!listed.Contains(offset)) WriteAt(handle, zeros.AsSpan(0, (int)Math.Min(BlockSize, Size - offset)), offset);
+        }
+    }
+
+    private void WriteAt(SafeFileHandle handle, ReadOnlySpan<byte> data, long offset)
+    {
+        try { RandomAccess.Write(handle, data, offset); }
+        catch (IOException e)
+        {
+            throw new LonghornBackupException(ErrorIds.RestoreWriteFailed, ErrorKind.WriteError,
+                $"Cannot write to '{OutputPath}' at offset {offset}: {e.Message}", OutputPath, inner: e);
+        }
+    }
+}
