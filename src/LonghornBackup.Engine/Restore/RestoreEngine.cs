@@ -10,7 +10,8 @@ namespace LonghornBackup.Engine.Restore;
 /// <summary>
 /// Restores one backup to a file or device (spec §6.1): sized by volume.cfg, every listed block fetched, decompressed
 /// and verified, unlisted offsets left as zeros. A file is built under a temporary name and renamed into place
-/// only when complete, so a failed restore never leaves a half-written image under the requested name.
+/// only when complete and the volume's lock is held, so a failed restore (or one that meets a deletion's lock) never
+/// leaves a half-written image under the requested name.
 /// </summary>
 public sealed class RestoreEngine
 {
@@ -28,10 +29,36 @@ public sealed class RestoreEngine
         NameRules.ValidateVolumeNameForRead(request.VolumeName);
         NameRules.ValidateBackupName(request.BackupName);
 
-        // Longhorn's type-1 lock on the source volume for the whole restore (spec §6.1 step 1): no deletion frees its blocks meanwhile.
-        await using var volumeLock = await VolumeLock.AcquireAsync(_store.Store, request.VolumeName, LockType.BackupOrRestore,
-            "restore", request.LockTimeout, _locking, ct).ConfigureAwait(false);
-        return await RestoreAsync(request, Task.FromResult(volumeLock), progress, ct).ConfigureAwait(false);
+        // Longhorn's type-1 lock on the source volume for the whole restore (spec §6.1 step 1): no deletion frees its
+        // blocks meanwhile. Taking it costs the protocol's 2 s check wait. Reads need no lock and every block is verified
+        // against its checksum, so the restore does its work meanwhile, into the temporary file, and declares success
+        // (renames the file into place) only once it holds the lock. A lock conflict stops the work at once.
+        using var workCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var lockTask = VolumeLock.AcquireAsync(_store.Store, request.VolumeName, LockType.BackupOrRestore,
+            "restore", request.LockTimeout, _locking, ct);
+        var stopWorkOnConflict = lockTask.ContinueWith(t => { if (!t.IsCompletedSuccessfully) workCancel.Cancel(); },
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        try
+        {
+            return await RestoreAsync(request, lockTask, progress, workCancel.Token).ConfigureAwait(false);
+        }
+        catch (Exception) when (!lockTask.IsCompletedSuccessfully && !ct.IsCancellationRequested)
+        {
+            // The lock's outcome decides what to report: its conflict stopped the work, and a running deletion explains
+            // a missing block or config better than they do. Without a conflict, the work's own error stands.
+            await lockTask.ConfigureAwait(false);
+            throw;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            throw new LonghornBackupException(ErrorIds.OperationCancelled, ErrorKind.OperationStopped,
+                $"The restore of backup '{request.BackupName}' was cancelled.", request.BackupName);
+        }
+        finally
+        {
+            await stopWorkOnConflict.ConfigureAwait(false);   // the lock task is done: taken, failed, or cancelled with ct
+            if (lockTask.IsCompletedSuccessfully) await lockTask.Result.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>The restore itself; it awaits <paramref name="lockTask"/> before it declares success.</summary>
@@ -66,6 +93,7 @@ public sealed class RestoreEngine
         long size = volume.Size;
         try
         {
+            // A device is written in place: nothing touches it before the lock is held, as before.
             var (blocks, downloaded) = await WriteImageAsync(request, volume, backup, (int)blockSize, writePath, isDevice, size,
                 isDevice ? lockTask : Task.CompletedTask, progress, ct).ConfigureAwait(false);
             await lockTask.ConfigureAwait(false);

@@ -1,0 +1,198 @@
+using System.Diagnostics;
+using LonghornBackup.Engine.Catalog;
+using LonghornBackup.Engine.Errors;
+using LonghornBackup.Engine.Format;
+using LonghornBackup.Engine.Locking;
+using LonghornBackup.Engine.Restore;
+
+namespace LonghornBackup.Engine.Tests;
+
+/// <summary>
+/// A restore does its work while Longhorn's lock protocol waits (spec §6.1), but declares success only under the
+/// lock: a conflict found after the work still fails it with LockConflict and leaves no image, no temporary file and
+/// no lock file. The lock's check (its listing of the locks folder) is held back by a store hook until the work has
+/// read every block, so the overlap is certain, not a matter of timing.
+/// </summary>
+public class RestoreDuringLockWaitTests
+{
+    private const int B = TestImages.Block;
+    private const string Volume = "vol-w";
+
+    private sealed record Setup(TestStore Store, string Image, string Backup, string[] Checksums);
+
+    private static async Task<Setup> VolumeWithBlocks(int blocks)
+    {
+        var t = new TestStore();
+        var writes = Enumerable.Range(0, blocks).Select(i => ((long)i * B, i % 2 == 0 ? TestImages.RandomBytes(100 + i) : TestImages.CompressibleBytes(100 + i))).ToArray();
+        string image = TestImages.Create(t.WorkFile("image.img"), (long)blocks * B, writes);
+        var r = await t.BackupAsync(Volume, image);
+        return new Setup(t, image, r.Backup.Name, r.Backup.Blocks.Select(b => b.BlockChecksum).ToArray());
+    }
+
+    /// <summary>The store as the restore sees it: block reads counted, and the lock's check held until every block was read.</summary>
+    private sealed class OverlapProbe
+    {
+        private readonly TaskCompletionSource _allRead = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly int _blocks;
+        private int _reads;
+
+        public OverlapProbe(TestStore t, int blocks, string output)
+        {
+            _blocks = blocks;
+            Store = t.Through(inner => new HookedStore(inner) { Before = (op, key) => BeforeAsync(op, key, output) });
+        }
+
+        public Backupstore Store { get; }
+        public int BlockReads => Volatile.Read(ref _reads);
+        public bool? OutputExistedAtLockCheck { get; private set; }
+
+        private async Task BeforeAsync(string op, string key, string output)
+        {
+            if (op == "Read" && key.EndsWith(".blk", StringComparison.Ordinal) && Interlocked.Increment(ref _reads) == _blocks)
+                _allRead.TrySetResult();
+            if (op == "List" && key == StorePaths.LocksDir(Volume) && OutputExistedAtLockCheck is null)
+            {
+                await _allRead.Task.WaitAsync(TimeSpan.FromSeconds(10));
+                OutputExistedAtLockCheck = File.Exists(output);
+            }
+        }
+    }
+
+    private static Task<RestoreResult> RestoreAsync(Backupstore store, Setup s, string output, LockOptions? locking = null,
+        int? concurrency = null, CancellationToken ct = default) =>
+        new RestoreEngine(store, locking ?? TestStore.FastLocks).RunAsync(new RestoreRequest
+        {
+            VolumeName = Volume,
+            BackupName = s.Backup,
+            OutputPath = output,
+            Concurrency = concurrency,
+        }, null, ct);
+
+    private static void AssertOnlyTheImageIsLeftIn(TestStore t) =>
+        Assert.Equal(new[] { "image.img" }, Directory.GetFiles(t.Work).Select(Path.GetFileName).Where(f => f != "block-cache").ToArray());
+
+    [Fact]
+    public async Task Blocks_are_restored_during_the_lock_wait_and_the_image_appears_only_under_the_lock()
+    {
+        var s = await VolumeWithBlocks(6);
+        using var t = s.Store;
+        string output = t.WorkFile("out.img");
+        var probe = new OverlapProbe(t, s.Checksums.Distinct().Count(), output);
+
+        var result = await RestoreAsync(probe.Store, s, output);
+
+        Assert.False(probe.OutputExistedAtLockCheck);
+        Assert.Equal(TestImages.Sha256(s.Image), TestImages.Sha256(output));
+        Assert.Equal(6, result.BlocksRestored);
+        Assert.Empty(t.LockFiles(Volume));
+    }
+
+    [Fact]
+    public async Task A_deletion_lock_found_after_the_work_fails_with_LockConflict_and_leaves_nothing()
+    {
+        var s = await VolumeWithBlocks(6);
+        using var t = s.Store;
+        string planted = t.PlantLock(Volume, LockType.Deletion, acquired: true, age: TimeSpan.FromSeconds(5));
+        string output = t.WorkFile("out.img");
+        var probe = new OverlapProbe(t, s.Checksums.Distinct().Count(), output);
+
+        var e = await Assert.ThrowsAsync<LonghornBackupException>(() => RestoreAsync(probe.Store, s, output));
+
+        Assert.Equal(ErrorIds.LockConflict, e.ErrorId);
+        Assert.Contains("restore", e.Message);
+        Assert.Equal(6, probe.BlockReads);   // the work did run during the wait
+        Assert.False(File.Exists(output));
+        AssertOnlyTheImageIsLeftIn(t);
+        Assert.Equal(new[] { planted }, t.LockFiles(Volume));
+    }
+
+    [Fact]
+    public async Task A_lock_conflict_stops_the_work_at_once()
+    {
+        var s = await VolumeWithBlocks(12);
+        using var t = s.Store;
+        string planted = t.PlantLock(Volume, LockType.Deletion, acquired: true, age: TimeSpan.FromSeconds(5));
+        int reads = 0;
+        // Slow block reads, one at a time: the whole work would take 12 x 150 ms.
+        var slow = t.Through(inner => new HookedStore(inner)
+        {
+            Before = async (op, key) =>
+            {
+                if (op == "Read" && key.EndsWith(".blk", StringComparison.Ordinal))
+                {
+                    Interlocked.Increment(ref reads);
+                    await Task.Delay(150);
+                }
+            },
+        });
+        string output = t.WorkFile("out.img");
+        var clock = Stopwatch.StartNew();
+
+        var e = await Assert.ThrowsAsync<LonghornBackupException>(() => RestoreAsync(slow, s, output, concurrency: 1));
+
+        Assert.Equal(ErrorIds.LockConflict, e.ErrorId);
+        Assert.True(Volatile.Read(ref reads) < 12, $"all {reads} blocks were read after the conflict");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1.5), $"took {clock.Elapsed}");
+        AssertOnlyTheImageIsLeftIn(t);
+        Assert.Equal(new[] { planted }, t.LockFiles(Volume));
+    }
+
+    [Fact]
+    public async Task A_missing_block_met_during_the_wait_reports_the_deletions_LockConflict()
+    {
+        // A running deletion explains a missing block better than the block itself ("run a full backup to repair").
+        var s = await VolumeWithBlocks(4);
+        using var t = s.Store;
+        File.Delete(t.BlockFile(Volume, s.Checksums[1]));
+        t.PlantLock(Volume, LockType.Deletion, acquired: true, age: TimeSpan.FromSeconds(5));
+        var slowCheck = TestStore.FastLocks with { CheckWait = TimeSpan.FromMilliseconds(500) };
+
+        var e = await Assert.ThrowsAsync<LonghornBackupException>(() => RestoreAsync(t.Store, s, t.WorkFile("out.img"), slowCheck));
+
+        Assert.Equal(ErrorIds.LockConflict, e.ErrorId);
+        AssertOnlyTheImageIsLeftIn(t);
+    }
+
+    [Fact]
+    public async Task A_corrupt_block_met_during_the_wait_fails_with_ChecksumMismatch_once_the_lock_is_held_and_releases_it()
+    {
+        var s = await VolumeWithBlocks(4);
+        using var t = s.Store;
+        File.Copy(t.BlockFile(Volume, s.Checksums[0]), t.BlockFile(Volume, s.Checksums[2]), overwrite: true);
+        var slowCheck = TestStore.FastLocks with { CheckWait = TimeSpan.FromMilliseconds(500) };
+        string output = t.WorkFile("out.img");
+
+        var e = await Assert.ThrowsAsync<LonghornBackupException>(() => RestoreAsync(t.Store, s, output, slowCheck));
+
+        Assert.Equal(ErrorIds.ChecksumMismatch, e.ErrorId);
+        Assert.Contains(s.Checksums[2], e.Message);
+        Assert.False(File.Exists(output));
+        AssertOnlyTheImageIsLeftIn(t);
+        Assert.Empty(t.LockFiles(Volume));
+    }
+
+    [Fact]
+    public async Task Cancelling_during_the_wait_reports_OperationCancelled_and_leaves_nothing()
+    {
+        var s = await VolumeWithBlocks(4);
+        using var t = s.Store;
+        using var cts = new CancellationTokenSource();
+        var cancelOnFirstBlock = t.Through(inner => new HookedStore(inner)
+        {
+            Before = (op, key) =>
+            {
+                if (op == "Read" && key.EndsWith(".blk", StringComparison.Ordinal)) cts.Cancel();
+                return Task.CompletedTask;
+            },
+        });
+        var longWait = TestStore.FastLocks with { CheckWait = TimeSpan.FromSeconds(30) };
+        var clock = Stopwatch.StartNew();
+
+        var e = await Assert.ThrowsAsync<LonghornBackupException>(() => RestoreAsync(cancelOnFirstBlock, s, t.WorkFile("out.img"), longWait, ct: cts.Token));
+
+        Assert.Equal(ErrorIds.OperationCancelled, e.ErrorId);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        AssertOnlyTheImageIsLeftIn(t);
+        Assert.Empty(t.LockFiles(Volume));
+    }
+}
