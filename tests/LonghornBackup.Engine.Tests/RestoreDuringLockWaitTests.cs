@@ -20,10 +20,11 @@ public class RestoreDuringLockWaitTests
 
     private sealed record Setup(TestStore Store, string Image, string Backup, string[] Checksums);
 
-    private static async Task<Setup> VolumeWithBlocks(int blocks)
+    /// <summary>A volume of <paramref name="blocks"/> blocks of data, but for the <paramref name="holes"/> left as zeros.</summary>
+    private static async Task<Setup> VolumeWithBlocks(int blocks, params int[] holes)
     {
         var t = new TestStore();
-        var writes = Enumerable.Range(0, blocks).Select(i => ((long)i * B, i % 2 == 0 ? TestImages.RandomBytes(100 + i) : TestImages.CompressibleBytes(100 + i))).ToArray();
+        var writes = Enumerable.Range(0, blocks).Where(i => !holes.Contains(i)).Select(i => ((long)i * B, i % 2 == 0 ? TestImages.RandomBytes(100 + i) : TestImages.CompressibleBytes(100 + i))).ToArray();
         string image = TestImages.Create(t.WorkFile("image.img"), (long)blocks * B, writes);
         var r = await t.BackupAsync(Volume, image);
         return new Setup(t, image, r.Backup.Name, r.Backup.Blocks.Select(b => b.BlockChecksum).ToArray());
@@ -169,6 +170,48 @@ public class RestoreDuringLockWaitTests
         Assert.False(File.Exists(output));
         AssertOnlyTheImageIsLeftIn(t);
         Assert.Empty(t.LockFiles(Volume));
+    }
+
+    [Fact]
+    public async Task A_device_is_written_only_under_the_lock_so_a_conflict_leaves_it_untouched()
+    {
+        // An existing path under /dev/ is written in place as a block device; a file in /dev/shm stands in for one.
+        if (!OperatingSystem.IsLinux() || !Directory.Exists("/dev/shm")) return;
+        var s = await VolumeWithBlocks(4, holes: 2);
+        using var t = s.Store;
+        string device = $"/dev/shm/lhb-test-device-{Guid.NewGuid():N}";
+        try
+        {
+            // Twice the backup's size: the restore covers the volume's size only and leaves the rest as it is.
+            byte[] old = Enumerable.Repeat((byte)0xFF, 8 * B).ToArray();
+            File.WriteAllBytes(device, old);
+            string planted = t.PlantLock(Volume, LockType.Deletion, acquired: true, age: TimeSpan.FromSeconds(5));
+            var probe = new OverlapProbe(t, s.Checksums.Distinct().Count(), device);
+
+            var e = await Assert.ThrowsAsync<LonghornBackupException>(() =>
+                new RestoreEngine(probe.Store, TestStore.FastLocks).RunAsync(new RestoreRequest
+                {
+                    VolumeName = Volume, BackupName = s.Backup, OutputPath = device, Overwrite = true,
+                }, null, CancellationToken.None));
+            Assert.Equal(ErrorIds.LockConflict, e.ErrorId);
+            Assert.Equal(3, probe.BlockReads);
+            Assert.Equal(old, File.ReadAllBytes(device));
+
+            File.Delete(planted);
+            await new RestoreEngine(t.Store, TestStore.FastLocks).RunAsync(new RestoreRequest
+            {
+                VolumeName = Volume, BackupName = s.Backup, OutputPath = device, Overwrite = true,
+            }, null, CancellationToken.None);
+            byte[] written = File.ReadAllBytes(device);
+            Assert.Equal(File.ReadAllBytes(s.Image), written[..(4 * B)]);
+            Assert.False(written.AsSpan(2 * B, B).ContainsAnyExcept((byte)0), "the hole was not zeroed");
+            Assert.All(written[(4 * B)..], b => Assert.Equal(0xFF, b));
+            Assert.Empty(t.LockFiles(Volume));
+        }
+        finally
+        {
+            File.Delete(device);
+        }
     }
 
     [Fact]
