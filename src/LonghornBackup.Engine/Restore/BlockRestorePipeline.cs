@@ -51,9 +51,11 @@ internal sealed class BlockRestorePipeline
         ProgressTracker tracker, CancellationToken ct)
     {
         int workers = Math.Max(1, Workers);
-        // One block waiting for the writer per worker keeps both stages busy.
-        using var pool = new BoundedPool<BlockBuffers>(2 * workers, () => new BlockBuffers(BlockSize));
-        var verified = Channel.CreateBounded<VerifiedBlock>(new BoundedChannelOptions(2 * workers) { SingleReader = true });
+        // A block per worker, one being written and one waiting for the writer: neither stage starves, and memory
+        // stays within (workers + 2) blocks read plus as many decoded (many workers are for remote stores).
+        int slots = workers + 2;
+        using var pool = new BoundedPool<BlockBuffers>(slots, () => new BlockBuffers(BlockSize));
+        var verified = Channel.CreateBounded<VerifiedBlock>(new BoundedChannelOptions(slots) { SingleReader = true });
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var token = linked.Token;
         long downloaded = 0;
