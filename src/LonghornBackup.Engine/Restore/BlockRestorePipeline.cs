@@ -90,7 +90,13 @@ internal sealed class BlockRestorePipeline
 
         async Task WriteAsync()
         {
-            await WriteGate.WaitAsync(token).ConfigureAwait(false);
+            if (!WriteGate.IsCompleted)
+            {
+                // Task.WaitAsync(token), which .NET Framework lacks: stop waiting at once when the pipeline is cancelled.
+                await Task.WhenAny(WriteGate, Task.Delay(Timeout.Infinite, token)).ConfigureAwait(false);
+                token.ThrowIfCancellationRequested();
+            }
+            await WriteGate.ConfigureAwait(false);   // its failure is the pipeline's
             if (IsDevice) ZeroUnlistedRanges(handle, listedOffsets, token);
             await foreach (var block in verified.Reader.ReadAllAsync(token).ConfigureAwait(false))
             {
