@@ -243,7 +243,7 @@ public sealed class BackupEngine
     }
 
     private static Dictionary<string, string>? CopyLabels(IReadOnlyDictionary<string, string>? labels) =>
-        labels is null || labels.Count == 0 ? null : new Dictionary<string, string>(labels, StringComparer.Ordinal);
+        labels is null || labels.Count == 0 ? null : labels.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
 
     private async Task DeleteQuietlyAsync(string key)
     {
