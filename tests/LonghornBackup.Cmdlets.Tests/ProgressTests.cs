@@ -5,12 +5,21 @@ namespace LonghornBackup.Cmdlets.Tests;
 /// <summary>Progress as a user sees it: a parent bar per command over several volumes, each volume's work below it.</summary>
 public class ProgressTests
 {
+    /// <summary>A session whose default target is its own folder, and an 8 MiB image with two data blocks.</summary>
+    private static PowerShellHost HostWithTarget(out string image)
+    {
+        var host = new PowerShellHost();
+        image = host.NewImage("a.img", 8, 0, 2);
+        var (_, errors) = host.Run($"Set-LhBackupTarget -Url '{host.Target}'");
+        Assert.Empty(errors);
+        return host;
+    }
+
     [Fact]
     public void Verifying_several_volumes_shows_a_parent_bar_with_each_volume_as_its_child_and_completes_both()
     {
-        using var host = new PowerShellHost();
-        string image = host.NewImage("a.img", 8, 0, 2);
-        var (_, setupErrors) = host.Run($"Set-LhBackupTarget -Url '{host.Target}'; New-LhBackup v1 s1 '{image}' | Out-Null; New-LhBackup v2 s1 '{image}' | Out-Null");
+        using var host = HostWithTarget(out string image);
+        var (_, setupErrors) = host.Run($"New-LhBackup v1 s1 '{image}' | Out-Null; New-LhBackup v2 s1 '{image}' | Out-Null");
         Assert.Empty(setupErrors);
 
         var records = host.RunCollectingProgress("Test-LhBackup -Deep");
@@ -27,10 +36,7 @@ public class ProgressTests
     [Fact]
     public void Applying_a_manifest_of_several_backups_shows_a_parent_bar_with_each_backup_as_its_child()
     {
-        using var host = new PowerShellHost();
-        string image = host.NewImage("a.img", 8, 0, 2);
-        var (_, setupErrors) = host.Run($"Set-LhBackupTarget -Url '{host.Target}'");
-        Assert.Empty(setupErrors);
+        using var host = HostWithTarget(out string image);
         string manifest = string.Join("\n---\n", new[] { "v1", "v2" }.Select(v =>
             $"apiVersion: longhorn.io/v1beta2\nkind: Backup\nmetadata:\n  generateName: nightly-\n  labels:\n    backup-volume: {v}\nspec:\n  snapshotName: s1"));
         File.WriteAllText(Path.Combine(host.Work, "two.yaml"), manifest);
@@ -52,10 +58,7 @@ public class ProgressTests
     [Fact]
     public void Backing_up_one_image_shows_one_bar_without_a_parent()
     {
-        using var host = new PowerShellHost();
-        string image = host.NewImage("a.img", 8, 0, 2);
-        var (_, setupErrors) = host.Run($"Set-LhBackupTarget -Url '{host.Target}'");
-        Assert.Empty(setupErrors);
+        using var host = HostWithTarget(out string image);
 
         var records = host.RunCollectingProgress($"New-LhBackup v1 s1 '{image}'");
         Assert.NotEmpty(records);

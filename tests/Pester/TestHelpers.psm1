@@ -92,8 +92,8 @@ function Read-ModuleManifest([string] $Path, [string] $Edition = $PSEdition) {
     $data
 }
 
-# Runs a script in a fresh pwsh (a user's new session) and returns the last thing it printed, parsed as JSON.
-function Invoke-FreshSession([string] $Script) {
+# Runs a script in a fresh pwsh (a user's new session); returns every line it printed (host, warnings and output).
+function Invoke-FreshSessionText([string] $Script) {
     $fresh = Get-FreshPwsh
     [string[]] $pre = $fresh.Arguments
     $file = Join-Path ([IO.Path]::GetTempPath()) ("lh-session-" + [guid]::NewGuid().ToString('N') + '.ps1')
@@ -101,7 +101,12 @@ function Invoke-FreshSession([string] $Script) {
     try { $out = & $fresh.Path @pre -NoProfile -NonInteractive -File $file 2>&1 }
     finally { Remove-Item -LiteralPath $file -Force }
     if ($LASTEXITCODE -ne 0) { throw "fresh session failed: $($out | Out-String)" }
-    ($out | Select-Object -Last 1) | ConvertFrom-Json
+    $out | ForEach-Object { "$_" }
 }
 
-Export-ModuleMember -Function Get-FreshPwsh, Invoke-FreshSession, Read-ModuleManifest, New-TestImage, Set-TestBlock, Use-IsolatedTargetSettings, New-TestFolder, Get-TreeState, ConvertFrom-TestYaml
+# Runs a script in a fresh pwsh and returns the last thing it printed, parsed as JSON.
+function Invoke-FreshSession([string] $Script) {
+    @(Invoke-FreshSessionText $Script)[-1] | ConvertFrom-Json
+}
+
+Export-ModuleMember -Function Get-FreshPwsh, Invoke-FreshSession, Invoke-FreshSessionText, Read-ModuleManifest, New-TestImage, Set-TestBlock, Use-IsolatedTargetSettings, New-TestFolder, Get-TreeState, ConvertFrom-TestYaml

@@ -29,18 +29,6 @@ BeforeAll {
         $text = [Text.Encoding]::ASCII.GetString([IO.File]::ReadAllBytes($Path))
         if ($text -match '\.NET(Framework|CoreApp),Version=v[0-9.]+') { $Matches[0] }
     }
-
-    # Runs a script in a fresh pwsh; returns every line it printed (host, warnings and output).
-    function Invoke-FreshSessionText([string] $Script) {
-        $fresh = Get-FreshPwsh
-        [string[]] $pre = $fresh.Arguments
-        $file = Join-Path ([IO.Path]::GetTempPath()) ("lh-desktop-" + [guid]::NewGuid().ToString('N') + '.ps1')
-        Set-Content -LiteralPath $file -Value $Script
-        try { $out = & $fresh.Path @pre -NoProfile -NonInteractive -File $file 2>&1 }
-        finally { Remove-Item -LiteralPath $file -Force }
-        if ($LASTEXITCODE -ne 0) { throw "fresh session failed: $($out | Out-String)" }
-        @($out | ForEach-Object { "$_" })
-    }
 }
 
 Describe 'Windows PowerShell 5.1 build' {
