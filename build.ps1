@@ -46,7 +46,8 @@ $ResultsDir  = Join-Path $OutDir 'test-results'
 $ManifestSrc = Join-Path $Root 'LonghornBackup.psd1'
 $Manifest    = Join-Path $StageDir 'LonghornBackup.psd1'
 $CmdletsProj = Join-Path $Root 'src/LonghornBackup.Cmdlets/LonghornBackup.Cmdlets.csproj'
-$ModuleTfm   = 'net8.0'
+# PowerShell 7.4+ (net8.0) and Windows PowerShell 5.1 (net472); the manifest's RootModule picks one per edition.
+$ModuleTfms  = @('net8.0', 'net472')
 # Assemblies PowerShell itself provides; never shipped in the module folder.
 $HostAssemblies = @('System.Management.Automation.dll', 'Microsoft.Management.Infrastructure.dll')
 
@@ -144,26 +145,29 @@ function Invoke-Build {
             }
     }
 
-    # 3. bin/net8.0/LonghornBackup.dll (cmdlets, output types, the load-context bridge) and bin/net8.0/deps/: the
-    #    engine and every third-party assembly, which the module loads into its own AssemblyLoadContext so other
-    #    modules' versions of AWSSDK, YamlDotNet and the like never clash with ours. No assembly PowerShell provides.
-    $targetDir = (& dotnet msbuild $CmdletsProj -nologo "-getProperty:TargetDir" "-p:Configuration=$Configuration" "-p:TargetFramework=$ModuleTfm")
-    if ($LASTEXITCODE -ne 0 -or [string]::IsNullOrWhiteSpace("$targetDir")) {
-        throw "Could not determine the output folder of $CmdletsProj."
-    }
-    $targetDir = "$targetDir".Trim()
-    if (-not (Test-Path -LiteralPath (Join-Path $targetDir 'LonghornBackup.dll'))) {
-        throw "Build output $targetDir has no LonghornBackup.dll."
-    }
-    $binDir = Join-Path $StageDir "bin/$ModuleTfm"
-    Get-ChildItem -LiteralPath $targetDir -File -Recurse -Filter '*.dll' |
-        Where-Object Name -NotIn $HostAssemblies |
-        ForEach-Object {
-            $relative = [IO.Path]::GetRelativePath($targetDir, $_.FullName)
-            $dest = if ($relative -eq 'LonghornBackup.dll') { Join-Path $binDir $relative } else { Join-Path $binDir "deps/$relative" }
-            $null = New-Item -ItemType Directory -Path (Split-Path $dest) -Force
-            Copy-Item -LiteralPath $_.FullName -Destination $dest
+    # 3. bin/<tfm>/LonghornBackup.dll (cmdlets, output types, the loader) and bin/<tfm>/deps/: the engine and every
+    #    third-party assembly. On PowerShell 7 they load into the module's own AssemblyLoadContext, so other modules'
+    #    versions of AWSSDK, YamlDotNet and the like never clash with ours; on Windows PowerShell 5.1 they resolve from
+    #    deps/ through AppDomain.AssemblyResolve. No assembly PowerShell provides.
+    foreach ($tfm in $ModuleTfms) {
+        $targetDir = (& dotnet msbuild $CmdletsProj -nologo "-getProperty:TargetDir" "-p:Configuration=$Configuration" "-p:TargetFramework=$tfm")
+        if ($LASTEXITCODE -ne 0 -or [string]::IsNullOrWhiteSpace("$targetDir")) {
+            throw "Could not determine the $tfm output folder of $CmdletsProj."
         }
+        $targetDir = "$targetDir".Trim()
+        if (-not (Test-Path -LiteralPath (Join-Path $targetDir 'LonghornBackup.dll'))) {
+            throw "Build output $targetDir has no LonghornBackup.dll."
+        }
+        $binDir = Join-Path $StageDir "bin/$tfm"
+        Get-ChildItem -LiteralPath $targetDir -File -Recurse -Filter '*.dll' |
+            Where-Object Name -NotIn $HostAssemblies |
+            ForEach-Object {
+                $relative = [IO.Path]::GetRelativePath($targetDir, $_.FullName)
+                $dest = if ($relative -eq 'LonghornBackup.dll') { Join-Path $binDir $relative } else { Join-Path $binDir "deps/$relative" }
+                $null = New-Item -ItemType Directory -Path (Split-Path $dest) -Force
+                Copy-Item -LiteralPath $_.FullName -Destination $dest
+            }
+    }
 
     # 4. MAML help from docs/help/*.md and the built cmdlets (in a fresh process: it imports the staged module).
     Write-Step 'Help: docs/help/*.md -> en-US/LonghornBackup.dll-Help.xml'

@@ -5,12 +5,21 @@ namespace LonghornBackup.Cmdlets.Tests;
 /// <summary>Progress as a user sees it: a parent bar per command over several volumes, each volume's work below it.</summary>
 public class ProgressTests
 {
+    /// <summary>A session whose default target is its own folder, and an 8 MiB image with two data blocks.</summary>
+    private static PowerShellHost HostWithTarget(out string image)
+    {
+        var host = new PowerShellHost();
+        image = host.NewImage("a.img", 8, 0, 2);
+        var (_, errors) = host.Run($"Set-LhBackupTarget -Url '{host.Target}'");
+        Assert.Empty(errors);
+        return host;
+    }
+
     [Fact]
     public void Verifying_several_volumes_shows_a_parent_bar_with_each_volume_as_its_child_and_completes_both()
     {
-        using var host = new PowerShellHost();
-        string image = host.NewImage("a.img", 8, 0, 2);
-        var (_, setupErrors) = host.Run($"Set-LhBackupTarget -Url '{host.Target}'; New-LhBackup v1 s1 '{image}' | Out-Null; New-LhBackup v2 s1 '{image}' | Out-Null");
+        using var host = HostWithTarget(out string image);
+        var (_, setupErrors) = host.Run($"New-LhBackup v1 s1 '{image}' | Out-Null; New-LhBackup v2 s1 '{image}' | Out-Null");
         Assert.Empty(setupErrors);
 
         var records = host.RunCollectingProgress("Test-LhBackup -Deep");
@@ -22,5 +31,39 @@ public class ProgressTests
         var children = records.Where(r => r.ParentActivityId == parentId).ToList();
         Assert.NotEmpty(children);
         Assert.Contains(children, r => r.RecordType == ProgressRecordType.Completed);
+    }
+
+    [Fact]
+    public void Applying_a_manifest_of_several_backups_shows_a_parent_bar_with_each_backup_as_its_child()
+    {
+        using var host = HostWithTarget(out string image);
+        string manifest = string.Join("\n---\n", new[] { "v1", "v2" }.Select(v =>
+            $"apiVersion: longhorn.io/v1beta2\nkind: Backup\nmetadata:\n  generateName: nightly-\n  labels:\n    backup-volume: {v}\nspec:\n  snapshotName: s1"));
+        File.WriteAllText(Path.Combine(host.Work, "two.yaml"), manifest);
+
+        var (plans, errors) = host.Run($"New-LhBackup -Manifest two.yaml -Path '{image}' -WhatIf");
+        Assert.Empty(errors);
+        Assert.Equal(2, plans.Count);
+        var records = host.RunCollectingProgress($"New-LhBackup -Manifest two.yaml -Path '{image}'");
+        var parents = records.Where(r => r.Activity == "Applying backup manifests").ToList();
+        Assert.Contains(parents, r => r.StatusDescription == "Volume 1 of 2: v1");
+        Assert.Contains(parents, r => r.StatusDescription == "Volume 2 of 2: v2");
+        Assert.Equal(ProgressRecordType.Completed, parents[^1].RecordType);
+        var children = records.Where(r => r.ParentActivityId == parents[0].ActivityId).ToList();
+        Assert.Contains(children, r => r.Activity == "Backing up v1");
+        Assert.Contains(children, r => r.Activity == "Backing up v2");
+        Assert.All(new[] { "v1", "v2" }, v => Assert.Contains(children, r => r.Activity == $"Backing up {v}" && r.RecordType == ProgressRecordType.Completed));
+    }
+
+    [Fact]
+    public void Backing_up_one_image_shows_one_bar_without_a_parent()
+    {
+        using var host = HostWithTarget(out string image);
+
+        var records = host.RunCollectingProgress($"New-LhBackup v1 s1 '{image}'");
+        Assert.NotEmpty(records);
+        Assert.All(records, r => Assert.Equal("Backing up v1", r.Activity));
+        Assert.All(records, r => Assert.Equal(-1, r.ParentActivityId));
+        Assert.Equal(ProgressRecordType.Completed, records[^1].RecordType);
     }
 }

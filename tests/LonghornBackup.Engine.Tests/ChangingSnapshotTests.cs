@@ -5,8 +5,9 @@ using LonghornBackup.Engine.Errors;
 namespace LonghornBackup.Engine.Tests;
 
 /// <summary>
-/// A backup reads the blocks it uploads twice (scan, then upload). A snapshot that changes in between must fail the
-/// backup clearly rather than store a block under a checksum that is not its own.
+/// A backup reads a block twice when it must store it again under the lock (a deletion freed it during the lock
+/// wait). A snapshot that changed in between must fail the backup clearly rather than store a block under a checksum
+/// that is not its own.
 /// </summary>
 public class ChangingSnapshotTests
 {
@@ -31,7 +32,12 @@ public class ChangingSnapshotTests
         using var t = new TestStore();
         string image = TestImages.Create(t.WorkFile("vol.img"), 4L * TestImages.Block,
             (0, TestImages.RandomBytes(1)), (TestImages.Block, TestImages.RandomBytes(2)));
-        var e = await Assert.ThrowsAsync<LonghornBackupException>(() => TestStore.RunBackupAsync(t.Store, new BackupRequest
+        var hooked = new HookedStore(new Store.FileSystemStore(t.Root));
+        LockWaitOverlapTests.BeforeLockIsHeld(hooked, () =>
+        {
+            foreach (var file in t.BlockFiles("vol")) File.Delete(file);
+        });
+        var e = await Assert.ThrowsAsync<LonghornBackupException>(() => TestStore.RunBackupAsync(t.Through(_ => hooked), new BackupRequest
         {
             VolumeName = "vol",
             SnapshotName = "s1",

@@ -5,18 +5,6 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     $script:packages = $env:LONGHORNBACKUP_NUGET_PACKAGES
     if (-not $packages) { $packages = Join-Path $HOME '.nuget/packages' }
-
-    # Runs a script in a fresh pwsh and returns what it printed as JSON.
-    function Invoke-FreshSession([string] $Script) {
-        $fresh = Get-FreshPwsh; $pwsh = $fresh.Path
-        [string[]] $pre = $fresh.Arguments
-        $file = Join-Path ([IO.Path]::GetTempPath()) ("lh-isolation-" + [guid]::NewGuid().ToString('N') + '.ps1')
-        Set-Content -LiteralPath $file -Value $Script
-        try { $out = & $pwsh @pre -NoProfile -NonInteractive -File $file 2>&1 }
-        finally { Remove-Item -LiteralPath $file -Force }
-        if ($LASTEXITCODE -ne 0) { throw "fresh session failed: $($out | Out-String)" }
-        ($out | Select-Object -Last 1) | ConvertFrom-Json
-    }
 }
 
 Describe 'Dependency isolation' {

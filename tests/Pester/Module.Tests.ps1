@@ -3,13 +3,15 @@
 # $env:LONGHORNBACKUP_TEST_MODULE to the staged out/LonghornBackup/LonghornBackup.psd1.
 
 BeforeDiscovery {
-    $manifestData = Import-PowerShellDataFile -LiteralPath $env:LONGHORNBACKUP_TEST_MODULE
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $manifestData = Read-ModuleManifest $env:LONGHORNBACKUP_TEST_MODULE
     $exportedCmdlets = @($manifestData.CmdletsToExport)
 }
 
 BeforeAll {
     $manifestPath = $env:LONGHORNBACKUP_TEST_MODULE
-    $manifestData = Import-PowerShellDataFile -LiteralPath $manifestPath
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $manifestData = Read-ModuleManifest $manifestPath
     $moduleDir = Split-Path -Parent $manifestPath
     $repoRoot = Resolve-Path (Join-Path $PSScriptRoot '../..')
     $propsVersion = ([xml](Get-Content -Raw -LiteralPath (Join-Path $repoRoot 'Directory.Build.props'))).Project.PropertyGroup.Version |
@@ -39,9 +41,9 @@ Describe 'LonghornBackup module manifest' {
         $module.ModuleBase | Should -Be $moduleDir
     }
 
-    It 'runs on PowerShell 7.4+ (Core) only' {
-        $manifestData.CompatiblePSEditions | Should -Be @('Core')
-        $manifestData.PowerShellVersion | Should -Be '7.4'
+    It 'runs on PowerShell 7 (Core) and Windows PowerShell 5.1 (Desktop)' {
+        $manifestData.CompatiblePSEditions | Should -Be @('Core', 'Desktop')
+        $manifestData.PowerShellVersion | Should -Be '5.1'
     }
 
     It 'ships no PowerShell host assembly of its own' {

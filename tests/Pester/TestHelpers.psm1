@@ -73,4 +73,40 @@ function Get-FreshPwsh {
     [pscustomobject]@{ Path = $exe; Arguments = $arguments }
 }
 
-Export-ModuleMember -Function Get-FreshPwsh, New-TestImage, Set-TestBlock, Use-IsolatedTargetSettings, New-TestFolder, Get-TreeState, ConvertFrom-TestYaml
+# The staged module manifest as data. Import-PowerShellDataFile refuses it, because RootModule depends on
+# $PSEdition; that one value is evaluated for the edition asked, every other value is read as a constant.
+function Read-ModuleManifest([string] $Path, [string] $Edition = $PSEdition) {
+    $errors = $null
+    $ast = [System.Management.Automation.Language.Parser]::ParseFile($Path, [ref]$null, [ref]$errors)
+    if ($errors) { throw "Cannot parse ${Path}: $($errors[0])" }
+    $hash = $ast.Find({ param($n) $n -is [System.Management.Automation.Language.HashtableAst] }, $false)
+    $data = @{}
+    foreach ($pair in $hash.KeyValuePairs) {
+        $value = $pair.Item2
+        $pure = if ($value -is [System.Management.Automation.Language.PipelineAst]) { $value.GetPureExpression() }
+        $data[$pair.Item1.Value] = if ($pure) { $pure.SafeGetValue() } else {
+            $text = $value.Extent.Text -replace '\$PSEdition\b', '$edition'
+            & ([scriptblock]::Create("param(`$edition) $text")) $Edition
+        }
+    }
+    $data
+}
+
+# Runs a script in a fresh pwsh (a user's new session); returns every line it printed (host, warnings and output).
+function Invoke-FreshSessionText([string] $Script) {
+    $fresh = Get-FreshPwsh
+    [string[]] $pre = $fresh.Arguments
+    $file = Join-Path ([IO.Path]::GetTempPath()) ("lh-session-" + [guid]::NewGuid().ToString('N') + '.ps1')
+    Set-Content -LiteralPath $file -Value $Script
+    try { $out = & $fresh.Path @pre -NoProfile -NonInteractive -File $file 2>&1 }
+    finally { Remove-Item -LiteralPath $file -Force }
+    if ($LASTEXITCODE -ne 0) { throw "fresh session failed: $($out | Out-String)" }
+    $out | ForEach-Object { "$_" }
+}
+
+# Runs a script in a fresh pwsh and returns the last thing it printed, parsed as JSON.
+function Invoke-FreshSession([string] $Script) {
+    @(Invoke-FreshSessionText $Script)[-1] | ConvertFrom-Json
+}
+
+Export-ModuleMember -Function Get-FreshPwsh, Invoke-FreshSession, Invoke-FreshSessionText, Read-ModuleManifest, New-TestImage, Set-TestBlock, Use-IsolatedTargetSettings, New-TestFolder, Get-TreeState, ConvertFrom-TestYaml

@@ -186,8 +186,11 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
             return;
         }
 
+        // Several documents: a parent bar over them, each backup's own progress as its child.
+        using var overall = plan.Count > 1 ? new VolumeProgress(this, "Applying backup manifests", plan.Count) : null;
         foreach (var p in plan)
         {
+            int? parent = overall?.Next(p.VolumeName);
             var (definition, store) = targets[p.TargetName];
             string what = $"volume '{p.VolumeName}', snapshot '{p.SnapshotName}' from {p.DataPath}" +
                           (p.BackupName is null ? "" : $" as '{p.BackupName}'") + $" ({p.Manifest.Location})";
@@ -201,7 +204,7 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
                         LockTimeout = LockTimeouts.FromSeconds(LockTimeout),
                         UploadConcurrency = definition.UploadConcurrency(),
                     },
-                    definition.Name, store, what, action);
+                    definition.Name, store, what, action, parent);
             });
         }
     }
@@ -243,11 +246,11 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
     /// Runs one backup; under -WhatIf a dry run instead: the snapshot is read, hashed and what would be uploaded is
     /// compressed, so the plan reports exactly the blocks and bytes a real run uploads, and nothing is written.
     /// </summary>
-    private void RunBackup(BackupRequest request, string targetName, Backupstore store, string what, string action)
+    private void RunBackup(BackupRequest request, string targetName, Backupstore store, string what, string action, int? parentActivityId = null)
     {
         if (IsWhatIf)
         {
-            var plan = RunEngine((progress, ct) => new BackupEngine(store).RunAsync(request with { DryRun = true }, progress, ct));
+            var plan = RunEngine((progress, ct) => new BackupEngine(store).RunAsync(request with { DryRun = true }, progress, ct), parentActivityId);
             var c = plan.Counters;
             ShouldProcess($"{what}: would upload {c.BlocksUploaded} blocks, {Sizes.Format(c.NewlyUploadedDataSize)} new to the store" +
                           (c.ReUploadedDataSize > 0 ? $" and {Sizes.Format(c.ReUploadedDataSize)} re-uploaded" : ""), action);
@@ -267,7 +270,7 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
             });
             return;
         }
-        var result = RunEngine((progress, ct) => new BackupEngine(store).RunAsync(request, progress, ct));
+        var result = RunEngine((progress, ct) => new BackupEngine(store).RunAsync(request, progress, ct), parentActivityId);
         foreach (var warning in result.Warnings) WriteWarning(warning);
         Say($"Backup {result.Backup.Name}: {result.Counters.BlocksUploaded} blocks uploaded, {result.Counters.ExistingBlocksSkipped} already in the store, {result.Counters.ZeroBlocksSkipped} zero blocks skipped.");
         WriteObject(OutputMapper.ToBackup(result.Backup, result.Volume, result.Url, targetName));

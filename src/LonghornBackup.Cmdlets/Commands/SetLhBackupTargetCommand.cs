@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using System.Security;
+using ManifestKinds = LonghornBackup.Engine.Manifests.ManifestKinds;
 using LonghornBackup.Engine.Errors;
 using LonghornBackup.Engine.Manifests;
 using LonghornBackup.Engine.Store;

@@ -159,7 +159,7 @@ public sealed class TestLhBackupCommand : LhTargetCmdlet
             return list.Count == 0 ? "" : $"{list.Count} block(s) {word} ({string.Join(", ", list.Take(5))}{(list.Count > 5 ? ", …" : "")})";
         }
         string what = string.Join(" and ", new[] { Count(BlockProblemKind.Missing, "missing"), Count(BlockProblemKind.Corrupt, "corrupt") }.Where(s => s.Length > 0));
-        var others = b.Problems.SelectMany(p => p.AffectedBackups).Where(n => n != b.BackupName).Distinct().Order(StringComparer.Ordinal).ToList();
+        var others = b.Problems.SelectMany(p => p.AffectedBackups).Where(n => n != b.BackupName).Distinct().OrderBy(name => name, StringComparer.Ordinal).ToList();
         string shared = others.Count == 0 ? "" : $" The same block(s) also break: {string.Join(", ", others)}.";
         return new LonghornBackupException(ErrorIds.BackupVerificationFailed, ErrorKind.InvalidData,
             $"Backup '{b.BackupName}' of volume '{b.VolumeName}' cannot be restored: {what}.{shared}", output,

@@ -13,7 +13,7 @@ public static class Sizes
         int unit = 0;
         while (Math.Abs(value) >= 1024 && unit < Units.Length - 1) { value /= 1024; unit++; }
         return unit == 0
-            ? string.Create(CultureInfo.InvariantCulture, $"{bytes} B")
-            : string.Create(CultureInfo.InvariantCulture, $"{value:0.##} {Units[unit]}");
+            ? bytes.ToString(CultureInfo.InvariantCulture) + " B"
+            : value.ToString("0.##", CultureInfo.InvariantCulture) + " " + Units[unit];
     }
 }

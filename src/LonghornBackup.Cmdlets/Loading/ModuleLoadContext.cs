@@ -1,3 +1,4 @@
+#if NET
 using System.Reflection;
 using System.Runtime.Loader;
 
@@ -21,3 +22,4 @@ internal sealed class ModuleLoadContext : AssemblyLoadContext
         return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
     }
 }
+#endif

@@ -46,17 +46,23 @@ public sealed class BackupEngine
                 $"The snapshot image '{request.Source.Description}' is empty.", request.Source.Description);
 
         // Longhorn's type-1 lock for the whole backup (spec §4.1 step 1): no deletion can free blocks this backup
-        // reuses. Taking it costs Longhorn's 2 s check wait; the scan, which only reads the snapshot, runs meanwhile,
-        // and a lock conflict stops the scan at once. A dry run writes nothing, not even a lock file.
-        using var scanCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        // reuses. Taking it costs Longhorn's 2 s check wait, and the whole transfer of the blocks runs meanwhile; what
+        // makes that safe is checked once the lock is held (see VerifyBlocksUnderLockAsync). When another client's
+        // live lock of another type (a deletion) is already there, nothing is written before the lock is held. A lock
+        // conflict stops the transfer at once. A dry run writes nothing, not even a lock file.
+        using var transferCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bool deletionRunning = !request.DryRun && await OtherLiveLockAsync(request.VolumeName, ct).ConfigureAwait(false);
         Task<VolumeLock>? lockTask = request.DryRun ? null
             : VolumeLock.AcquireAsync(_store.Store, request.VolumeName, LockType.BackupOrRestore, "backup", request.LockTimeout, _locking, ct);
-        _ = lockTask?.ContinueWith(t => { if (!t.IsCompletedSuccessfully) scanCancel.Cancel(); },
+        _ = lockTask?.ContinueWith(t => { if (!t.IsCompletedSuccessfully) transferCancel.Cancel(); },
             CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         VolumeLock? volumeLock = null;
+        string? inProgressKey = null;
         try
         {
-            // Reads need no lock in Longhorn's protocol; volume.cfg is read again under the lock before any write.
+            if (deletionRunning && lockTask is not null) volumeLock = await lockTask.ConfigureAwait(false);
+
+            // Reads need no lock in Longhorn's protocol; volume.cfg is read again under the lock before the final writes.
             var warnings = new List<string>();
             var volume = await _store.LoadVolumeAsync(request.VolumeName, ct).ConfigureAwait(false);
             var lastBackup = volume is null ? null : await LoadLastBackupAsync(volume, ct).ConfigureAwait(false);
@@ -87,57 +93,63 @@ public sealed class BackupEngine
             var counters = new BackupCounters();
             var tracker = new ProgressTracker(progress, $"Backing up {request.VolumeName}", imageSize);
             var cache = full || cachePath is null ? null : BlockChangeCache.LoadTrusted(cachePath, lastBackup, blockSize);
-            List<BlockTransferPipeline.ScannedBlock> scanned;
-            try
-            {
-                scanned = await pipeline.ScanAsync(request.Source, cache, counters, tracker, scanCancel.Token).ConfigureAwait(false);
-            }
-            catch (Exception) when (lockTask is { IsCompleted: true, IsCompletedSuccessfully: false })
-            {
-                await lockTask.ConfigureAwait(false);   // the lock's own error (LockConflict), not the scan it stopped
-                throw;
-            }
-            if (lockTask is not null) volumeLock = await lockTask.ConfigureAwait(false);
 
-            // Under the lock, in Longhorn's write order: volume.cfg if new, the in-progress cfg, blocks, final cfg, volume.cfg.
-            volume = await _store.LoadVolumeAsync(request.VolumeName, ct).ConfigureAwait(false) ?? volume;
+            // Longhorn's write order (spec §4.1): volume.cfg if new, the in-progress cfg, blocks, final cfg, volume.cfg.
             string now = GoJson.FormatTime(_clock.GetUtcNow());
-            if (volume is null)
+            bool newVolume = volume is null;
+            volume ??= new VolumeConfig
             {
-                volume = new VolumeConfig
-                {
-                    Name = request.VolumeName,
-                    Size = volumeSize,
-                    Labels = CopyLabels(request.Labels),
-                    CreatedTime = now,
-                    CompressionMethod = request.CompressionMethod ?? CompressionMethods.Default,
-                };
-                await _store.SaveVolumeAsync(volume, ct).ConfigureAwait(false);
-            }
+                Name = request.VolumeName,
+                Size = volumeSize,
+                Labels = CopyLabels(request.Labels),
+                CreatedTime = now,
+                CompressionMethod = request.CompressionMethod ?? CompressionMethods.Default,
+            };
+            if (newVolume) await _store.SaveVolumeAsync(volume, ct).ConfigureAwait(false);
             string method = volume.EffectiveCompressionMethod;
-            if (request.CompressionMethod is not null && request.CompressionMethod != method)
-                warnings.Add($"Backup volume '{request.VolumeName}' uses {method} compression, fixed by its first backup; {request.CompressionMethod} was ignored.");
-            var compressor = CompressionMethods.Get(method);
-
             var backup = new BackupConfig
             {
                 Name = backupName,
                 VolumeName = request.VolumeName,
                 CompressionMethod = method,
             };
-            // The in-progress marker (CreatedTime empty) goes first, so a crash leaves a visible, removable trace.
+            // The in-progress marker (CreatedTime empty) goes first: a crash leaves a visible, removable trace, and a
+            // deletion's garbage collection that sees it frees no block (spec §5.2 step 7), so none this backup stores.
             await _store.SaveBackupAsync(backup, ct).ConfigureAwait(false);
+            inProgressKey = StorePaths.BackupConfig(request.VolumeName, backupName);
+
+            var known = await _store.ListBlockChecksumsAsync(request.VolumeName, ct).ConfigureAwait(false);
+            List<BlockTransferPipeline.ScannedBlock> scanned;
             try
             {
-                var existing = await _store.ListBlockChecksumsAsync(request.VolumeName, ct).ConfigureAwait(false);
-                await pipeline.UploadAsync(request.Source, scanned, existing, full, compressor, _store.Store, counters, tracker, ct).ConfigureAwait(false);
+                scanned = await pipeline.TransferAsync(request.Source, cache, known, full, CompressionMethods.Get(method), _store.Store,
+                    counters, tracker, transferCancel.Token).ConfigureAwait(false);
             }
-            catch
+            catch (Exception) when (lockTask is { IsCompleted: true, IsCompletedSuccessfully: false })
             {
-                // A failed run leaves no in-progress cfg to block cleanup; the blocks it stored stay and the next run reuses them.
-                await DeleteQuietlyAsync(StorePaths.BackupConfig(request.VolumeName, backupName)).ConfigureAwait(false);
+                await lockTask.ConfigureAwait(false);   // the lock's own error (LockConflict), not the transfer it stopped
                 throw;
             }
+            if (lockTask is not null && volumeLock is null) volumeLock = await lockTask.ConfigureAwait(false);
+
+            if (!request.DryRun)
+            {
+                var latestVolume = await _store.LoadVolumeAsync(request.VolumeName, ct).ConfigureAwait(false);
+                if (latestVolume is null)
+                {
+                    // A deletion removed the whole volume during the lock wait: start it again, as Longhorn would.
+                    await _store.SaveVolumeAsync(volume, ct).ConfigureAwait(false);
+                    latestVolume = volume;
+                }
+                await _store.SaveBackupAsync(backup, ct).ConfigureAwait(false);   // in case that deletion took the marker too
+                await VerifyBlocksUnderLockAsync(request, pipeline, scanned, known, full, method, latestVolume.EffectiveCompressionMethod,
+                    counters, tracker, ct).ConfigureAwait(false);
+                method = latestVolume.EffectiveCompressionMethod;
+                backup.CompressionMethod = method;
+                volume = latestVolume;
+            }
+            if (request.CompressionMethod is not null && request.CompressionMethod != method)
+                warnings.Add($"Backup volume '{request.VolumeName}' uses {method} compression, fixed by its first backup; {request.CompressionMethod} was ignored.");
 
             backup.SnapshotName = request.SnapshotName;
             backup.SnapshotCreatedAt = now;   // Longhorn quirk: the time the backup was initiated (spec §2.2)
@@ -154,6 +166,7 @@ public sealed class BackupEngine
             backup.ReUploadedDataSize = counters.reUploadedBytes;
             backup.CreatedTime = GoJson.FormatTime(_clock.GetUtcNow());
             await _store.SaveBackupAsync(backup, CancellationToken.None).ConfigureAwait(false);
+            inProgressKey = null;
 
             // From here the backup is complete and restorable; volume.cfg only points at it.
             var latest = await _store.LoadVolumeAsync(request.VolumeName, CancellationToken.None).ConfigureAwait(false) ?? volume;
@@ -171,6 +184,12 @@ public sealed class BackupEngine
             progress?.Report(new OperationProgress($"Backing up {request.VolumeName}", "Completed", counters.BytesRead, imageSize, 100, Completed: true));
             return new BackupResult(backup, latest, _store.BackupUrl(backup.VolumeName, backup.Name), counters, warnings);
         }
+        catch when (inProgressKey is not null && !request.DryRun)
+        {
+            // A failed run leaves no in-progress cfg to block cleanup; the blocks it stored stay and the next run reuses them.
+            await DeleteQuietlyAsync(inProgressKey).ConfigureAwait(false);
+            throw;
+        }
         finally
         {
             if (volumeLock is not null) await volumeLock.DisposeAsync().ConfigureAwait(false);
@@ -181,6 +200,41 @@ public sealed class BackupEngine
                 catch (Exception) { /* it was never taken */ }
             }
         }
+    }
+
+    /// <summary>Whether another client's live lock of another type (a deletion) is on the volume right now.</summary>
+    private async Task<bool> OtherLiveLockAsync(string volumeName, CancellationToken ct)
+    {
+        var options = _locking ?? LockOptions.Default;
+        var now = options.Clock.GetUtcNow();
+        var locks = await VolumeLock.ListAsync(_store.Store, volumeName, ct).ConfigureAwait(false);
+        return locks.Any(l => l.File.Type != LockType.BackupOrRestore && !LockRules.IsExpired(l, now, options.Expiry));
+    }
+
+    /// <summary>
+    /// Under the lock, before the backup is committed: every block it references must be in the store. The transfer
+    /// ran before the lock was held, against a listing taken then, so a deletion that ran and finished in between
+    /// may have freed blocks it counted on (Longhorn's garbage collection frees unreferenced blocks; one that saw
+    /// this backup's in-progress cfg frees none). One more listing finds them, and they are stored again now. Blocks
+    /// compressed with another method than the volume's (a concurrent first backup of the same new volume chose
+    /// another one) are stored again too.
+    /// </summary>
+    private async Task VerifyBlocksUnderLockAsync(BackupRequest request, BlockTransferPipeline pipeline,
+        IReadOnlyList<BlockTransferPipeline.ScannedBlock> scanned, HashSet<string> knownBefore, bool full, string usedMethod,
+        string volumeMethod, BackupCounters counters, ProgressTracker tracker, CancellationToken ct)
+    {
+        var present = await _store.ListBlockChecksumsAsync(request.VolumeName, ct).ConfigureAwait(false);
+        var uploadedBefore = new HashSet<string>(scanned.Select(b => b.Checksum).Where(c => full || !knownBefore.Contains(c)), StringComparer.Ordinal);
+        bool methodChanged = usedMethod != volumeMethod;
+        var missing = scanned
+            .GroupBy(b => b.Checksum, StringComparer.Ordinal).Select(g => g.First())
+            .Where(b => !present.Contains(b.Checksum) || (methodChanged && uploadedBefore.Contains(b.Checksum)))
+            .ToList();
+        if (missing.Count == 0) return;
+        // Blocks counted as already in the store are new to it after all.
+        counters.existingBlocksSkipped -= missing.Count(b => !uploadedBefore.Contains(b.Checksum));
+        await pipeline.UploadMissingAsync(request.Source, missing, uploadedBefore, CompressionMethods.Get(volumeMethod), _store.Store,
+            counters, tracker, ct).ConfigureAwait(false);
     }
 
     private static void ValidateSnapshotName(string name)
@@ -243,7 +297,7 @@ public sealed class BackupEngine
     }
 
     private static Dictionary<string, string>? CopyLabels(IReadOnlyDictionary<string, string>? labels) =>
-        labels is null || labels.Count == 0 ? null : new Dictionary<string, string>(labels, StringComparer.Ordinal);
+        labels is null || labels.Count == 0 ? null : labels.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
 
     private async Task DeleteQuietlyAsync(string key)
     {

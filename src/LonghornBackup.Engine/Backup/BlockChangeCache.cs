@@ -12,7 +12,7 @@ namespace LonghornBackup.Engine.Backup;
 /// last backup (same name, same block size, same checksum at every offset); anything else discards it, so a stale
 /// or foreign cache can cost speed but never a changed block.
 /// </summary>
-public sealed class BlockChangeCache
+internal sealed class BlockChangeCache
 {
     private const string Magic = "LHBCACHE1";
     public const string DirectoryVariable = "LONGHORNBACKUP_CACHE_DIR";

@@ -14,16 +14,17 @@ using LonghornBackup.Engine.Store;
 namespace LonghornBackup.Engine.Backup;
 
 /// <summary>
-/// Moves a snapshot's blocks into the store in two passes, each a pipeline of overlapped stages joined by bounded
-/// channels, so memory is fixed by worker counts and block size, never by the volume size:
+/// Moves a snapshot's blocks into the store through a pipeline of overlapped stages joined by bounded channels, so
+/// memory is fixed by worker counts and block size, never by the volume size:
 /// <list type="number">
-/// <item><see cref="ScanAsync"/> needs no store and no lock: one reader (sequential reads, zero blocks dropped without
-/// hashing) feeds CPU workers that take each block's fast hash (XXH128) and its checksum, from the change cache when
-/// the block is unchanged, else SHA-512. It runs while Longhorn's lock protocol waits its 2 s.</item>
-/// <item><see cref="UploadAsync"/> runs under the lock, after one listing of the block pool: it reads again only the
-/// blocks to upload, checks each still has the scanned fast hash (a snapshot must not change under a backup),
-/// compresses, and hands them to uploaders, whose count is set apart from the CPU workers because a remote store
-/// wants more requests in flight than there are cores.</item>
+/// <item><see cref="TransferAsync"/> reads each block once: one reader (sequential reads, zero blocks dropped without
+/// hashing) feeds CPU workers that take the block's fast hash (XXH128) and its checksum (from the change cache when the
+/// block is unchanged, else SHA-512) and compress the blocks the store lacks, for uploaders whose count is set apart
+/// from the CPU workers because a remote store wants more requests in flight than there are cores. It runs while
+/// Longhorn's lock protocol waits its 2 s, against a listing of the block pool taken just before.</item>
+/// <item><see cref="UploadMissingAsync"/> runs under the lock for the blocks a second listing shows missing (a deletion that
+/// finished during the wait may have freed them): it reads them again, checks each still has its fast hash (a
+/// snapshot must not change under a backup), compresses and uploads them.</item>
 /// </list>
 /// </summary>
 internal sealed class BlockTransferPipeline
@@ -40,24 +41,44 @@ internal sealed class BlockTransferPipeline
     public readonly record struct ScannedBlock(long Offset, UInt128 Fast, string Checksum);
 
     private sealed record ReadBlock(long Offset, byte[] Data);
-    private sealed record Upload(string Checksum, ArrayBufferWriter<byte> Payload, bool Existed);
+    private sealed record Upload(string Checksum, ArrayBufferWriter<byte> Payload, UploadKind Kind);
 
-    /// <summary>Reads and hashes every data block; <paramref name="cache"/> (null for full backups) spares SHA-512.</summary>
-    public async Task<List<ScannedBlock>> ScanAsync(IBlockSource source, BlockChangeCache? cache, BackupCounters counters,
-        ProgressTracker tracker, CancellationToken ct)
+    /// <summary>How an upload counts in the backup's metrics.</summary>
+    private enum UploadKind
+    {
+        /// <summary>New to the store: NewlyUploadedDataSize.</summary>
+        New,
+        /// <summary>A full backup overwriting a block the store had: ReUploadedDataSize.</summary>
+        Overwrite,
+        /// <summary>The same block written again after a concurrent deletion freed it: counted once already.</summary>
+        Again,
+    }
+
+    /// <summary>
+    /// Reads, hashes and stores every data block of the snapshot in one pass: every distinct block in full mode, else
+    /// those absent from <paramref name="known"/>; <paramref name="cache"/> (null for full backups) spares SHA-512 for
+    /// unchanged blocks. Returns every data block with its checksum, in offset order.
+    /// </summary>
+    public async Task<List<ScannedBlock>> TransferAsync(IBlockSource source, BlockChangeCache? cache, HashSet<string> known, bool full,
+        ICompressor compressor, IObjectStore store, BackupCounters counters, ProgressTracker tracker, CancellationToken ct)
     {
         var offsets = BackupEngine.BlockOffsets(source.GetDataRanges(), BlockSize, source.Size);
         var scanned = new ConcurrentQueue<ScannedBlock>();
-        int cpu = Math.Max(1, CpuWorkers);
+        var seen = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
+        int cpu = Math.Max(1, CpuWorkers), up = Math.Max(1, Uploaders);
+        int payloadSlots = PayloadSlots(cpu, up);
         using var rawPool = NewRawPool(cpu);
+        using var payloadPool = NewPayloadPool(payloadSlots);
         var reads = Channel.CreateBounded<ReadBlock>(new BoundedChannelOptions(cpu) { SingleWriter = true });
+        var uploads = Channel.CreateBounded<Upload>(new BoundedChannelOptions(Math.Max(1, payloadSlots - cpu)));
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var token = linked.Token;
 
-        async Task HashAsync()
+        async Task HashAndCompressAsync()
         {
             await foreach (var block in reads.Reader.ReadAllAsync(token).ConfigureAwait(false))
             {
+                Upload? upload = null;
                 try
                 {
                     var data = block.Data.AsSpan();
@@ -72,52 +93,50 @@ internal sealed class BlockTransferPipeline
                         Interlocked.Increment(ref counters.checksumsFromCache);
                     }
                     scanned.Enqueue(new ScannedBlock(block.Offset, fast, checksum));
+                    if (!seen.TryAdd(checksum, 0)) Interlocked.Increment(ref counters.duplicateBlocksInBackup);   // same content at another offset
+                    else if (!full && known.Contains(checksum)) Interlocked.Increment(ref counters.existingBlocksSkipped);
+                    else upload = await CompressAsync(block.Data, checksum, known.Contains(checksum) ? UploadKind.Overwrite : UploadKind.New,
+                        compressor, payloadPool, token).ConfigureAwait(false);
                 }
                 finally
                 {
                     rawPool.Return(block.Data);
                 }
-                tracker.Add(BlockSize, "Reading and hashing blocks");
+                if (upload is null) tracker.Add(BlockSize, "Backing up blocks");
+                else await uploads.Writer.WriteAsync(upload, token).ConfigureAwait(false);
             }
         }
 
-        var tasks = new List<Task> { Task.Run(() => ReadAsync(source, offsets, rawPool, reads.Writer, counters, tracker, dropZero: true, token), token) };
-        tasks.AddRange(Enumerable.Range(0, cpu).Select(_ => Task.Run(HashAsync, token)));
-        await RunStagesAsync(tasks, linked, ct).ConfigureAwait(false);
+        var readers = Task.Run(() => ReadAsync(source, offsets, rawPool, reads.Writer, counters, tracker, dropZero: true, token), token);
+        var workers = Enumerable.Range(0, cpu).Select(_ => Task.Run(HashAndCompressAsync, token)).ToArray();
+        await RunWithUploadersAsync(readers, workers, uploads, up, store, payloadPool, counters, tracker, "Backing up blocks", linked, ct).ConfigureAwait(false);
         var list = scanned.ToList();
-        list.Sort((a, b) => a.Offset.CompareTo(b.Offset));
+        list.Sort((x, y) => x.Offset.CompareTo(y.Offset));
         return list;
     }
 
     /// <summary>
-    /// Stores the scanned blocks the store needs: every distinct block in full mode, else those absent from
-    /// <paramref name="existing"/>. Each distinct content is stored once per backup.
+    /// Stores, under the lock, blocks of this backup that the store turned out to lack after <see cref="TransferAsync"/>
+    /// (one per checksum). <paramref name="uploadedBefore"/> are those this backup had stored already: a concurrent
+    /// deletion freed them, and they count once in the metrics; the others count as new to the store.
     /// </summary>
-    public async Task UploadAsync(IBlockSource source, IReadOnlyList<ScannedBlock> scanned, HashSet<string> existing, bool full,
+    public async Task UploadMissingAsync(IBlockSource source, IReadOnlyList<ScannedBlock> toUpload, ISet<string> uploadedBefore,
         ICompressor compressor, IObjectStore store, BackupCounters counters, ProgressTracker tracker, CancellationToken ct)
     {
-        var toUpload = new List<ScannedBlock>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var b in scanned)
-        {
-            if (!seen.Add(b.Checksum)) { counters.duplicateBlocksInBackup++; continue; }   // same content at another offset
-            if (existing.Contains(b.Checksum) && !full) { counters.existingBlocksSkipped++; continue; }
-            toUpload.Add(b);
-        }
         tracker.AddTotal((long)toUpload.Count * BlockSize);
         if (toUpload.Count == 0) return;
 
         int cpu = Math.Max(1, CpuWorkers), up = Math.Max(1, Uploaders);
-        int payloadSlots = (int)Math.Clamp(MaxPayloadBytesInFlight / BlockSize, 2, up + cpu);
+        int payloadSlots = PayloadSlots(cpu, up);
         using var rawPool = NewRawPool(cpu);
-        using var payloadPool = new BoundedPool<ArrayBufferWriter<byte>>(payloadSlots, () => new ArrayBufferWriter<byte>(BlockSize + BlockSize / 64 + 1024));
+        using var payloadPool = NewPayloadPool(payloadSlots);
         var reads = Channel.CreateBounded<ReadBlock>(new BoundedChannelOptions(cpu) { SingleWriter = true });
         var uploads = Channel.CreateBounded<Upload>(new BoundedChannelOptions(Math.Max(1, payloadSlots - cpu)));
         var expected = toUpload.ToDictionary(b => b.Offset);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var token = linked.Token;
 
-        async Task CompressAsync()
+        async Task VerifyAndCompressAsync()
         {
             await foreach (var block in reads.Reader.ReadAllAsync(token).ConfigureAwait(false))
             {
@@ -129,11 +148,8 @@ internal sealed class BlockTransferPipeline
                         throw new LonghornBackupException(ErrorIds.SnapshotReadFailed, ErrorKind.InvalidData,
                             $"The snapshot image '{source.Description}' changed while it was being backed up (block at offset {block.Offset}). Back up a snapshot, not a volume in use.",
                             source.Description);
-                    var payload = await payloadPool.RentAsync(token).ConfigureAwait(false);
-                    payload.ResetWrittenCount();
-                    try { compressor.Compress(block.Data, payload); }
-                    catch { payloadPool.Return(payload); throw; }
-                    upload = new Upload(b.Checksum, payload, existing.Contains(b.Checksum));
+                    upload = await CompressAsync(block.Data, b.Checksum, uploadedBefore.Contains(b.Checksum) ? UploadKind.Again : UploadKind.New,
+                        compressor, payloadPool, token).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -142,6 +158,32 @@ internal sealed class BlockTransferPipeline
                 await uploads.Writer.WriteAsync(upload, token).ConfigureAwait(false);
             }
         }
+
+        var offsets = toUpload.Select(b => b.Offset).ToList();
+        var readers = Task.Run(() => ReadAsync(source, offsets, rawPool, reads.Writer, counters, tracker: null, dropZero: false, token), token);
+        var workers = Enumerable.Range(0, cpu).Select(_ => Task.Run(VerifyAndCompressAsync, token)).ToArray();
+        await RunWithUploadersAsync(readers, workers, uploads, up, store, payloadPool, counters, tracker, "Uploading blocks", linked, ct).ConfigureAwait(false);
+    }
+
+    private static async Task<Upload> CompressAsync(byte[] data, string checksum, UploadKind kind, ICompressor compressor,
+        BoundedPool<ArrayBufferWriter<byte>> payloadPool, CancellationToken token)
+    {
+        var payload = await payloadPool.RentAsync(token).ConfigureAwait(false);
+        payload.ResetWrittenCount();
+        try { compressor.Compress(data, payload); }
+        catch { payloadPool.Return(payload); throw; }
+        return new Upload(checksum, payload, kind);
+    }
+
+    /// <summary>
+    /// Runs the reader and CPU workers with <paramref name="uploaders"/> store writers behind them; the upload channel
+    /// closes when every CPU worker is done (or one failed). Any failure stops every stage.
+    /// </summary>
+    private async Task RunWithUploadersAsync(Task readers, Task[] workers, Channel<Upload> uploads, int uploaders, IObjectStore store,
+        BoundedPool<ArrayBufferWriter<byte>> payloadPool, BackupCounters counters, ProgressTracker tracker, string status,
+        CancellationTokenSource linked, CancellationToken ct)
+    {
+        var token = linked.Token;
 
         async Task StoreAsync()
         {
@@ -153,12 +195,12 @@ internal sealed class BlockTransferPipeline
                     long stored = u.Payload.WrittenCount;
                     Interlocked.Increment(ref counters.blocksUploaded);
                     Interlocked.Add(ref counters.bytesWritten, stored);
-                    if (u.Existed)
+                    if (u.Kind == UploadKind.Overwrite)
                     {
                         Interlocked.Increment(ref counters.reUploadedBlocks);
                         Interlocked.Add(ref counters.reUploadedBytes, stored);
                     }
-                    else
+                    else if (u.Kind == UploadKind.New)
                     {
                         Interlocked.Increment(ref counters.newBlocks);
                         Interlocked.Add(ref counters.newlyUploadedBytes, stored);
@@ -168,21 +210,17 @@ internal sealed class BlockTransferPipeline
                 {
                     payloadPool.Return(u.Payload);
                 }
-                tracker.Add(BlockSize, "Uploading blocks");
+                tracker.Add(BlockSize, status);
             }
         }
 
-        var offsets = toUpload.Select(b => b.Offset).ToList();
-        var readers = Task.Run(() => ReadAsync(source, offsets, rawPool, reads.Writer, counters, tracker: null, dropZero: false, token), token);
-        var compressors = Enumerable.Range(0, cpu).Select(_ => Task.Run(CompressAsync, token)).ToArray();
-        // The upload channel closes when every CPU worker is done (or one failed).
-        var compressorsDone = Task.WhenAll(compressors).ContinueWith(t => uploads.Writer.TryComplete(t.Exception?.InnerException),
+        var workersDone = Task.WhenAll(workers).ContinueWith(t => uploads.Writer.TryComplete(t.Exception?.InnerException),
             CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         var all = new List<Task> { readers };
-        all.AddRange(compressors);
-        all.AddRange(Enumerable.Range(0, up).Select(_ => Task.Run(StoreAsync, token)));
+        all.AddRange(workers);
+        all.AddRange(Enumerable.Range(0, uploaders).Select(_ => Task.Run(StoreAsync, token)));
         await RunStagesAsync(all, linked, ct).ConfigureAwait(false);
-        await compressorsDone.ConfigureAwait(false);
+        await workersDone.ConfigureAwait(false);
     }
 
     /// <summary>The reader stage: blocks in offset order into pooled buffers; all-zero blocks dropped when asked.</summary>
@@ -226,6 +264,12 @@ internal sealed class BlockTransferPipeline
     }
 
     private BoundedPool<byte[]> NewRawPool(int cpu) => new(2 * cpu + 1, () => GC.AllocateUninitializedArray<byte>(BlockSize));
+
+    private BoundedPool<ArrayBufferWriter<byte>> NewPayloadPool(int slots) =>
+        new(slots, () => new ArrayBufferWriter<byte>(BlockSize + BlockSize / 64 + 1024));
+
+    /// <summary>Compressed blocks waiting for an uploader, or being compressed: bounded in bytes, at least two.</summary>
+    private int PayloadSlots(int cpu, int uploaders) => (int)Math.Clamp(MaxPayloadBytesInFlight / BlockSize, 2, uploaders + cpu);
 
     /// <summary>XXH128 of a block: many times faster than SHA-512; recognises unchanged blocks only.</summary>
     private static UInt128 FastHash(ReadOnlySpan<byte> data)

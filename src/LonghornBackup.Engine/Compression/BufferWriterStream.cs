@@ -18,5 +18,7 @@ internal sealed class BufferWriterStream : Stream
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
     public override void SetLength(long value) => throw new NotSupportedException();
     public override void Write(byte[] buffer, int offset, int count) => _writer.Write(buffer.AsSpan(offset, count));
+#if NET
     public override void Write(ReadOnlySpan<byte> buffer) => _writer.Write(buffer);
+#endif
 }

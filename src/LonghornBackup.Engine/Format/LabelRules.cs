@@ -9,11 +9,9 @@ namespace LonghornBackup.Engine.Format;
 /// </summary>
 public static partial class LabelRules
 {
-    [GeneratedRegex("^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")]
-    private static partial Regex NameOrValuePattern();
+    private static readonly Regex NameOrValuePattern = new("^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$", RegexOptions.CultureInvariant);
 
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]
-    private static partial Regex DnsSubdomainPattern();
+    private static readonly Regex DnsSubdomainPattern = new("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", RegexOptions.CultureInvariant);
 
     public static void Validate(IReadOnlyDictionary<string, string>? labels)
     {
@@ -37,7 +35,7 @@ public static partial class LabelRules
     public static void ValidateValue(string key, string? value)
     {
         value ??= "";
-        if (value.Length > 63 || !NameOrValuePattern().IsMatch(value))
+        if (value.Length > 63 || !NameOrValuePattern.IsMatch(value))
             throw new LonghornBackupException(ErrorIds.InvalidLabel, ErrorKind.InvalidArgument,
                 $"Label '{key}' has an invalid value '{value}': a value is empty or up to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit.",
                 key);
@@ -52,12 +50,12 @@ public static partial class LabelRules
         {
             string prefix = key[..slash];
             name = key[(slash + 1)..];
-            if (prefix.Length == 0 || prefix.Length > 253 || !DnsSubdomainPattern().IsMatch(prefix))
+            if (prefix.Length == 0 || prefix.Length > 253 || !DnsSubdomainPattern.IsMatch(prefix))
                 return "the prefix before '/' must be a lower-case DNS subdomain of at most 253 characters.";
         }
         if (name.Length == 0) return "the name part cannot be empty.";
         if (name.Length > 63) return "the name part is longer than 63 characters.";
-        if (!NameOrValuePattern().IsMatch(name))
+        if (!NameOrValuePattern.IsMatch(name))
             return "the name part must consist of letters, digits, '-', '_' or '.', and start and end with a letter or digit.";
         return null;
     }

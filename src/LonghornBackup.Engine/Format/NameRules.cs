@@ -10,24 +10,21 @@ namespace LonghornBackup.Engine.Format;
 public static partial class NameRules
 {
     /// <summary>backupstore util.ValidateName: what readers accept from listings.</summary>
-    [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")]
-    private static partial Regex StoreNamePattern();
+    private static readonly Regex StoreNamePattern = new("^[a-zA-Z0-9][a-zA-Z0-9_.-]+$", RegexOptions.CultureInvariant);
 
     /// <summary>Longhorn manager's stricter rule: volume names the manager lists (lower case).</summary>
-    [GeneratedRegex("^[a-z0-9][a-z0-9_.-]+$")]
-    private static partial Regex ManagerNamePattern();
+    private static readonly Regex ManagerNamePattern = new("^[a-z0-9][a-z0-9_.-]+$", RegexOptions.CultureInvariant);
 
-    [GeneratedRegex("^backup-[0-9a-f]{16}$")]
-    private static partial Regex GeneratedBackupNamePattern();
+    private static readonly Regex GeneratedBackupNamePattern = new("^backup-[0-9a-f]{16}$", RegexOptions.CultureInvariant);
 
     public const int MaxVolumeNameLength = 64;
 
-    public static bool IsValidStoreName(string? name) => name is not null && StoreNamePattern().IsMatch(name);
+    public static bool IsValidStoreName(string? name) => name is not null && StoreNamePattern.IsMatch(name);
 
     /// <summary>A volume name this module writes: lower case so Longhorn's manager lists it, at most 64 characters.</summary>
     public static void ValidateVolumeNameForWrite(string? name)
     {
-        if (name is null || !ManagerNamePattern().IsMatch(name) || name.Length > MaxVolumeNameLength)
+        if (name is null || !ManagerNamePattern.IsMatch(name) || name.Length > MaxVolumeNameLength)
             throw new LonghornBackupException(ErrorIds.InvalidName, ErrorKind.InvalidArgument,
                 $"'{name}' is not a valid volume name: use 2 to {MaxVolumeNameLength} characters of lower-case letters, digits, '_', '.' and '-', starting with a letter or digit.",
                 name);
@@ -50,7 +47,7 @@ public static partial class NameRules
                 name);
     }
 
-    public static bool IsGeneratedBackupName(string name) => GeneratedBackupNamePattern().IsMatch(name);
+    public static bool IsGeneratedBackupName(string name) => GeneratedBackupNamePattern.IsMatch(name);
 
     /// <summary>backup-&lt;16 hex&gt;, the first 16 hex digits of a random UUIDv4, as Longhorn's GenerateName.</summary>
     public static string NewBackupName() => "backup-" + Guid.NewGuid().ToString("N")[..16];

@@ -51,7 +51,7 @@ public static class BackupManifestPlanner
             }
             if (volume is null || snapshot is null) continue;
 
-            var labels = new Dictionary<string, string>(m.Labels, StringComparer.Ordinal);
+            var labels = m.Labels.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
             foreach (var (k, v) in overrides.Labels ?? new Dictionary<string, string>()) labels[k] = v;
             planned.Add(new PlannedBackup(m, target, volume, snapshot, name,
                 overrides.Mode ?? m.Mode ?? BackupMode.Incremental, labels, overrides.BlockSize ?? m.BlockSize, ""));

@@ -19,8 +19,7 @@ internal static partial class BackupTargetManifestValidator
     };
     private static readonly HashSet<string> Schemes = new(StringComparer.OrdinalIgnoreCase) { "s3", "azblob", "nfs", "cifs", "vfs", "file" };
 
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]
-    internal static partial Regex KubernetesNamePattern();
+    internal static readonly Regex KubernetesNamePattern = new("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", RegexOptions.CultureInvariant);
 
     public static BackupTargetManifest? Validate(DocumentValidation v, ManifestHeader header)
     {
@@ -52,7 +51,7 @@ internal static partial class BackupTargetManifestValidator
             var secretNode = v.Field(spec, "spec", "credentialSecret");
             secret = v.Scalar(secretNode, "spec.credentialSecret");
             if (secret == "") secret = null;
-            if (secret is not null && (secret.Length > 253 || !KubernetesNamePattern().IsMatch(secret)))
+            if (secret is not null && (secret.Length > 253 || !KubernetesNamePattern.IsMatch(secret)))
                 v.Problem("spec.credentialSecret", secretNode, $"'{secret}' is not a Secret name: use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit.");
 
             var pollNode = v.Field(spec, "spec", "pollInterval");

@@ -16,7 +16,7 @@ public static class CredentialKeys
     public const string HttpsProxy = "HTTPS_PROXY";
     public const string NoProxy = "NO_PROXY";
 
-    public static readonly IReadOnlySet<string> Known = new HashSet<string>(StringComparer.Ordinal)
+    public static readonly IReadOnlyCollection<string> Known = new HashSet<string>(StringComparer.Ordinal)
     {
         AwsAccessKeyId, AwsSecretAccessKey, AwsSessionToken, AwsEndpoints, AwsCert, AwsIamRoleArn, VirtualHostedStyle, AwsSignAcceptEncoding,
         HttpProxy, HttpsProxy, NoProxy,
@@ -25,5 +25,5 @@ public static class CredentialKeys
     };
 
     /// <summary>Keys whose value is "true" or "false".</summary>
-    public static readonly IReadOnlySet<string> Booleans = new HashSet<string>(StringComparer.Ordinal) { VirtualHostedStyle, AwsSignAcceptEncoding };
+    public static readonly IReadOnlyCollection<string> Booleans = new HashSet<string>(StringComparer.Ordinal) { VirtualHostedStyle, AwsSignAcceptEncoding };
 }

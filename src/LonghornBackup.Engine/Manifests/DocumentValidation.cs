@@ -78,7 +78,7 @@ internal sealed class DocumentValidation
     }
 
     /// <summary>Warns about keys the CRD does not have; they are ignored, as the manifest still applies.</summary>
-    public void WarnUnknownFields(YamlMappingNode map, string path, IReadOnlySet<string> known, string? ignoredNote = null)
+    public void WarnUnknownFields(YamlMappingNode map, string path, IReadOnlyCollection<string> known, string? ignoredNote = null)
     {
         foreach (var (k, _) in map.Children)
         {

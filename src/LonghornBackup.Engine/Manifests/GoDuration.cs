@@ -40,7 +40,7 @@ public static class GoDuration
             ticks += number * match.Ticks;
         }
         if (ticks > TimeSpan.MaxValue.Ticks) return false;
-        value = TimeSpan.FromTicks((long)Math.Round(ticks)) * (negative ? -1 : 1);
+        value = TimeSpan.FromTicks((long)Math.Round(ticks) * (negative ? -1 : 1));
         return true;
     }
 

@@ -16,7 +16,7 @@ internal sealed class ManifestHeader
     public const string DefaultNamespace = "longhorn-system";
 
     /// <summary>Top-level fields of a custom resource (Longhorn's kinds).</summary>
-    public static readonly IReadOnlySet<string> CustomResourceFields = new HashSet<string>(StringComparer.Ordinal)
+    public static readonly IReadOnlyCollection<string> CustomResourceFields = new HashSet<string>(StringComparer.Ordinal)
     {
         "apiVersion", "kind", "metadata", "spec", "status",
     };

@@ -20,14 +20,11 @@ internal enum ScalarType
 /// </summary>
 internal static partial class ScalarTypes
 {
-    [GeneratedRegex(@"^[-+]?(0|[1-9][0-9_]*|0[0-7_]+|0o[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+)$")]
-    private static partial Regex IntPattern();
+    private static readonly Regex IntPattern = new(@"^[-+]?(0|[1-9][0-9_]*|0[0-7_]+|0o[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+)$", RegexOptions.CultureInvariant);
 
-    [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?$|^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$")]
-    private static partial Regex FloatPattern();
+    private static readonly Regex FloatPattern = new(@"^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?$|^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$", RegexOptions.CultureInvariant);
 
-    [GeneratedRegex(@"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt ]|\s+)?([0-9]{1,2}:[0-9]{2}:[0-9]{2}(\.[0-9]*)?)?\s*(Z|[-+][0-9]{1,2}(:?[0-9]{2})?)?$")]
-    private static partial Regex TimestampPattern();
+    private static readonly Regex TimestampPattern = new(@"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt ]|\s+)?([0-9]{1,2}:[0-9]{2}:[0-9]{2}(\.[0-9]*)?)?\s*(Z|[-+][0-9]{1,2}(:?[0-9]{2})?)?$", RegexOptions.CultureInvariant);
 
     private static readonly HashSet<string> Nulls = new(StringComparer.Ordinal) { "", "~", "null", "Null", "NULL" };
 
@@ -42,9 +39,9 @@ internal static partial class ScalarTypes
     {
         if (Nulls.Contains(plain)) return ScalarType.Null;
         if (Bools.Contains(plain)) return ScalarType.Bool;
-        if (IntPattern().IsMatch(plain)) return ScalarType.Int;
-        if (FloatPattern().IsMatch(plain)) return ScalarType.Float;
-        if (TimestampPattern().IsMatch(plain)) return ScalarType.Timestamp;
+        if (IntPattern.IsMatch(plain)) return ScalarType.Int;
+        if (FloatPattern.IsMatch(plain)) return ScalarType.Float;
+        if (TimestampPattern.IsMatch(plain)) return ScalarType.Timestamp;
         return ScalarType.String;
     }
 

@@ -16,8 +16,7 @@ internal static partial class SecretManifestValidator
         "apiVersion", "kind", "metadata", "data", "stringData", "type", "immutable",
     };
 
-    [GeneratedRegex("^[-._a-zA-Z0-9]+$")]
-    private static partial Regex KeyPattern();
+    private static readonly Regex KeyPattern = new("^[-._a-zA-Z0-9]+$", RegexOptions.CultureInvariant);
 
     public static SecretManifest? Validate(DocumentValidation v, ManifestHeader header)
     {
@@ -26,7 +25,7 @@ internal static partial class SecretManifestValidator
         v.WarnUnknownFields(header.Root, "", KnownFields);
         if (header.Name is null)
             v.Problem("metadata.name", null, "metadata.name is missing: a Secret is referenced by name from spec.credentialSecret.");
-        else if (header.Name.Length > 253 || !BackupTargetManifestValidator.KubernetesNamePattern().IsMatch(header.Name))
+        else if (header.Name.Length > 253 || !BackupTargetManifestValidator.KubernetesNamePattern.IsMatch(header.Name))
             v.Problem("metadata.name", null, $"'{header.Name}' is not a Secret name: use lower-case letters, digits, '-' and '.'.");
 
         string? type = v.Scalar(v.Field(header.Root, "", "type"), "type");
@@ -58,7 +57,7 @@ internal static partial class SecretManifestValidator
 
     private static bool CheckKey(DocumentValidation v, string path, string key, YamlDotNet.RepresentationModel.YamlNode keyNode)
     {
-        if (key.Length == 0 || key.Length > 253 || !KeyPattern().IsMatch(key))
+        if (key.Length == 0 || key.Length > 253 || !KeyPattern.IsMatch(key))
         {
             v.Problem($"{path}.{key}", keyNode, $"'{key}' is not a Secret key: use letters, digits, '-', '_' and '.'.");
             return false;

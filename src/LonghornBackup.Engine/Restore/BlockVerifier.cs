@@ -9,7 +9,7 @@ namespace LonghornBackup.Engine.Restore;
 /// Turns a stored block back into its data and proves it: decompress (with Longhorn's gzip/lz4 fallback),
 /// check it is one full block, and check its checksum. Every failure names the block's key.
 /// </summary>
-public static class BlockVerifier
+internal static class BlockVerifier
 {
     public static void DecompressAndVerify(string method, string checksum, string key, ReadOnlyMemory<byte> stored,
         int blockSize, ArrayBufferWriter<byte> output)

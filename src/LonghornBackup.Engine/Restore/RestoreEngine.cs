@@ -3,6 +3,7 @@ using LonghornBackup.Engine.Errors;
 using LonghornBackup.Engine.Format;
 using LonghornBackup.Engine.Locking;
 using LonghornBackup.Engine.Progress;
+using LonghornBackup.Engine.Store;
 using Microsoft.Win32.SafeHandles;
 
 namespace LonghornBackup.Engine.Restore;

@@ -8,7 +8,7 @@ namespace LonghornBackup.Engine.Store;
 /// mounted). Writes go to "&lt;key&gt;.tmp.&lt;unixnanos&gt;" and are renamed over the key, as Longhorn's fsops do, so
 /// listings (which keep only *.cfg, *.blk, *.lck) never see a partial file.
 /// </summary>
-public sealed class FileSystemStore : IObjectStore
+public sealed class FileSystemStore : IObjectStore, IBufferedObjectReader
 {
     private readonly string _root;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _knownDirectories = new(StringComparer.Ordinal);
@@ -54,7 +54,11 @@ public sealed class FileSystemStore : IObjectStore
         IEnumerable<string> files;
         try
         {
+#if NET
             files = Directory.EnumerateFiles(dir, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = false });
+#else
+            files = Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories);
+#endif
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw ReadFailed(directory, e); }
         foreach (var file in files)

@@ -27,18 +27,6 @@ public interface IObjectStore
     /// <summary>The whole object, or null when it does not exist.</summary>
     Task<byte[]?> ReadAsync(string key, CancellationToken cancellationToken);
 
-    /// <summary>
-    /// Appends the whole object to <paramref name="destination"/> (a reusable buffer, so reading blocks allocates
-    /// nothing per block); false when it does not exist. Drivers override it when they can read in place.
-    /// </summary>
-    async Task<bool> ReadToAsync(string key, System.Buffers.IBufferWriter<byte> destination, CancellationToken cancellationToken)
-    {
-        var data = await ReadAsync(key, cancellationToken).ConfigureAwait(false);
-        if (data is null) return false;
-        destination.Write(data);
-        return true;
-    }
-
     /// <summary>Writes the object atomically: readers see the old content or the new, never a part.</summary>
     Task WriteAsync(string key, ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
 

@@ -21,7 +21,7 @@ public sealed class StoreOpenOptions
     public TimeSpan? RequestTimeout { get; init; }
 
     /// <summary>Tests: wraps the HTTP handler under the S3 client (fault injection, request counting).</summary>
-    internal Func<HttpMessageHandler, HttpMessageHandler>? WrapHttpHandler { get; init; }
+    internal Func<HttpMessageHandler, HttpMessageHandler>? WrapHttpHandler { get; init; }   // honoured on .NET 8 only
 
     /// <summary>Tests: keys per S3 listing page (S3's default is 1000), to exercise paging with a few objects.</summary>
     internal int? ListPageSize { get; init; }

@@ -36,7 +36,7 @@ internal sealed class EnvironmentProxy : IWebProxy
         Uri? https = ParseProxy(env("HTTPS_PROXY") ?? env("https_proxy"), sourceOf("HTTPS_PROXY"));
         if (http is null && https is null) return null;
         string? noProxy = env("NO_PROXY") ?? env("no_proxy");
-        var entries = (noProxy ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var entries = (noProxy ?? "").Split(',').Select(e => e.Trim()).Where(e => e.Length > 0).ToArray();
         var proxy = new EnvironmentProxy(http, https, entries, CredentialsOf(https ?? http!));
         description = string.Join(", ", new[]
         {

@@ -23,8 +23,13 @@ internal static class S3ClientFactory
             RetryMode = RequestRetryMode.Standard,
             MaxErrorRetry = options.MaxErrorRetry ?? DefaultMaxErrorRetry,
             ForcePathStyle = connection.PathStyle,
+#if NET
             HttpClientFactory = new S3HttpClientFactory(connection, options.WrapHttpHandler),
+#endif
         };
+#if !NET
+        UseFrameworkHttpStack(config, connection);
+#endif
         if (options.RequestTimeout is TimeSpan timeout) config.Timeout = timeout;
         if (connection.Endpoint is { } endpoint)
         {
@@ -37,4 +42,27 @@ internal static class S3ClientFactory
         }
         return new AmazonS3Client(connection.Credentials.Credentials, config);
     }
+
+#if !NET
+    /// <summary>
+    /// On .NET Framework the SDK sends requests through HttpWebRequest, which has no per-client certificate check:
+    /// the proxy is set on the client, and extra CAs belong in the Windows certificate store, as for every other
+    /// program there.
+    /// </summary>
+    private static void UseFrameworkHttpStack(AmazonS3Config config, S3Connection connection)
+    {
+        // SetWebProxy takes one fixed proxy: the one the environment picks for this client's endpoint (or none).
+        if (connection.Proxy is not null)
+        {
+            var endpoint = connection.Endpoint ?? new Uri($"https://s3.{connection.Region}.amazonaws.com/");
+            if (!connection.Proxy.IsBypassed(endpoint) && connection.Proxy.GetProxy(endpoint) is { } proxy)
+                config.SetWebProxy(new System.Net.WebProxy(proxy) { Credentials = connection.Proxy.Credentials });
+        }
+        if (connection.ExtraRoots is not null)
+            throw new Errors.LonghornBackupException(Errors.ErrorIds.InvalidTargetSetting, Errors.ErrorKind.NotImplemented,
+                $"Extra trusted CA certificates ({connection.CaSource}) are not supported on Windows PowerShell 5.1.",
+                connection.CaSource,
+                "Import the CA certificate into the Windows certificate store (Cert:\\LocalMachine\\Root) and leave AWS_CERT unset, or use PowerShell 7.");
+    }
+#endif
 }

@@ -88,17 +88,23 @@ public static class S3CredentialProfiles
     {
         if (File.Exists(path)) return;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+#if NET
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         try { using var _ = new FileStream(path, options); }
+#else
+        try { using var _ = new FileStream(path, FileMode.CreateNew, FileAccess.Write); }   // Windows: the profile folder's ACL applies
+#endif
         catch (IOException) when (File.Exists(path)) { }
     }
 
     /// <summary>The shared credentials file is plain text, as with the AWS CLI: readable by its owner only.</summary>
     private static string Restrict(string path)
     {
+#if NET
         if (!OperatingSystem.IsWindows() && File.Exists(path))
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+#endif
         return path;
     }
 }

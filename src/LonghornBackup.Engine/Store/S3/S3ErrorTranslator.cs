@@ -47,8 +47,7 @@ internal sealed partial class S3ErrorTranslator
         _ => "delete",
     };
 
-    [GeneratedRegex("<Region>([^<]+)</Region>")]
-    private static partial Regex RegionElement();
+    private static readonly Regex RegionElement = new("<Region>([^<]+)</Region>", RegexOptions.CultureInvariant);
 
     public LonghornBackupException Translate(Exception e, S3Operation op, string key)
     {
@@ -129,7 +128,7 @@ internal sealed partial class S3ErrorTranslator
     /// <summary>The region S3 says the bucket is in: from the error body, or the region the SDK parsed from it (internal in AWSSDK.S3 4.x).</summary>
     private static string? RegionIn(AmazonS3Exception e)
     {
-        if (e.ResponseBody is { } body && RegionElement().Match(body) is { Success: true } m) return m.Groups[1].Value;
+        if (e.ResponseBody is { } body && RegionElement.Match(body) is { Success: true } m) return m.Groups[1].Value;
         var property = typeof(AmazonS3Exception).GetProperty("Region", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic);
         return property?.GetValue(e) is string { Length: > 0 } region ? region : null;
     }

@@ -1,3 +1,4 @@
+#if NET
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Amazon.Runtime;
@@ -66,3 +67,4 @@ internal sealed class S3HttpClientFactory : HttpClientFactory
         return chain.Build(certificate as X509Certificate2 ?? new X509Certificate2(certificate));
     }
 }
+#endif

@@ -15,16 +15,13 @@ internal static partial class S3UrlParser
 
     // S3's rules for new buckets: 3-63 characters, lower-case letters, digits, '.' and '-', starting and ending with
     // a letter or digit. MinIO, Ceph RGW and the other S3-compatible stores enforce the same rules.
-    [GeneratedRegex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
-    private static partial Regex BucketPattern();
+    private static readonly Regex BucketPattern = new("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", RegexOptions.CultureInvariant);
 
-    [GeneratedRegex(@"^\d{1,3}(\.\d{1,3}){3}$")]
-    private static partial Regex IpAddressPattern();
+    private static readonly Regex IpAddressPattern = new(@"^\d{1,3}(\.\d{1,3}){3}$", RegexOptions.CultureInvariant);
 
-    [GeneratedRegex("^[a-z0-9]([a-z0-9_-]{0,62}[a-z0-9])?$")]
-    private static partial Regex RegionPattern();
+    private static readonly Regex RegionPattern = new("^[a-z0-9]([a-z0-9_-]{0,62}[a-z0-9])?$", RegexOptions.CultureInvariant);
 
-    public static bool IsRegionName(string region) => RegionPattern().IsMatch(region);
+    public static bool IsRegionName(string region) => RegionPattern.IsMatch(region);
 
     public static TargetUrl Parse(string url, string rest, Factory create)
     {
@@ -42,12 +39,12 @@ internal static partial class S3UrlParser
         {
             bucket = authority[..at];
             region = authority[(at + 1)..];
-            if (region.Length == 0 || region.Contains('@') || !RegionPattern().IsMatch(region))
+            if (region.Length == 0 || region.Contains('@') || !RegionPattern.IsMatch(region))
                 throw Invalid(url, $"'{region}' is not a region name: use lower-case letters, digits and '-', as in us-east-1.");
         }
         if (bucket.Length == 0)
             throw Invalid(url, "the bucket name is missing.");
-        if (!BucketPattern().IsMatch(bucket) || bucket.Contains("..") || IpAddressPattern().IsMatch(bucket))
+        if (!BucketPattern.IsMatch(bucket) || bucket.Contains("..") || IpAddressPattern.IsMatch(bucket))
             throw Invalid(url, $"'{bucket}' is not a valid bucket name: use 3 to 63 lower-case letters, digits, '.' and '-', starting and ending with a letter or digit.");
 
         if (slash < 0)
