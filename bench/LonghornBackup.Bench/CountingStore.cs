@@ -3,8 +3,11 @@ using LonghornBackup.Engine.Store;
 
 namespace LonghornBackup.Bench;
 
-/// <summary>Counts the requests an operation makes of its store, by type, and the bytes moved.</summary>
-internal sealed class CountingStore : IObjectStore
+/// <summary>
+/// Counts the requests an operation makes of its store, by type, and the bytes moved. It passes in-place reads
+/// through (IBufferedObjectReader), or every block read would be measured as a whole-object read and copy.
+/// </summary>
+internal sealed class CountingStore : IObjectStore, IBufferedObjectReader
 {
     private readonly IObjectStore _inner;
     public long Lists, TreeLists, Reads, Writes, Stats, Deletes, BytesWritten, BytesRead;
