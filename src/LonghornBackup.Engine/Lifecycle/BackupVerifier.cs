@@ -165,7 +165,7 @@ public sealed class BackupVerifier
                 }
                 Interlocked.Add(ref bytesRead, stored.Length);
                 if (!buffers.TryTake(out var output)) output = new ArrayBufferWriter<byte>(block.Value.BlockSize);
-                try { BlockVerifier.DecompressAndVerify(block.Value.Method, block.Key, key, stored, block.Value.BlockSize, output); }
+                try { _ = BlockVerifier.DecodeAndVerify(block.Value.Method, block.Key, key, stored, block.Value.BlockSize, output); }
                 catch (LonghornBackupException e) when (e.Kind is ErrorKind.InvalidData)
                 {
                     found[block.Key] = (BlockProblemKind.Corrupt, e.Message);
