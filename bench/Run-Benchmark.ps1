@@ -44,10 +44,29 @@ function Install-BenchTools {
     if ($LASTEXITCODE -ne 0) { throw "apt-get install $($missing -join ' ') failed (run as root, with Debian's package registry reachable)." }
 }
 
+# Every measured process starts from the same memory state: the page cache dropped (when we may), then only the
+# files it reads (-Warm) read once, so every tool reads cached bytes and none pays for reclaiming what earlier cases
+# left in the cache. Without this, which case spends seconds in the kernel depends on the run's history.
+# The programs themselves (the .NET runtime and the driver, restic, openssl ...) are read back in too, so no case
+# pays for loading its program from disk.
+# Sparse images are warmed through their data ranges only (as a backup reads them), never their holes.
+function Reset-PageCache([string] $Program, [string[]] $Warm, [string[]] $WarmImages) {
+    if (Test-Path -LiteralPath /proc/sys/vm/drop_caches) {
+        & sync
+        try { [IO.File]::WriteAllText('/proc/sys/vm/drop_caches', '1') } catch { }   # needs root; else the cache stays as it is
+    }
+    $programFiles = @((Get-Command $Program -ErrorAction SilentlyContinue).Source) +
+        @(Get-ChildItem -File -LiteralPath ([Runtime.InteropServices.RuntimeEnvironment]::GetRuntimeDirectory()), (Split-Path $bench) | ForEach-Object FullName)
+    foreach ($f in @($programFiles) + @($Warm)) { if ($f) { & cat $f > /dev/null } }
+    foreach ($f in $WarmImages) { if ($f) { & $bench extract --image $f --output /dev/null | Out-Null } }
+}
+
 # Runs a command under /usr/bin/time -v; returns wall/cpu/rss and the command's stdout.
 function Measure-Process {
-    param([string] $Name, [string] $File, [string[]] $Arguments, [hashtable] $Environment = @{})
+    param([string] $Name, [string] $File, [string[]] $Arguments, [hashtable] $Environment = @{}, [string[]] $Warm = @(),
+        [string[]] $WarmImages = @())
     $timeLog = Join-Path $WorkDir "time-$Name.txt"
+    Reset-PageCache $File $Warm $WarmImages
     $saved = @{}
     foreach ($k in $Environment.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, $Environment[$k]) }
     try {
@@ -112,8 +131,6 @@ if (-not (Test-Path $big)) {
     Write-Step "Generating $big (64 GiB sparse, about as much data as the 4 GiB image)"
     & $bench generate --output $big --size-gib 64 --seed 43 --fill random --density 0.03; if ($LASTEXITCODE) { throw 'generate failed' }
 }
-# Warm the page cache so every tool reads the same cached bytes.
-foreach ($i in $images.Values) { foreach ($f in $i.Image, $i.Mutated, $i.Data) { & cat $f > /dev/null } }
 
 $results = [ordered]@{ Machine = [ordered]@{ Cores = $cores; Os = [Runtime.InteropServices.RuntimeInformation]::OSDescription; Cpu = ((Get-Content /proc/cpuinfo | Select-String '^model name' | Select-Object -First 1) -replace '^model name\s*:\s*', '') ; Date = (Get-Date).ToUniversalTime().ToString('u') }; Baselines = [ordered]@{}; Cases = @() }
 
@@ -121,9 +138,9 @@ $results = [ordered]@{ Machine = [ordered]@{ Cores = $cores; Os = [Runtime.Inter
 foreach ($fill in $fills) {
     $d = $images[$fill]
     $mb = $d.DataBytes / 1MB
-    $sha = Measure-Process "sha512-$fill" openssl @('dgst', '-sha512', $d.Data)
-    $lz4 = Measure-Process "lz4-$fill" bash @('-c', "lz4 -1 -c '$($d.Data)' > /dev/null")
-    $gz = Measure-Process "gzip-$fill" bash @('-c', "gzip -6 -c '$($d.Data)' > /dev/null")
+    $sha = Measure-Process "sha512-$fill" openssl @('dgst', '-sha512', $d.Data) -Warm $d.Data
+    $lz4 = Measure-Process "lz4-$fill" bash @('-c', "lz4 -1 -c '$($d.Data)' > /dev/null") -Warm $d.Data
+    $gz = Measure-Process "gzip-$fill" bash @('-c', "gzip -6 -c '$($d.Data)' > /dev/null") -Warm $d.Data
     $h = $mb / $sha.Wall; $c = $mb / $lz4.Wall; $g = $mb / $gz.Wall
     $results.Baselines[$fill] = [ordered]@{
         DataMB = [math]::Round($mb, 1)
@@ -155,7 +172,8 @@ function Invoke-Case {
     param([string] $Name, [string[]] $Arguments, [string] $Fill, [string] $Kind, [string] $Compression, [int] $BlockMiB, [string] $Target)
     $json = Join-Path $WorkDir "case-$Name.json"
     Write-Step $Name
-    $m = Measure-Process $Name $bench ($Arguments + @('--json', $json))
+    $imageAt = [array]::IndexOf($Arguments, '--image')
+    $m = Measure-Process $Name $bench ($Arguments + @('--json', $json)) -WarmImages @(if ($imageAt -ge 0) { $Arguments[$imageAt + 1] })
     $engine = Get-Content -Raw $json | ConvertFrom-Json
     $dataMB = $images[$Fill].DataBytes / 1MB
     $case = [ordered]@{
