@@ -120,9 +120,10 @@ public sealed class BackupEngine
 
             var known = await _store.ListBlockChecksumsAsync(request.VolumeName, ct).ConfigureAwait(false);
             List<BlockTransferPipeline.ScannedBlock> scanned;
+            HashSet<string> uploaded;
             try
             {
-                scanned = await pipeline.TransferAsync(request.Source, cache, known, full, CompressionMethods.Get(method), _store.Store,
+                (scanned, uploaded) = await pipeline.TransferAsync(request.Source, cache, known, full, CompressionMethods.Get(method), _store.Store,
                     counters, tracker, transferCancel.Token).ConfigureAwait(false);
             }
             catch (Exception) when (lockTask is { IsCompleted: true, IsCompletedSuccessfully: false })
@@ -137,12 +138,13 @@ public sealed class BackupEngine
                 var latestVolume = await _store.LoadVolumeAsync(request.VolumeName, ct).ConfigureAwait(false);
                 if (latestVolume is null)
                 {
-                    // A deletion removed the whole volume during the lock wait: start it again, as Longhorn would.
+                    // A deletion removed the whole volume, our in-progress marker with it, during the lock wait: start
+                    // it again, as Longhorn would.
                     await _store.SaveVolumeAsync(volume, ct).ConfigureAwait(false);
+                    await _store.SaveBackupAsync(backup, ct).ConfigureAwait(false);
                     latestVolume = volume;
                 }
-                await _store.SaveBackupAsync(backup, ct).ConfigureAwait(false);   // in case that deletion took the marker too
-                await VerifyBlocksUnderLockAsync(request, pipeline, scanned, known, full, method, latestVolume.EffectiveCompressionMethod,
+                await VerifyBlocksUnderLockAsync(request, pipeline, scanned, uploaded, method, latestVolume.EffectiveCompressionMethod,
                     counters, tracker, ct).ConfigureAwait(false);
                 method = latestVolume.EffectiveCompressionMethod;
                 backup.CompressionMethod = method;
@@ -220,11 +222,10 @@ public sealed class BackupEngine
     /// another one) are stored again too.
     /// </summary>
     private async Task VerifyBlocksUnderLockAsync(BackupRequest request, BlockTransferPipeline pipeline,
-        IReadOnlyList<BlockTransferPipeline.ScannedBlock> scanned, HashSet<string> knownBefore, bool full, string usedMethod,
+        IReadOnlyList<BlockTransferPipeline.ScannedBlock> scanned, HashSet<string> uploadedBefore, string usedMethod,
         string volumeMethod, BackupCounters counters, ProgressTracker tracker, CancellationToken ct)
     {
         var present = await _store.ListBlockChecksumsAsync(request.VolumeName, ct).ConfigureAwait(false);
-        var uploadedBefore = new HashSet<string>(scanned.Select(b => b.Checksum).Where(c => full || !knownBefore.Contains(c)), StringComparer.Ordinal);
         bool methodChanged = usedMethod != volumeMethod;
         var missing = scanned
             .GroupBy(b => b.Checksum, StringComparer.Ordinal).Select(g => g.First())

@@ -57,26 +57,22 @@ internal sealed class BlockTransferPipeline
     /// <summary>
     /// Reads, hashes and stores every data block of the snapshot in one pass: every distinct block in full mode, else
     /// those absent from <paramref name="known"/>; <paramref name="cache"/> (null for full backups) spares SHA-512 for
-    /// unchanged blocks. Returns every data block with its checksum, in offset order.
+    /// unchanged blocks. Returns every data block with its checksum, in offset order, and the checksums it stored.
     /// </summary>
-    public async Task<List<ScannedBlock>> TransferAsync(IBlockSource source, BlockChangeCache? cache, HashSet<string> known, bool full,
+    public async Task<(List<ScannedBlock> Scanned, HashSet<string> Uploaded)> TransferAsync(IBlockSource source, BlockChangeCache? cache, HashSet<string> known, bool full,
         ICompressor compressor, IObjectStore store, BackupCounters counters, ProgressTracker tracker, CancellationToken ct)
     {
         var offsets = BackupEngine.BlockOffsets(source.GetDataRanges(), BlockSize, source.Size);
         var scanned = new ConcurrentQueue<ScannedBlock>();
         var seen = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
-        int cpu = Math.Max(1, CpuWorkers), up = Math.Max(1, Uploaders);
-        int payloadSlots = PayloadSlots(cpu, up);
-        using var rawPool = NewRawPool(cpu);
-        using var payloadPool = NewPayloadPool(payloadSlots);
-        var reads = Channel.CreateBounded<ReadBlock>(new BoundedChannelOptions(cpu) { SingleWriter = true });
-        var uploads = Channel.CreateBounded<Upload>(new BoundedChannelOptions(Math.Max(1, payloadSlots - cpu)));
+        var uploaded = new ConcurrentQueue<string>();
+        using var stages = new Stages(this);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var token = linked.Token;
 
         async Task HashAndCompressAsync()
         {
-            await foreach (var block in reads.Reader.ReadAllAsync(token).ConfigureAwait(false))
+            await foreach (var block in stages.Reads.Reader.ReadAllAsync(token).ConfigureAwait(false))
             {
                 Upload? upload = null;
                 try
@@ -95,24 +91,28 @@ internal sealed class BlockTransferPipeline
                     scanned.Enqueue(new ScannedBlock(block.Offset, fast, checksum));
                     if (!seen.TryAdd(checksum, 0)) Interlocked.Increment(ref counters.duplicateBlocksInBackup);   // same content at another offset
                     else if (!full && known.Contains(checksum)) Interlocked.Increment(ref counters.existingBlocksSkipped);
-                    else upload = await CompressAsync(block.Data, checksum, known.Contains(checksum) ? UploadKind.Overwrite : UploadKind.New,
-                        compressor, payloadPool, token).ConfigureAwait(false);
+                    else
+                    {
+                        uploaded.Enqueue(checksum);
+                        upload = await CompressAsync(block.Data, checksum, known.Contains(checksum) ? UploadKind.Overwrite : UploadKind.New,
+                            compressor, stages.PayloadPool, token).ConfigureAwait(false);
+                    }
                 }
                 finally
                 {
-                    rawPool.Return(block.Data);
+                    stages.RawPool.Return(block.Data);
                 }
                 if (upload is null) tracker.Add(BlockSize, "Backing up blocks");
-                else await uploads.Writer.WriteAsync(upload, token).ConfigureAwait(false);
+                else await stages.Uploads.Writer.WriteAsync(upload, token).ConfigureAwait(false);
             }
         }
 
-        var readers = Task.Run(() => ReadAsync(source, offsets, rawPool, reads.Writer, counters, tracker, dropZero: true, token), token);
-        var workers = Enumerable.Range(0, cpu).Select(_ => Task.Run(HashAndCompressAsync, token)).ToArray();
-        await RunWithUploadersAsync(readers, workers, uploads, up, store, payloadPool, counters, tracker, "Backing up blocks", linked, ct).ConfigureAwait(false);
+        var readers = Task.Run(() => ReadAsync(source, offsets, stages.RawPool, stages.Reads.Writer, counters, tracker, dropZero: true, token), token);
+        var workers = Enumerable.Range(0, stages.Cpu).Select(_ => Task.Run(HashAndCompressAsync, token)).ToArray();
+        await RunWithUploadersAsync(readers, workers, stages.Uploads, stages.Uploaders, store, stages.PayloadPool, counters, tracker, "Backing up blocks", linked, ct).ConfigureAwait(false);
         var list = scanned.ToList();
         list.Sort((x, y) => x.Offset.CompareTo(y.Offset));
-        return list;
+        return (list, new HashSet<string>(uploaded, StringComparer.Ordinal));
     }
 
     /// <summary>
@@ -126,19 +126,14 @@ internal sealed class BlockTransferPipeline
         tracker.AddTotal((long)toUpload.Count * BlockSize);
         if (toUpload.Count == 0) return;
 
-        int cpu = Math.Max(1, CpuWorkers), up = Math.Max(1, Uploaders);
-        int payloadSlots = PayloadSlots(cpu, up);
-        using var rawPool = NewRawPool(cpu);
-        using var payloadPool = NewPayloadPool(payloadSlots);
-        var reads = Channel.CreateBounded<ReadBlock>(new BoundedChannelOptions(cpu) { SingleWriter = true });
-        var uploads = Channel.CreateBounded<Upload>(new BoundedChannelOptions(Math.Max(1, payloadSlots - cpu)));
+        using var stages = new Stages(this);
         var expected = toUpload.ToDictionary(b => b.Offset);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var token = linked.Token;
 
         async Task VerifyAndCompressAsync()
         {
-            await foreach (var block in reads.Reader.ReadAllAsync(token).ConfigureAwait(false))
+            await foreach (var block in stages.Reads.Reader.ReadAllAsync(token).ConfigureAwait(false))
             {
                 Upload upload;
                 try
@@ -149,20 +144,20 @@ internal sealed class BlockTransferPipeline
                             $"The snapshot image '{source.Description}' changed while it was being backed up (block at offset {block.Offset}). Back up a snapshot, not a volume in use.",
                             source.Description);
                     upload = await CompressAsync(block.Data, b.Checksum, uploadedBefore.Contains(b.Checksum) ? UploadKind.Again : UploadKind.New,
-                        compressor, payloadPool, token).ConfigureAwait(false);
+                        compressor, stages.PayloadPool, token).ConfigureAwait(false);
                 }
                 finally
                 {
-                    rawPool.Return(block.Data);
+                    stages.RawPool.Return(block.Data);
                 }
-                await uploads.Writer.WriteAsync(upload, token).ConfigureAwait(false);
+                await stages.Uploads.Writer.WriteAsync(upload, token).ConfigureAwait(false);
             }
         }
 
         var offsets = toUpload.Select(b => b.Offset).ToList();
-        var readers = Task.Run(() => ReadAsync(source, offsets, rawPool, reads.Writer, counters, tracker: null, dropZero: false, token), token);
-        var workers = Enumerable.Range(0, cpu).Select(_ => Task.Run(VerifyAndCompressAsync, token)).ToArray();
-        await RunWithUploadersAsync(readers, workers, uploads, up, store, payloadPool, counters, tracker, "Uploading blocks", linked, ct).ConfigureAwait(false);
+        var readers = Task.Run(() => ReadAsync(source, offsets, stages.RawPool, stages.Reads.Writer, counters, tracker: null, dropZero: false, token), token);
+        var workers = Enumerable.Range(0, stages.Cpu).Select(_ => Task.Run(VerifyAndCompressAsync, token)).ToArray();
+        await RunWithUploadersAsync(readers, workers, stages.Uploads, stages.Uploaders, store, stages.PayloadPool, counters, tracker, "Uploading blocks", linked, ct).ConfigureAwait(false);
     }
 
     private static async Task<Upload> CompressAsync(byte[] data, string checksum, UploadKind kind, ICompressor compressor,
@@ -260,6 +255,34 @@ internal sealed class BlockTransferPipeline
         {
             throw new LonghornBackupException(ErrorIds.OperationCancelled, ErrorKind.OperationStopped,
                 $"The backup of volume '{VolumeName}' was cancelled.", VolumeName);
+        }
+    }
+
+    /// <summary>The buffer pools and channels of one run of the pipeline, sized by the worker counts.</summary>
+    private sealed class Stages : IDisposable
+    {
+        public Stages(BlockTransferPipeline pipeline)
+        {
+            Cpu = Math.Max(1, pipeline.CpuWorkers);
+            Uploaders = Math.Max(1, pipeline.Uploaders);
+            int payloadSlots = pipeline.PayloadSlots(Cpu, Uploaders);
+            RawPool = pipeline.NewRawPool(Cpu);
+            PayloadPool = pipeline.NewPayloadPool(payloadSlots);
+            Reads = Channel.CreateBounded<ReadBlock>(new BoundedChannelOptions(Cpu) { SingleWriter = true });
+            Uploads = Channel.CreateBounded<Upload>(new BoundedChannelOptions(Math.Max(1, payloadSlots - Cpu)));
+        }
+
+        public int Cpu { get; }
+        public int Uploaders { get; }
+        public BoundedPool<byte[]> RawPool { get; }
+        public BoundedPool<ArrayBufferWriter<byte>> PayloadPool { get; }
+        public Channel<ReadBlock> Reads { get; }
+        public Channel<Upload> Uploads { get; }
+
+        public void Dispose()
+        {
+            RawPool.Dispose();
+            PayloadPool.Dispose();
         }
     }
 
