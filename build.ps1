@@ -283,6 +283,26 @@ function Invoke-Test {
             $failed += $r.Failed
         }
 
+        # (b2) The vector SHA-512 again with the JIT's AVX-512, then AVX2, turned off: the code paths other machines
+        # take (shift-based rotates; the platform SHA-512), tested on this one.
+        $engineTests = $testProjects | Where-Object BaseName -eq 'LonghornBackup.Engine.Tests'
+        foreach ($isa in 'AVX512', 'AVX2') {
+            $name = "LonghornBackup.Engine.Tests-no$isa"
+            Write-Step "dotnet test $name (VectorHash tests, DOTNET_Enable$isa=0)"
+            $saved = [Environment]::GetEnvironmentVariable("DOTNET_Enable$isa")
+            [Environment]::SetEnvironmentVariable("DOTNET_Enable$isa", '0')
+            try {
+                & dotnet test $engineTests.FullName --no-build -c $Configuration --nologo --filter 'Category=VectorHash' `
+                    --logger "trx;LogFileName=$name.trx" --logger 'console;verbosity=minimal' `
+                    --results-directory $ResultsDir | Out-Host
+                $code = $LASTEXITCODE
+            }
+            finally { [Environment]::SetEnvironmentVariable("DOTNET_Enable$isa", $saved) }
+            $r = Read-TrxResult -TrxPath (Join-Path $ResultsDir "$name.trx") -ExitCode $code -Name $name
+            $passed += $r.Passed
+            $failed += $r.Failed
+        }
+
         # (c) Pester, in a fresh process, against the staged module.
         $pesterJson = Join-Path $ResultsDir 'pester.json'
         Write-Step 'Pester (fresh pwsh) against the staged module'

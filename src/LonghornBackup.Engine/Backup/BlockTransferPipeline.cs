@@ -72,38 +72,73 @@ internal sealed class BlockTransferPipeline
 
         async Task HashAndCompressAsync()
         {
-            await foreach (var block in stages.Reads.Reader.ReadAllAsync(token).ConfigureAwait(false))
+            var batch = new byte[stages.HashBatch][];
+            var offsetsOf = new long[stages.HashBatch];
+            var fastOf = new UInt128[stages.HashBatch];
+            var checksumOf = new string[stages.HashBatch];
+            var toHash = new List<int>(stages.HashBatch);
+            var hashInputs = new ReadOnlyMemory<byte>[stages.HashBatch];
+            var hashOutputs = new string[stages.HashBatch];
+            while (true)
             {
-                Upload? upload = null;
+                // A batch of blocks, so SHA-512 can hash several side by side (Checksum.OfEach); only the end of the
+                // snapshot makes a shorter one.
+                int count = 0;
+                while (count < batch.Length && await stages.Reads.Reader.WaitToReadAsync(token).ConfigureAwait(false))
+                {
+                    if (!stages.Reads.Reader.TryRead(out var read)) continue;
+                    batch[count] = read.Data;
+                    offsetsOf[count++] = read.Offset;
+                }
+                if (count == 0) return;
+
+                int returned = 0;
                 try
                 {
-                    var data = block.Data.AsSpan();
-                    UInt128 fast = FastHash(data);
-                    if (cache is null || !cache.TryGetChecksum(block.Offset, fast, out string checksum))
+                    toHash.Clear();
+                    for (int i = 0; i < count; i++)
                     {
-                        checksum = Format.Checksum.Of(data);
-                        Interlocked.Increment(ref counters.blocksHashed);
+                        fastOf[i] = FastHash(batch[i]);
+                        if (cache is not null && cache.TryGetChecksum(offsetsOf[i], fastOf[i], out string cached))
+                        {
+                            checksumOf[i] = cached;
+                            Interlocked.Increment(ref counters.checksumsFromCache);
+                        }
+                        else toHash.Add(i);
                     }
-                    else
+                    if (toHash.Count > 0)
                     {
-                        Interlocked.Increment(ref counters.checksumsFromCache);
+                        for (int j = 0; j < toHash.Count; j++) hashInputs[j] = batch[toHash[j]];
+                        Format.Checksum.OfEach(hashInputs.AsSpan(0, toHash.Count), hashOutputs);
+                        for (int j = 0; j < toHash.Count; j++) checksumOf[toHash[j]] = hashOutputs[j];
+                        Interlocked.Add(ref counters.blocksHashed, toHash.Count);
                     }
-                    scanned.Enqueue(new ScannedBlock(block.Offset, fast, checksum));
-                    if (!seen.TryAdd(checksum, 0)) Interlocked.Increment(ref counters.duplicateBlocksInBackup);   // same content at another offset
-                    else if (!full && known.Contains(checksum)) Interlocked.Increment(ref counters.existingBlocksSkipped);
-                    else
+
+                    while (returned < count)
                     {
-                        uploaded.Enqueue(checksum);
-                        upload = await CompressAsync(block.Data, checksum, known.Contains(checksum) ? UploadKind.Overwrite : UploadKind.New,
-                            compressor, stages.PayloadPool, token).ConfigureAwait(false);
+                        int i = returned;
+                        string checksum = checksumOf[i];
+                        scanned.Enqueue(new ScannedBlock(offsetsOf[i], fastOf[i], checksum));
+                        Upload? upload = null;
+                        if (!seen.TryAdd(checksum, 0)) Interlocked.Increment(ref counters.duplicateBlocksInBackup);   // same content at another offset
+                        else if (!full && known.Contains(checksum)) Interlocked.Increment(ref counters.existingBlocksSkipped);
+                        else
+                        {
+                            uploaded.Enqueue(checksum);
+                            upload = await CompressAsync(batch[i], checksum, known.Contains(checksum) ? UploadKind.Overwrite : UploadKind.New,
+                                compressor, stages.PayloadPool, token).ConfigureAwait(false);
+                        }
+                        stages.RawPool.Return(batch[i]);
+                        returned++;
+                        if (upload is null) tracker.Add(BlockSize, "Backing up blocks");
+                        else await stages.Uploads.Writer.WriteAsync(upload, token).ConfigureAwait(false);
                     }
                 }
                 finally
                 {
-                    stages.RawPool.Return(block.Data);
+                    // On failure, the buffers not handed back yet (the pool would otherwise starve the reader).
+                    for (int i = returned; i < count; i++) stages.RawPool.Return(batch[i]);
                 }
-                if (upload is null) tracker.Add(BlockSize, "Backing up blocks");
-                else await stages.Uploads.Writer.WriteAsync(upload, token).ConfigureAwait(false);
             }
         }
 
@@ -266,14 +301,17 @@ internal sealed class BlockTransferPipeline
             Cpu = Math.Max(1, pipeline.CpuWorkers);
             Uploaders = Math.Max(1, pipeline.Uploaders);
             int payloadSlots = pipeline.PayloadSlots(Cpu, Uploaders);
-            RawPool = pipeline.NewRawPool(Cpu);
+            HashBatch = Format.Checksum.BatchSize(pipeline.BlockSize, Cpu);
+            RawPool = pipeline.NewRawPool(Cpu * HashBatch + Cpu + 1);
             PayloadPool = pipeline.NewPayloadPool(payloadSlots);
-            Reads = Channel.CreateBounded<ReadBlock>(new BoundedChannelOptions(Cpu) { SingleWriter = true });
+            Reads = Channel.CreateBounded<ReadBlock>(new BoundedChannelOptions(Cpu * HashBatch) { SingleWriter = true });
             Uploads = Channel.CreateBounded<Upload>(new BoundedChannelOptions(Math.Max(1, payloadSlots - Cpu)));
         }
 
         public int Cpu { get; }
         public int Uploaders { get; }
+        /// <summary>Blocks a CPU worker takes at once.</summary>
+        public int HashBatch { get; }
         public BoundedPool<byte[]> RawPool { get; }
         public BoundedPool<ArrayBufferWriter<byte>> PayloadPool { get; }
         public Channel<ReadBlock> Reads { get; }
@@ -286,7 +324,7 @@ internal sealed class BlockTransferPipeline
         }
     }
 
-    private BoundedPool<byte[]> NewRawPool(int cpu) => new(2 * cpu + 1, () => GC.AllocateUninitializedArray<byte>(BlockSize));
+    private BoundedPool<byte[]> NewRawPool(int slots) => new(slots, () => GC.AllocateUninitializedArray<byte>(BlockSize));
 
     private BoundedPool<ArrayBufferWriter<byte>> NewPayloadPool(int slots) =>
         new(slots, () => new ArrayBufferWriter<byte>(BlockSize + BlockSize / 64 + 1024));

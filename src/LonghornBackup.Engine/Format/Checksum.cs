@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using LonghornBackup.Engine.Hashing;
 
 namespace LonghornBackup.Engine.Format;
 
@@ -15,8 +16,55 @@ public static class Checksum
         Span<byte> hash = stackalloc byte[64];
         SHA512.HashData(data, hash);
         // 64 hex characters = the first 32 bytes of the digest.
-        return Convert.ToHexString(hash[..32]).ToLowerInvariant();
+        return ToChecksum(hash);
     }
+
+    /// <summary>
+    /// The checksums of <paramref name="buffers"/> into <paramref name="checksums"/>: equal-length buffers go through
+    /// <see cref="MultiBufferSha512"/> in groups when this machine runs it, the rest one at a time.
+    /// </summary>
+    public static void OfEach(ReadOnlySpan<ReadOnlyMemory<byte>> buffers, Span<string> checksums)
+    {
+        if (checksums.Length < buffers.Length) throw new ArgumentException("One checksum slot per buffer is needed.", nameof(checksums));
+        Span<byte> digests = stackalloc byte[MultiBufferSha512.Lanes * MultiBufferSha512.DigestSize];
+        int i = 0;
+        if (MultiBufferSha512.IsAccelerated)
+        {
+            // A group pays for all four lanes, so fewer than MinGroup messages are faster one at a time.
+            for (; buffers.Length - i >= MinGroup; i += MultiBufferSha512.Lanes)
+            {
+                int n = Math.Min(MultiBufferSha512.Lanes, buffers.Length - i);
+                var group = buffers.Slice(i, n);
+                if (!SameLength(group)) break;
+                MultiBufferSha512.HashData(group[0].Span, group[Math.Min(1, n - 1)].Span, group[Math.Min(2, n - 1)].Span, group[Math.Min(3, n - 1)].Span, digests);
+                for (int lane = 0; lane < n; lane++)
+                    checksums[i + lane] = ToChecksum(digests.Slice(lane * MultiBufferSha512.DigestSize, MultiBufferSha512.DigestSize));
+            }
+        }
+        for (; i < buffers.Length; i++) checksums[i] = Of(buffers[i].Span);
+    }
+
+    /// <summary>The smallest group worth a multi-buffer call (measured: three lanes beat three single SHA-512s).</summary>
+    private const int MinGroup = 3;
+
+    /// <summary>
+    /// How many buffers of <paramref name="bufferSize"/> bytes each of <paramref name="workers"/> workers should hash
+    /// together: a multi-buffer group when the machine runs it and all workers' groups fit in 32 MiB (2 MiB blocks do,
+    /// 16 MiB blocks are hashed one by one), else one.
+    /// </summary>
+    public static int BatchSize(int bufferSize, int workers) =>
+        MultiBufferSha512.IsAccelerated && (long)bufferSize * MultiBufferSha512.Lanes * Math.Max(1, workers) <= MaxBatchBytes
+            ? MultiBufferSha512.Lanes : 1;
+
+    private const long MaxBatchBytes = 32L * 1024 * 1024;
+
+    private static bool SameLength(ReadOnlySpan<ReadOnlyMemory<byte>> group)
+    {
+        foreach (var b in group) if (b.Length != group[0].Length) return false;
+        return true;
+    }
+
+    private static string ToChecksum(ReadOnlySpan<byte> digest) => Convert.ToHexString(digest[..32]).ToLowerInvariant();
 
     public static string OfString(string text) => Of(System.Text.Encoding.UTF8.GetBytes(text));
 

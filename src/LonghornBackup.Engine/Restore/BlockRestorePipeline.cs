@@ -51,40 +51,56 @@ internal sealed class BlockRestorePipeline
         ProgressTracker tracker, CancellationToken ct)
     {
         int workers = Math.Max(1, Workers);
-        // A block per worker, one being written and one waiting for the writer: neither stage starves, and memory
-        // stays within (workers + 2) blocks read plus as many decoded (many workers are for remote stores).
-        int slots = workers + 2;
+        // Each worker takes a run of items whose checksums it verifies together (multi-buffer SHA-512, see
+        // Checksum.BatchSize); a batch per worker, one being written and one waiting for the writer, so neither stage
+        // starves, and memory stays within that many blocks read plus as many decoded.
+        int batch = Checksum.BatchSize(BlockSize, workers);
+        int slots = workers * batch + 2;
         using var pool = new BoundedPool<BlockBuffers>(slots, () => new BlockBuffers(BlockSize));
         var verified = Channel.CreateBounded<VerifiedBlock>(new BoundedChannelOptions(slots) { SingleReader = true });
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var token = linked.Token;
         long downloaded = 0;
-        int next = -1;
+        int next = 0;
 
         async Task FetchAndVerifyAsync()
         {
-            for (int i = Interlocked.Increment(ref next); i < items.Count; i = Interlocked.Increment(ref next))
+            var rented = new BlockBuffers[batch];
+            var data = new ReadOnlyMemory<byte>[batch];
+            var actual = new string[batch];
+            while (true)
             {
-                var (checksum, offsets) = items[i];
-                var buffers = await pool.RentAsync(token).ConfigureAwait(false);
-                ReadOnlyMemory<byte> data;
+                int first = Interlocked.Add(ref next, batch) - batch;
+                if (first >= items.Count) return;
+                int count = Math.Min(batch, items.Count - first);
+                int held = 0, sent = 0;
                 try
                 {
-                    string key = StorePaths.Block(VolumeName, checksum);
-                    buffers.Stored.ResetWrittenCount();
-                    if (!await Store.ReadToAsync(key, buffers.Stored, token).ConfigureAwait(false))
-                        throw new LonghornBackupException(ErrorIds.BlockMissing, ErrorKind.InvalidData,
-                            $"Block {checksum} (offset {offsets[0]}) of backup '{BackupName}' is missing from the store: {key}",
-                            key, "Run a full backup (New-LhBackup -BackupMode Full) of a snapshot holding this data to repair the volume.");
-                    Interlocked.Add(ref downloaded, buffers.Stored.WrittenCount);
-                    data = BlockVerifier.DecodeAndVerify(Method, checksum, key, buffers.Stored.WrittenMemory, BlockSize, buffers.Decoded);
+                    for (; held < count; held++)
+                    {
+                        var (checksum, offsets) = items[first + held];
+                        rented[held] = await pool.RentAsync(token).ConfigureAwait(false);
+                        var stored = rented[held].Stored;
+                        string key = StorePaths.Block(VolumeName, checksum);
+                        stored.ResetWrittenCount();
+                        if (!await Store.ReadToAsync(key, stored, token).ConfigureAwait(false))
+                            throw new LonghornBackupException(ErrorIds.BlockMissing, ErrorKind.InvalidData,
+                                $"Block {checksum} (offset {offsets[0]}) of backup '{BackupName}' is missing from the store: {key}",
+                                key, "Run a full backup (New-LhBackup -BackupMode Full) of a snapshot holding this data to repair the volume.");
+                        Interlocked.Add(ref downloaded, stored.WrittenCount);
+                        data[held] = BlockVerifier.Decode(Method, checksum, key, stored.WrittenMemory, BlockSize, rented[held].Decoded);
+                    }
+                    Checksum.OfEach(data.AsSpan(0, count), actual);
+                    for (int j = 0; j < count; j++)
+                        BlockVerifier.CheckChecksum(items[first + j].Checksum, StorePaths.Block(VolumeName, items[first + j].Checksum), actual[j]);
+                    for (; sent < count; sent++)
+                        await verified.Writer.WriteAsync(new VerifiedBlock(rented[sent], data[sent], items[first + sent].Offsets), token).ConfigureAwait(false);
                 }
-                catch
+                finally
                 {
-                    pool.Return(buffers);
-                    throw;
+                    // Buffers not handed to the writer go back (a failure mid-batch must not starve the pool).
+                    for (int j = sent; j < held; j++) pool.Return(rented[j]);
                 }
-                await verified.Writer.WriteAsync(new VerifiedBlock(buffers, data, offsets), token).ConfigureAwait(false);
             }
         }
 

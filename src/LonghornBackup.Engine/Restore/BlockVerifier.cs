@@ -15,6 +15,13 @@ internal static class BlockVerifier
         int blockSize, ArrayBufferWriter<byte> output)
     {
         output.ResetWrittenCount();
+        Decompress(method, checksum, key, stored, output);
+        CheckLength(checksum, key, output.WrittenCount, blockSize);
+        CheckChecksum(checksum, key, Checksum.Of(output.WrittenSpan));
+    }
+
+    private static void Decompress(string method, string checksum, string key, ReadOnlyMemory<byte> stored, ArrayBufferWriter<byte> output)
+    {
         try
         {
             CompressionMethods.ForStoredBlock(method, stored.Span).Decompress(stored, output);
@@ -25,16 +32,28 @@ internal static class BlockVerifier
                 $"Block {checksum} is corrupt in the store: it cannot be decompressed as {method} ({e.Message}). Block file: {key}",
                 key, "Run a full backup (New-LhBackup -BackupMode Full) of a snapshot holding this data to repair the block.", e);
         }
-        Verify(checksum, key, output.WrittenSpan, blockSize);
     }
 
     /// <summary>
     /// <see cref="DecompressAndVerify"/> for the restore's hot path: the same checks and errors, but the verified block
-    /// is returned where it lies. Stored bytes that hold the block as it is (method none, or an lz4 frame with one
-    /// uncompressed block, as incompressible data is stored) are not copied; other lz4 frames decode straight into
-    /// <paramref name="scratch"/>; anything else goes through <see cref="DecompressAndVerify"/> into it.
+    /// is returned where it lies (see <see cref="Decode"/>).
     /// </summary>
     public static ReadOnlyMemory<byte> DecodeAndVerify(string method, string checksum, string key, ReadOnlyMemory<byte> stored,
+        int blockSize, ArrayBufferWriter<byte> scratch)
+    {
+        var data = Decode(method, checksum, key, stored, blockSize, scratch);
+        CheckChecksum(checksum, key, Checksum.Of(data.Span));
+        return data;
+    }
+
+    /// <summary>
+    /// Decodes a stored block and checks it is one full block, leaving its checksum to the caller (who may hash
+    /// several blocks at once, then calls <see cref="CheckChecksum"/>). Stored bytes that hold the block as it is
+    /// (method none, or an lz4 frame with one uncompressed block, as incompressible data is stored) are not copied;
+    /// other lz4 frames decode straight into <paramref name="scratch"/>; anything else goes through the method's
+    /// full decoder into it.
+    /// </summary>
+    public static ReadOnlyMemory<byte> Decode(string method, string checksum, string key, ReadOnlyMemory<byte> stored,
         int blockSize, ArrayBufferWriter<byte> scratch)
     {
         var decoder = CompressionMethods.ForStoredBlock(method, stored.Span);
@@ -42,10 +61,11 @@ internal static class BlockVerifier
         if (decoder.Name == CompressionMethods.None) data = stored;
         else if (decoder.Name != CompressionMethods.Lz4 || !TryDecodeLz4(stored, blockSize, scratch, out data))
         {
-            DecompressAndVerify(method, checksum, key, stored, blockSize, scratch);
-            return scratch.WrittenMemory;
+            scratch.ResetWrittenCount();
+            Decompress(method, checksum, key, stored, scratch);
+            data = scratch.WrittenMemory;
         }
-        Verify(checksum, key, data.Span, blockSize);
+        CheckLength(checksum, key, data.Length, blockSize);
         return data;
     }
 
@@ -67,13 +87,17 @@ internal static class BlockVerifier
         return true;
     }
 
-    private static void Verify(string checksum, string key, ReadOnlySpan<byte> data, int blockSize)
+    private static void CheckLength(string checksum, string key, int length, int blockSize)
     {
-        if (data.Length != blockSize)
+        if (length != blockSize)
             throw new LonghornBackupException(ErrorIds.ChecksumMismatch, ErrorKind.InvalidData,
-                $"Block {checksum} is corrupt in the store: it holds {data.Length} bytes, not one {blockSize}-byte block. Block file: {key}",
+                $"Block {checksum} is corrupt in the store: it holds {length} bytes, not one {blockSize}-byte block. Block file: {key}",
                 key, "Run a full backup (New-LhBackup -BackupMode Full) of a snapshot holding this data to repair the block.");
-        string actual = Checksum.Of(data);
+    }
+
+    /// <summary>Fails unless the block's content hashed to the checksum it is stored under.</summary>
+    public static void CheckChecksum(string checksum, string key, string actual)
+    {
         if (actual != checksum)
             throw new LonghornBackupException(ErrorIds.ChecksumMismatch, ErrorKind.InvalidData,
                 $"Checksum verification failed for block {checksum}: its content hashes to {actual}. Block file: {key}",
