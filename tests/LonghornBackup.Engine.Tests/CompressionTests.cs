@@ -84,6 +84,58 @@ public class CompressionTests
     }
 
     [Fact]
+    public void Lz4_incompressible_block_is_stored_as_one_uncompressed_frame_block_without_trying_lz4_on_it()
+    {
+        byte[] block = TestImages.RandomBytes(22);
+        byte[] stored = Compress("lz4", block);
+        // Header (7) + block size word (4) + the block + end mark (4) + content checksum (4): the probe stored it as
+        // it is, in the 2 097 171 bytes Longhorn's own writer produces for such a block (spec §3.3).
+        Assert.Equal(2_097_171, stored.Length);
+        Assert.Equal(0x64, stored[4]);
+        Assert.Equal(0x8000_0000u | (uint)block.Length, BinaryPrimitives.ReadUInt32LittleEndian(stored.AsSpan(7)));
+        Assert.Equal(block, ParseLz4Frame(stored));
+        Assert.Equal(block, Decompress(CompressionMethods.Get("lz4"), stored));
+        // The restore's decoder hands the block back in place, without a copy.
+        Assert.True(Lz4FrameSpanDecoder.TryDecode(stored, new byte[block.Length], out var content));
+        Assert.True(content.InFrame);
+        Assert.Equal(block, stored.AsSpan(content.Start, content.Length).ToArray());
+    }
+
+    [Fact]
+    public void Lz4_incompressible_16_MiB_block_is_stored_in_4_MiB_frame_blocks()
+    {
+        byte[] block = TestImages.RandomBytes(23, 16 * 1024 * 1024 + 100);
+        byte[] stored = Compress("lz4", block);
+        Assert.Equal(block.Length + 7 + 5 * 4 + 4 + 4, stored.Length);   // 4 full blocks and 100 bytes, each with its size word
+        Assert.Equal(block, ParseLz4Frame(stored));
+        Assert.Equal(block, Decompress(CompressionMethods.Get("lz4"), stored));
+    }
+
+    [Theory]
+    [InlineData(0)]                       // the first sample
+    [InlineData(2 * 1024 * 1024 - 8192)]  // the last sample
+    [InlineData(1_193_688)]               // the fifth sample, at 4 x ((2 MiB - 8 KiB) / 7)
+    public void Lz4_random_block_with_compressible_data_under_one_sample_is_compressed(int at)
+    {
+        // Random data except 64 KiB of text where one of the probe's samples lands: LZ4 must get its chance.
+        byte[] block = TestImages.RandomBytes(24);
+        TestImages.CompressibleBytes(25).AsSpan(0, 64 * 1024).CopyTo(block.AsSpan(Math.Clamp(at - 28 * 1024, 0, block.Length - 64 * 1024)));
+        byte[] stored = Compress("lz4", block);
+        Assert.True(stored.Length < block.Length - 16 * 1024, $"stored {stored.Length} bytes for {block.Length}");
+        Assert.Equal(block, ParseLz4Frame(stored));
+    }
+
+    [Fact]
+    public void Lz4_small_incompressible_block_still_goes_through_lz4()
+    {
+        // Below the probe's minimum, the frame is the LZ4 encoder's own (with its content checksum).
+        byte[] block = TestImages.RandomBytes(26, 64 * 1024);
+        byte[] stored = Compress("lz4", block);
+        Assert.NotEqual(0, stored[4] & 0x04);
+        Assert.Equal(block, ParseLz4Frame(stored));
+    }
+
+    [Fact]
     public void Lz4_frame_of_compressible_data_is_valid_and_smaller()
     {
         byte[] block = TestImages.CompressibleBytes(5);
