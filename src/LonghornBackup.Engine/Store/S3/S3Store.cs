@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Amazon.S3;
 using Amazon.S3.Model;
 
@@ -9,7 +11,7 @@ namespace LonghornBackup.Engine.Store.S3;
 /// keys are "&lt;prefix&gt;/&lt;key&gt;", a listing is ListObjectsV2 with delimiter '/', a write is one PutObject (atomic
 /// in S3: readers see the old object or the new one), a delete tree lists the keys and deletes each.
 /// </summary>
-internal sealed class S3Store : IObjectStore, IDisposable
+internal sealed class S3Store : IObjectStore, IBufferedObjectReader, IDisposable
 {
     private const int DeleteParallelism = 8;
     /// <summary>GETs whose body fails the SDK's MD5 check are repeated this many times in all (the SDK retries only failed requests).</summary>
@@ -101,29 +103,71 @@ internal sealed class S3Store : IObjectStore, IDisposable
 
     public async Task<byte[]?> ReadAsync(string key, CancellationToken cancellationToken)
     {
+        byte[]? data = null;
+        bool found = await GetAsync(key, async (response, ct) =>
+        {
+            long length = response.ContentLength;
+            using var buffer = length is > 0 and < int.MaxValue ? new MemoryStream((int)length) : new MemoryStream();
+            await response.ResponseStream.CopyToAsync(buffer, ct).ConfigureAwait(false);
+            data = buffer.Length == buffer.Capacity ? buffer.GetBuffer() : buffer.ToArray();
+        }, restart: () => { }, cancellationToken).ConfigureAwait(false);
+        return found ? data : null;
+    }
+
+    /// <summary>
+    /// Streams the object into <paramref name="destination"/>: a restore reads thousands of blocks into reused
+    /// buffers instead of a fresh large array each (which grew the process by a few hundred MB of garbage).
+    /// </summary>
+    public async Task<bool> ReadToAsync(string key, IBufferWriter<byte> destination, CancellationToken cancellationToken)
+    {
+        // A repeated GET must not append to a half-read body: only an empty ArrayBufferWriter can be rewound.
+        if (destination is not ArrayBufferWriter<byte> { WrittenCount: 0 } rewindable)
+        {
+            var data = await ReadAsync(key, cancellationToken).ConfigureAwait(false);
+            if (data is null) return false;
+            destination.Write(data);
+            return true;
+        }
+        return await GetAsync(key, async (response, ct) =>
+        {
+            long length = response.ContentLength;
+            int chunk = length is > 0 and < int.MaxValue ? (int)length : 64 * 1024;
+            while (true)
+            {
+                // ArrayBufferWriter's memory is an array: the array overload also exists on .NET Framework.
+                if (!MemoryMarshal.TryGetArray<byte>(rewindable.GetMemory(chunk), out var room)) throw new InvalidOperationException("ArrayBufferWriter memory is an array.");
+                int n = await response.ResponseStream.ReadAsync(room.Array!, room.Offset, room.Count, ct).ConfigureAwait(false);
+                if (n == 0) break;
+                rewindable.Advance(n);
+            }
+        }, restart: rewindable.ResetWrittenCount, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One GET, its body handed to <paramref name="consume"/>; false when the object does not exist.</summary>
+    private Task<bool> GetAsync(string key, Func<GetObjectResponse, CancellationToken, Task> consume, Action restart, CancellationToken cancellationToken)
+    {
         string objectKey = KeyOf(key);
-        return await Call(S3Operation.Read, key, async () =>
+        return Call(S3Operation.Read, key, async () =>
         {
             for (int attempt = 1; ; attempt++)
             {
                 try
                 {
                     using var response = await _client.GetObjectAsync(Bucket, objectKey, cancellationToken).ConfigureAwait(false);
-                    long length = response.ContentLength;
-                    using var buffer = length is > 0 and < int.MaxValue ? new MemoryStream((int)length) : new MemoryStream();
-                    await response.ResponseStream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
-                    return buffer.Length == buffer.Capacity ? buffer.GetBuffer() : buffer.ToArray();
+                    await consume(response, cancellationToken).ConfigureAwait(false);
+                    return true;
                 }
                 catch (AmazonS3Exception e) when (S3ErrorTranslator.IsNotFound(e))
                 {
-                    return null;
+                    return false;
                 }
                 catch (Amazon.Runtime.AmazonClientException e) when (S3ErrorTranslator.IsBodyChecksumMismatch(e) && attempt < ReadAttempts)
                 {
                     // The body did not match the MD5 the store announced (damaged in transit, or cut short): fetch it again.
+                    restart();
                 }
             }
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
     }
 
     public async Task WriteAsync(string key, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
