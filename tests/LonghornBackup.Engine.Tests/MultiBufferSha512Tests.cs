@@ -14,21 +14,24 @@ namespace LonghornBackup.Engine.Tests;
 [Trait("Category", "VectorHash")]
 public class MultiBufferSha512Tests
 {
-    private static byte[][] Messages(int seed, int length) =>
-        Enumerable.Range(0, 4).Select(lane => TestImages.RandomBytes(seed * 10 + lane, length)).ToArray();
+    private static byte[][] Messages(int seed, int length, int count) =>
+        Enumerable.Range(0, count).Select(lane => TestImages.RandomBytes(seed * 10 + lane, length)).ToArray();
 
-    private static byte[][] HashFour(byte[][] m)
+    private static byte[][] Hash(byte[][] m)
     {
-        var digests = new byte[4 * 64];
-        MultiBufferSha512.HashData(m[0], m[1], m[2], m[3], digests);
-        return Enumerable.Range(0, 4).Select(lane => digests.AsSpan(lane * 64, 64).ToArray()).ToArray();
+        var digests = new byte[m.Length * 64];
+        MultiBufferSha512.HashData(m.Select(x => (ReadOnlyMemory<byte>)x).ToArray(), digests);
+        return Enumerable.Range(0, m.Length).Select(lane => digests.AsSpan(lane * 64, 64).ToArray()).ToArray();
     }
+
+    /// <summary>Every lane count this machine runs: up to four take the four-lane code, five to eight the eight-lane.</summary>
+    private static IEnumerable<int> LaneCounts() => Enumerable.Range(1, Math.Max(1, MultiBufferSha512.MaxLanes));
 
     /// <summary>Without AVX2 the vector code must refuse to run rather than compute anything.</summary>
     private static bool RefusedWithoutVectors()
     {
         if (MultiBufferSha512.IsAccelerated) return false;
-        Assert.Throws<PlatformNotSupportedException>(() => HashFour(Messages(0, 3)));
+        Assert.Throws<PlatformNotSupportedException>(() => Hash(Messages(0, 3, 1)));
         return true;
     }
 
@@ -39,7 +42,8 @@ public class MultiBufferSha512Tests
         bool avx2Off = Environment.GetEnvironmentVariable("DOTNET_EnableAVX2") == "0";
         bool avx512Off = Environment.GetEnvironmentVariable("DOTNET_EnableAVX512") == "0";
         Assert.Equal(Avx2.IsSupported, MultiBufferSha512.IsAccelerated);
-        if (avx2Off) Assert.False(MultiBufferSha512.IsAccelerated);
+        Assert.Equal(Avx512F.IsSupported && Avx512BW.IsSupported ? 8 : Avx2.IsSupported ? 4 : 0, MultiBufferSha512.MaxLanes);
+        if (avx2Off) Assert.Equal(0, MultiBufferSha512.MaxLanes);
         if (avx512Off) Assert.False(Avx512F.VL.IsSupported);
     }
 
@@ -48,7 +52,7 @@ public class MultiBufferSha512Tests
     {
         if (RefusedWithoutVectors()) return;
         var abc = "abc"u8.ToArray();
-        foreach (var digest in HashFour([abc, abc, abc, abc]))
+        foreach (var digest in Hash(Enumerable.Repeat(abc, MultiBufferSha512.MaxLanes).ToArray()))
             Assert.Equal("ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f",
                 Convert.ToHexString(digest).ToLowerInvariant());
     }
@@ -58,13 +62,14 @@ public class MultiBufferSha512Tests
     {
         if (RefusedWithoutVectors()) return;   // Checksum.OfEach then falls back (tested below)
         // Every padding case: a tail that fits one block (< 112 bytes), one that needs two (112..127), exact blocks.
-        for (int length = 0; length <= 5 * 128 + 1; length++)
-        {
-            var m = Messages(length, length);
-            var digests = HashFour(m);
-            for (int lane = 0; lane < 4; lane++)
-                Assert.True(SHA512.HashData(m[lane]).AsSpan().SequenceEqual(digests[lane]), $"length {length}, lane {lane}");
-        }
+        foreach (int count in new[] { 4, MultiBufferSha512.MaxLanes }.Distinct())
+            for (int length = 0; length <= 5 * 128 + 1; length++)
+            {
+                var m = Messages(length, length, count);
+                var digests = Hash(m);
+                for (int lane = 0; lane < count; lane++)
+                    Assert.True(SHA512.HashData(m[lane]).AsSpan().SequenceEqual(digests[lane]), $"{count} lanes, length {length}, lane {lane}");
+            }
     }
 
     [Theory]
@@ -74,27 +79,32 @@ public class MultiBufferSha512Tests
     public void Block_sized_messages_match_the_platform_sha512(int length)
     {
         if (RefusedWithoutVectors()) return;
-        var m = Messages(7, length);
-        m[2] = m[0];   // the same message in two lanes, as a short group passes it
-        var digests = HashFour(m);
-        for (int lane = 0; lane < 4; lane++)
-            Assert.Equal(SHA512.HashData(m[lane]), digests[lane]);
+        foreach (int count in LaneCounts())
+        {
+            var m = Messages(7, length, count);
+            if (count > 2) m[2] = m[0];   // the same message in two lanes
+            var digests = Hash(m);
+            for (int lane = 0; lane < count; lane++)
+                Assert.Equal(SHA512.HashData(m[lane]), digests[lane]);
+        }
     }
 
     [Fact]
     public void Messages_of_different_lengths_are_refused()
     {
         if (RefusedWithoutVectors()) return;
-        var m = Messages(3, 256);
-        m[3] = new byte[255];
-        Assert.Throws<ArgumentException>(() => HashFour(m));
+        var m = Messages(3, 256, 2);
+        m[1] = new byte[255];
+        Assert.Throws<ArgumentException>(() => Hash(m));
+        Assert.Throws<ArgumentException>(() => Hash(Messages(3, 256, MultiBufferSha512.MaxLanes + 1)));
+        Assert.Throws<ArgumentException>(() => Hash([]));
     }
 
     [Fact]
     public void Checksum_OfEach_names_every_block_as_Checksum_Of_does_in_any_group_size()
     {
-        // 1..9 buffers: full groups of four, short groups (one, two, three left over) and mixed lengths.
-        for (int count = 1; count <= 9; count++)
+        // 1..17 buffers: full groups, short groups (one, two, three, five... left over) and mixed lengths.
+        for (int count = 1; count <= 17; count++)
         {
             var buffers = Enumerable.Range(0, count).Select(i => (ReadOnlyMemory<byte>)TestImages.RandomBytes(100 + count * 10 + i, 64 * 1024)).ToArray();
             var names = new string[count];

@@ -26,20 +26,17 @@ public static class Checksum
     public static void OfEach(ReadOnlySpan<ReadOnlyMemory<byte>> buffers, Span<string> checksums)
     {
         if (checksums.Length < buffers.Length) throw new ArgumentException("One checksum slot per buffer is needed.", nameof(checksums));
-        Span<byte> digests = stackalloc byte[MultiBufferSha512.Lanes * MultiBufferSha512.DigestSize];
+        Span<byte> digests = stackalloc byte[Math.Max(1, MultiBufferSha512.MaxLanes) * MultiBufferSha512.DigestSize];
         int i = 0;
-        if (MultiBufferSha512.IsAccelerated)
+        // A group pays for all its lanes, so fewer than MinGroup messages are faster one at a time.
+        while (MultiBufferSha512.IsAccelerated && buffers.Length - i >= MinGroup)
         {
-            // A group pays for all four lanes, so fewer than MinGroup messages are faster one at a time.
-            for (; buffers.Length - i >= MinGroup; i += MultiBufferSha512.Lanes)
-            {
-                int n = Math.Min(MultiBufferSha512.Lanes, buffers.Length - i);
-                var group = buffers.Slice(i, n);
-                if (!SameLength(group)) break;
-                MultiBufferSha512.HashData(group[0].Span, group[Math.Min(1, n - 1)].Span, group[Math.Min(2, n - 1)].Span, group[Math.Min(3, n - 1)].Span, digests);
-                for (int lane = 0; lane < n; lane++)
-                    checksums[i + lane] = ToChecksum(digests.Slice(lane * MultiBufferSha512.DigestSize, MultiBufferSha512.DigestSize));
-            }
+            var group = buffers.Slice(i, Math.Min(MultiBufferSha512.MaxLanes, buffers.Length - i));
+            if (!SameLength(group)) break;
+            MultiBufferSha512.HashData(group, digests);
+            for (int lane = 0; lane < group.Length; lane++)
+                checksums[i + lane] = ToChecksum(digests.Slice(lane * MultiBufferSha512.DigestSize, MultiBufferSha512.DigestSize));
+            i += group.Length;
         }
         for (; i < buffers.Length; i++) checksums[i] = Of(buffers[i].Span);
     }
@@ -49,12 +46,16 @@ public static class Checksum
 
     /// <summary>
     /// How many buffers of <paramref name="bufferSize"/> bytes each of <paramref name="workers"/> workers should hash
-    /// together: a multi-buffer group when the machine runs it and all workers' groups fit in 32 MiB (2 MiB blocks do,
-    /// 16 MiB blocks are hashed one by one), else one.
+    /// together: a multi-buffer group when the machine runs it and all workers' groups fit in 32 MiB (2 MiB blocks on
+    /// two cores do, 16 MiB blocks are hashed one by one), else one.
     /// </summary>
-    public static int BatchSize(int bufferSize, int workers) =>
-        MultiBufferSha512.IsAccelerated && (long)bufferSize * MultiBufferSha512.Lanes * Math.Max(1, workers) <= MaxBatchBytes
-            ? MultiBufferSha512.Lanes : 1;
+    public static int BatchSize(int bufferSize, int workers)
+    {
+        // The widest group that fits (eight lanes with AVX-512, else four), so long as it is worth a group at all.
+        for (int lanes = MultiBufferSha512.MaxLanes; lanes >= MinGroup; lanes /= 2)
+            if ((long)bufferSize * lanes * Math.Max(1, workers) <= MaxBatchBytes) return lanes;
+        return 1;
+    }
 
     private const long MaxBatchBytes = 32L * 1024 * 1024;
 
