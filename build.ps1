@@ -10,7 +10,8 @@
             tests/Pester (fresh pwsh, against the staged module). Tests never see the user's AWS
             settings. Ends with one line "N passed, N failed"; exits 1 if anything failed or nothing ran.
     Demo  : Build, then examples/Demo.ps1 in a fresh pwsh.
-    Bench : the benchmark (bench/Run-Benchmark.ps1; -Quick for a short run): results in out/bench/.
+    Bench : the benchmark (bench/Run-Benchmark.ps1; -Quick for a short run, -Repeat 3 for medians of three runs):
+            results in out/bench/.
     Clean : remove out/ and every bin/ and obj/ folder under src/, tests/ and tools/.
 .EXAMPLE
     dotnet tool restore && dotnet pwsh -NoProfile -File build.ps1 -Task Test
@@ -23,7 +24,10 @@ param(
     [string] $Configuration = 'Release',
 
     # Bench only: lz4, 2 MiB blocks, random image (minutes instead of the full matrix).
-    [switch] $Quick
+    [switch] $Quick,
+
+    # Bench only: run every measurement this many times and report the medians.
+    [ValidateRange(1, 9)] [int] $Repeat = 1
 )
 
 $ErrorActionPreference = 'Stop'
@@ -356,6 +360,7 @@ try {
             Write-Step 'bench/Run-Benchmark.ps1 (fresh pwsh)'
             $benchArgs = @('-File', (Join-Path $Root 'bench/Run-Benchmark.ps1'), '-Configuration', $Configuration)
             if ($Quick) { $benchArgs += '-Quick' }
+            $benchArgs += @('-Repeat', $Repeat)
             $code = Invoke-FreshPwsh $benchArgs
             if ($code -ne 0) { throw "bench/Run-Benchmark.ps1 failed with exit code $code." }
         }

@@ -15,10 +15,15 @@
 .PARAMETER Quick
     lz4 and 2 MiB blocks on the random image only (a few minutes); the full matrix adds gzip, 16 MiB blocks and the
     text image.
+.PARAMETER Repeat
+    Runs every baseline and case this many times and reports each one's median run (by wall time); the other runs'
+    wall times are kept in results.json. On a VM whose host memory comes and goes, one 2 GB write into fresh memory
+    measured anywhere from 0.8 to 3.6 s within minutes: three runs keep one unlucky run from setting a ratio.
 #>
 [CmdletBinding()]
 param(
     [switch] $Quick,
+    [ValidateRange(1, 9)] [int] $Repeat = 1,
     [string] $WorkDir = (Join-Path $PSScriptRoot 'work'),
     [string] $OutDir = (Join-Path $PSScriptRoot '../out/bench'),
     [string] $Configuration = 'Release'
@@ -135,12 +140,19 @@ if (-not (Test-Path $big)) {
 $results = [ordered]@{ Machine = [ordered]@{ Cores = $cores; Os = [Runtime.InteropServices.RuntimeInformation]::OSDescription; Cpu = ((Get-Content /proc/cpuinfo | Select-String '^model name' | Select-Object -First 1) -replace '^model name\s*:\s*', '') ; Date = (Get-Date).ToUniversalTime().ToString('u') }; Baselines = [ordered]@{}; Cases = @() }
 
 # --- baselines -----------------------------------------------------------------------------------------------------
+# The median of $Repeat runs of a measurement (by wall time); every run's wall time goes into AllWalls.
+function Select-Median([object[]] $Runs) {
+    $sorted = @($Runs | Sort-Object Wall)
+    $m = $sorted[[int][math]::Floor(($sorted.Count - 1) / 2)]
+    $m | Add-Member -Force -NotePropertyName AllWalls -NotePropertyValue @($Runs | ForEach-Object Wall)
+    $m
+}
 foreach ($fill in $fills) {
     $d = $images[$fill]
     $mb = $d.DataBytes / 1MB
-    $sha = Measure-Process "sha512-$fill" openssl @('dgst', '-sha512', $d.Data) -Warm $d.Data
-    $lz4 = Measure-Process "lz4-$fill" bash @('-c', "lz4 -1 -c '$($d.Data)' > /dev/null") -Warm $d.Data
-    $gz = Measure-Process "gzip-$fill" bash @('-c', "gzip -6 -c '$($d.Data)' > /dev/null") -Warm $d.Data
+    $sha = Select-Median @(1..$Repeat | ForEach-Object { Measure-Process "sha512-$fill" openssl @('dgst', '-sha512', $d.Data) -Warm $d.Data })
+    $lz4 = Select-Median @(1..$Repeat | ForEach-Object { Measure-Process "lz4-$fill" bash @('-c', "lz4 -1 -c '$($d.Data)' > /dev/null") -Warm $d.Data })
+    $gz = Select-Median @(1..$Repeat | ForEach-Object { Measure-Process "gzip-$fill" bash @('-c', "gzip -6 -c '$($d.Data)' > /dev/null") -Warm $d.Data })
     $h = $mb / $sha.Wall; $c = $mb / $lz4.Wall; $g = $mb / $gz.Wall
     $results.Baselines[$fill] = [ordered]@{
         DataMB = [math]::Round($mb, 1)
@@ -153,18 +165,22 @@ foreach ($fill in $fills) {
 $restic = @{}
 $env:RESTIC_PASSWORD = 'lhbench'
 foreach ($fill in $fills) {
-    $repo = Join-Path $fast "restic-$fill"
-    Remove-Item -Recurse -Force $repo -ErrorAction SilentlyContinue
-    & restic init -q --repo $repo | Out-Null
-    # restic keys its change detection on the path, so both runs back up the same path: the image, then the rewrite.
-    $path = Join-Path $fast "restic-src-$fill.img"
-    & cp --sparse=always $images[$fill].Image $path
-    $full = Measure-Process "restic-full-$fill" restic @('-q', '--repo', $repo, 'backup', $path)
-    & cp --sparse=always $images[$fill].Mutated $path
-    $incr = Measure-Process "restic-incremental-$fill" restic @('-q', '--repo', $repo, 'backup', $path)
+    $fulls = @(); $incrs = @()
+    foreach ($round in 1..$Repeat) {
+        $repo = Join-Path $fast "restic-$fill"
+        Remove-Item -Recurse -Force $repo -ErrorAction SilentlyContinue
+        & restic init -q --repo $repo | Out-Null
+        # restic keys its change detection on the path, so both runs back up the same path: the image, then the rewrite.
+        $path = Join-Path $fast "restic-src-$fill.img"
+        & cp --sparse=always $images[$fill].Image $path
+        $fulls += Measure-Process "restic-full-$fill" restic @('-q', '--repo', $repo, 'backup', $path)
+        & cp --sparse=always $images[$fill].Mutated $path
+        $incrs += Measure-Process "restic-incremental-$fill" restic @('-q', '--repo', $repo, 'backup', $path)
+        Remove-Item -Recurse -Force $repo, $path -ErrorAction SilentlyContinue
+    }
+    $full = Select-Median $fulls; $incr = Select-Median $incrs
     $restic[$fill] = @{ Full = $full; Incremental = $incr }
     $results.Baselines["restic-$fill"] = [ordered]@{ Version = ((& restic version) -split ' ')[1]; FullSeconds = $full.Wall; IncrementalSeconds = $incr.Wall; FullRssMB = $full.RssMB }
-    Remove-Item -Recurse -Force $repo, $path -ErrorAction SilentlyContinue
 }
 
 # --- cases ---------------------------------------------------------------------------------------------------------
@@ -177,7 +193,7 @@ function Invoke-Case {
     $engine = Get-Content -Raw $json | ConvertFrom-Json
     $dataMB = $images[$Fill].DataBytes / 1MB
     $case = [ordered]@{
-        Name = $Name; Kind = $Kind; Target = $Target; Image = $Fill; Compression = $Compression; BlockMiB = $BlockMiB
+        Name = $Name; Round = $script:round; Kind = $Kind; Target = $Target; Image = $Fill; Compression = $Compression; BlockMiB = $BlockMiB
         WallSeconds = $m.Wall; CpuSeconds = $m.Cpu; PeakRssMB = $m.RssMB; DataMBps = [math]::Round($dataMB / $m.Wall, 1)
         Engine = $engine
     }
@@ -185,54 +201,66 @@ function Invoke-Case {
     [pscustomobject]$case
 }
 
-foreach ($fill in $fills) {
-    $img = $images[$fill]
-    foreach ($comp in $compressions) {
-        foreach ($bs in $blockSizes) {
-            $tag = "$fill-$comp-${bs}m"
-            $common = @('--volume', 'bench-vol', '--compression', $comp, '--block-size-mib', "$bs")
-            $cacheDir = Join-Path $fast "cache-$tag"
-            $null = Invoke-Case "full-null-$tag" (@('backup', '--target', 'null', '--snapshot', 's1', '--image', $img.Image, '--mode', 'full', '--no-cache') + $common) $fill 'full' $comp $bs 'null'
-            $dir = Join-Path $fast "fs-$tag"
-            Remove-Item -Recurse -Force $dir, $cacheDir -ErrorAction SilentlyContinue
-            $null = New-Item -ItemType Directory -Path $dir
-            $null = Invoke-Case "full-fs-$tag" (@('backup', '--target', $dir, '--snapshot', 's1', '--image', $img.Image, '--mode', 'full', '--cache-dir', $cacheDir) + $common) $fill 'full' $comp $bs 'fs'
-            $null = Invoke-Case "incremental-fs-$tag" (@('backup', '--target', $dir, '--snapshot', 's2', '--image', $img.Mutated, '--mode', 'incremental', '--cache-dir', $cacheDir) + $common) $fill 'incremental' $comp $bs 'fs'
-            $out = Join-Path $fast "restored-$tag.img"
-            $null = Invoke-Case "restore-fs-$tag" @('restore', '--target', $dir, '--volume', 'bench-vol', '--backup', 'latest', '--output', $out) $fill 'restore' $comp $bs 'fs'
-            Remove-Item -Recurse -Force $dir, $cacheDir, $out -ErrorAction SilentlyContinue
+foreach ($round in 1..$Repeat) {
+    if ($Repeat -gt 1) { Write-Step "Round $round of $Repeat" }
+    foreach ($fill in $fills) {
+        $img = $images[$fill]
+        foreach ($comp in $compressions) {
+            foreach ($bs in $blockSizes) {
+                $tag = "$fill-$comp-${bs}m"
+                $common = @('--volume', 'bench-vol', '--compression', $comp, '--block-size-mib', "$bs")
+                $cacheDir = Join-Path $fast "cache-$tag"
+                $null = Invoke-Case "full-null-$tag" (@('backup', '--target', 'null', '--snapshot', 's1', '--image', $img.Image, '--mode', 'full', '--no-cache') + $common) $fill 'full' $comp $bs 'null'
+                $dir = Join-Path $fast "fs-$tag"
+                Remove-Item -Recurse -Force $dir, $cacheDir -ErrorAction SilentlyContinue
+                $null = New-Item -ItemType Directory -Path $dir
+                $null = Invoke-Case "full-fs-$tag" (@('backup', '--target', $dir, '--snapshot', 's1', '--image', $img.Image, '--mode', 'full', '--cache-dir', $cacheDir) + $common) $fill 'full' $comp $bs 'fs'
+                $null = Invoke-Case "incremental-fs-$tag" (@('backup', '--target', $dir, '--snapshot', 's2', '--image', $img.Mutated, '--mode', 'incremental', '--cache-dir', $cacheDir) + $common) $fill 'incremental' $comp $bs 'fs'
+                $out = Join-Path $fast "restored-$tag.img"
+                $null = Invoke-Case "restore-fs-$tag" @('restore', '--target', $dir, '--volume', 'bench-vol', '--backup', 'latest', '--output', $out) $fill 'restore' $comp $bs 'fs'
+                Remove-Item -Recurse -Force $dir, $cacheDir, $out -ErrorAction SilentlyContinue
+            }
         }
     }
-}
-# The loopback S3 server (s3rver, as the tests use it): full, incremental and restore, lz4 and 2 MiB blocks. The
-# point here is requests: at most one PUT per new block plus a constant few, and no HEAD per block.
-Import-Module (Join-Path $PSScriptRoot '../tests/Pester/S3TestServer.psm1') -Force
-$awsDir = Join-Path $fast 'aws'; $null = New-Item -ItemType Directory -Force -Path $awsDir
-$s3env = @{ AWS_ACCESS_KEY_ID = 'LHBENCH'; AWS_SECRET_ACCESS_KEY = 'lhbench-secret'; AWS_SHARED_CREDENTIALS_FILE = (Join-Path $awsDir 'credentials');
-            AWS_CONFIG_FILE = (Join-Path $awsDir 'config'); AWS_EC2_METADATA_DISABLED = 'true'; AWS_REGION = 'us-east-1' }
-foreach ($k in $s3env.Keys) { [Environment]::SetEnvironmentVariable($k, $s3env[$k]) }
-$s3 = Start-TestS3Server -Bucket 'lhbench' -AccessKey 'LHBENCH'
-try {
-    $img = $images['random']
-    $url = 's3://lhbench@us-east-1/bench/'
-    $common = @('--volume', 'bench-vol', '--compression', 'lz4', '--block-size-mib', '2', '--endpoint', $s3.Endpoint)
-    $cacheDir = Join-Path $fast 'cache-s3'
-    $null = Invoke-Case 'full-s3-random-lz4-2m' (@('backup', '--target', $url, '--snapshot', 's1', '--image', $img.Image, '--mode', 'full', '--cache-dir', $cacheDir) + $common) 'random' 'full' 'lz4' 2 's3'
-    $null = Invoke-Case 'incremental-s3-random-lz4-2m' (@('backup', '--target', $url, '--snapshot', 's2', '--image', $img.Mutated, '--mode', 'incremental', '--cache-dir', $cacheDir) + $common) 'random' 'incremental' 'lz4' 2 's3'
-    $out = Join-Path $fast 'restored-s3.img'
-    $null = Invoke-Case 'restore-s3-random-lz4-2m' @('restore', '--target', $url, '--volume', 'bench-vol', '--backup', 'latest', '--output', $out, '--endpoint', $s3.Endpoint) 'random' 'restore' 'lz4' 2 's3'
-    Remove-Item -Force $out -ErrorAction SilentlyContinue
-}
-finally {
-    Stop-TestS3Server $s3
-    foreach ($k in $s3env.Keys) { [Environment]::SetEnvironmentVariable($k, $null) }
-}
+    # The loopback S3 server (s3rver, as the tests use it): full, incremental and restore, lz4 and 2 MiB blocks. The
+    # point here is requests: at most one PUT per new block plus a constant few, and no HEAD per block.
+    Import-Module (Join-Path $PSScriptRoot '../tests/Pester/S3TestServer.psm1') -Force
+    $awsDir = Join-Path $fast 'aws'; $null = New-Item -ItemType Directory -Force -Path $awsDir
+    $s3env = @{ AWS_ACCESS_KEY_ID = 'LHBENCH'; AWS_SECRET_ACCESS_KEY = 'lhbench-secret'; AWS_SHARED_CREDENTIALS_FILE = (Join-Path $awsDir 'credentials');
+                AWS_CONFIG_FILE = (Join-Path $awsDir 'config'); AWS_EC2_METADATA_DISABLED = 'true'; AWS_REGION = 'us-east-1' }
+    foreach ($k in $s3env.Keys) { [Environment]::SetEnvironmentVariable($k, $s3env[$k]) }
+    $s3 = Start-TestS3Server -Bucket 'lhbench' -AccessKey 'LHBENCH'
+    try {
+        $img = $images['random']
+        $url = 's3://lhbench@us-east-1/bench/'
+        $common = @('--volume', 'bench-vol', '--compression', 'lz4', '--block-size-mib', '2', '--endpoint', $s3.Endpoint)
+        $cacheDir = Join-Path $fast 'cache-s3'
+        Remove-Item -Recurse -Force $cacheDir -ErrorAction SilentlyContinue
+        $null = Invoke-Case 'full-s3-random-lz4-2m' (@('backup', '--target', $url, '--snapshot', 's1', '--image', $img.Image, '--mode', 'full', '--cache-dir', $cacheDir) + $common) 'random' 'full' 'lz4' 2 's3'
+        $null = Invoke-Case 'incremental-s3-random-lz4-2m' (@('backup', '--target', $url, '--snapshot', 's2', '--image', $img.Mutated, '--mode', 'incremental', '--cache-dir', $cacheDir) + $common) 'random' 'incremental' 'lz4' 2 's3'
+        $out = Join-Path $fast 'restored-s3.img'
+        $null = Invoke-Case 'restore-s3-random-lz4-2m' @('restore', '--target', $url, '--volume', 'bench-vol', '--backup', 'latest', '--output', $out, '--endpoint', $s3.Endpoint) 'random' 'restore' 'lz4' 2 's3'
+        Remove-Item -Force $out -ErrorAction SilentlyContinue
+    }
+    finally {
+        Stop-TestS3Server $s3
+        foreach ($k in $s3env.Keys) { [Environment]::SetEnvironmentVariable($k, $null) }
+    }
 
-# Memory does not grow with volume size: the same pipeline on a 64 GiB sparse image.
-$null = Invoke-Case 'full-null-sparse64g-lz4-2m' @('backup', '--target', 'null', '--volume', 'bench-vol', '--snapshot', 's1', '--image', $big, '--mode', 'full', '--no-cache', '--compression', 'lz4', '--block-size-mib', '2') 'random' 'full' 'lz4' 2 'null'
+    # Memory does not grow with volume size: the same pipeline on a 64 GiB sparse image.
+    $null = Invoke-Case 'full-null-sparse64g-lz4-2m' @('backup', '--target', 'null', '--volume', 'bench-vol', '--snapshot', 's1', '--image', $big, '--mode', 'full', '--no-cache', '--compression', 'lz4', '--block-size-mib', '2') 'random' 'full' 'lz4' 2 'null'
+}
 Remove-Item -Recurse -Force $fast -ErrorAction SilentlyContinue
 
 # --- ratios --------------------------------------------------------------------------------------------------------
+# Each case's median run (by wall time) stands for it; every run's wall time is kept in AllWallSeconds.
+$allRuns = $results.Cases
+$results.Cases = @($allRuns | Group-Object Name | ForEach-Object {
+    $sorted = @($_.Group | Sort-Object WallSeconds)
+    $median = $sorted[[int][math]::Floor(($sorted.Count - 1) / 2)]
+    $median | Add-Member -Force -NotePropertyName AllWallSeconds -NotePropertyValue @($_.Group | ForEach-Object WallSeconds)
+    $median
+} | Sort-Object { [array]::IndexOf(@($allRuns | ForEach-Object Name | Select-Object -Unique), $_.Name) })
 function Get-Case([string] $name) { $script:results.Cases | Where-Object Name -EQ $name }
 $rows = @()
 foreach ($c in $results.Cases) {
@@ -279,6 +307,7 @@ if ($results.Contains('S3FullBackupRequests')) {
     $q = $results.S3FullBackupRequests
     $md += "S3 full backup: $($q.Puts) PUTs for $($q.NewBlocks) new blocks ($($q.PutsBeyondBlocks) metadata PUTs: cfgs, volume.cfg, lock), $($q.Heads) HEADs"
 }
+if ($Repeat -gt 1) { $md += "Each figure is the median of $Repeat runs (every run's wall time: AllWalls / AllWallSeconds in results.json)." }
 $md += "Machine: $($results.Machine.Cores) cores, $($results.Machine.Cpu), $($results.Machine.Os), $($results.Machine.Date)"
 $md | Set-Content -LiteralPath (Join-Path $OutDir 'results.md')
 $results | ConvertTo-Json -Depth 8 | Set-Content -LiteralPath (Join-Path $OutDir 'results.json')
