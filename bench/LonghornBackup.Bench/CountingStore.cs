@@ -35,21 +35,12 @@ internal sealed class CountingStore : IObjectStore, IBufferedObjectReader
         return data;
     }
 
-    public async Task<bool> ReadToAsync(string key, System.Buffers.IBufferWriter<byte> destination, CancellationToken ct)
+    public async Task<bool> ReadToAsync(string key, System.Buffers.ArrayBufferWriter<byte> destination, CancellationToken ct)
     {
         Interlocked.Increment(ref Reads);
-        var counting = new CountingWriter(destination);
-        bool found = await _inner.ReadToAsync(key, counting, ct);
-        Interlocked.Add(ref BytesRead, counting.Written);
+        bool found = await _inner.ReadToAsync(key, destination, ct);
+        Interlocked.Add(ref BytesRead, destination.WrittenCount);
         return found;
-    }
-
-    private sealed class CountingWriter(System.Buffers.IBufferWriter<byte> inner) : System.Buffers.IBufferWriter<byte>
-    {
-        public long Written;
-        public void Advance(int count) { Written += count; inner.Advance(count); }
-        public Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
-        public Span<byte> GetSpan(int sizeHint = 0) => inner.GetSpan(sizeHint);
     }
 
     public Task WriteAsync(string key, ReadOnlyMemory<byte> data, CancellationToken ct)

@@ -82,7 +82,6 @@ internal sealed class BlockRestorePipeline
                         rented[held] = await pool.RentAsync(token).ConfigureAwait(false);
                         var stored = rented[held].Stored;
                         string key = StorePaths.Block(VolumeName, checksum);
-                        stored.ResetWrittenCount();
                         if (!await Store.ReadToAsync(key, stored, token).ConfigureAwait(false))
                             throw new LonghornBackupException(ErrorIds.BlockMissing, ErrorKind.InvalidData,
                                 $"Block {checksum} (offset {offsets[0]}) of backup '{BackupName}' is missing from the store: {key}",

@@ -6,23 +6,27 @@ namespace LonghornBackup.Engine.Store;
 /// A driver that can read an object straight into a caller's buffer (the filesystem driver reads in place); the
 /// others are read whole and copied. Optional, so a driver needs only the five operations of IObjectStore.
 /// </summary>
-public interface IBufferedObjectReader
-{
-    /// <summary>Appends the whole object to <paramref name="destination"/>; false when it does not exist.</summary>
-    Task<bool> ReadToAsync(string key, IBufferWriter<byte> destination, CancellationToken cancellationToken);
-}
-
-public static class BufferedObjectReads
+internal interface IBufferedObjectReader
 {
     /// <summary>
-    /// Appends the whole object to <paramref name="destination"/> (a reusable buffer, so reading blocks allocates
-    /// nothing per block when the driver can read in place); false when it does not exist.
+    /// Replaces the content of <paramref name="destination"/> with the whole object; false when it does not exist.
+    /// An ArrayBufferWriter, because a driver may have to start over (S3 fetches a body again when its MD5 fails).
     /// </summary>
-    public static async Task<bool> ReadToAsync(this IObjectStore store, string key, IBufferWriter<byte> destination, CancellationToken cancellationToken)
+    Task<bool> ReadToAsync(string key, ArrayBufferWriter<byte> destination, CancellationToken cancellationToken);
+}
+
+internal static class BufferedObjectReads
+{
+    /// <summary>
+    /// Replaces the content of <paramref name="destination"/> (a reusable buffer, so reading blocks allocates nothing
+    /// per block when the driver can read in place) with the whole object; false when it does not exist.
+    /// </summary>
+    public static async Task<bool> ReadToAsync(this IObjectStore store, string key, ArrayBufferWriter<byte> destination, CancellationToken cancellationToken)
     {
         if (store is IBufferedObjectReader reader)
             return await reader.ReadToAsync(key, destination, cancellationToken).ConfigureAwait(false);
         var data = await store.ReadAsync(key, cancellationToken).ConfigureAwait(false);
+        destination.ResetWrittenCount();
         if (data is null) return false;
         destination.Write(data);
         return true;

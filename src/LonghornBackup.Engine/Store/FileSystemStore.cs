@@ -145,9 +145,10 @@ public sealed class FileSystemStore : IObjectStore, IBufferedObjectReader
         _knownDirectories.TryAdd(dir, 0);
     }
 
-    public Task<bool> ReadToAsync(string key, System.Buffers.IBufferWriter<byte> destination, CancellationToken cancellationToken)
+    Task<bool> IBufferedObjectReader.ReadToAsync(string key, System.Buffers.ArrayBufferWriter<byte> destination, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        destination.ResetWrittenCount();
         string path = PathOf(key);
         try
         {

@@ -116,31 +116,24 @@ internal sealed class S3Store : IObjectStore, IBufferedObjectReader, IDisposable
 
     /// <summary>
     /// Streams the object into <paramref name="destination"/>: a restore reads thousands of blocks into reused
-    /// buffers instead of a fresh large array each (which grew the process by a few hundred MB of garbage).
+    /// buffers instead of a fresh large array each.
     /// </summary>
-    public async Task<bool> ReadToAsync(string key, IBufferWriter<byte> destination, CancellationToken cancellationToken)
+    public Task<bool> ReadToAsync(string key, ArrayBufferWriter<byte> destination, CancellationToken cancellationToken)
     {
-        // A repeated GET must not append to a half-read body: only an empty ArrayBufferWriter can be rewound.
-        if (destination is not ArrayBufferWriter<byte> { WrittenCount: 0 } rewindable)
-        {
-            var data = await ReadAsync(key, cancellationToken).ConfigureAwait(false);
-            if (data is null) return false;
-            destination.Write(data);
-            return true;
-        }
-        return await GetAsync(key, async (response, ct) =>
+        destination.ResetWrittenCount();
+        return GetAsync(key, async (response, ct) =>
         {
             long length = response.ContentLength;
             int chunk = length is > 0 and < int.MaxValue ? (int)length : 64 * 1024;
             while (true)
             {
                 // ArrayBufferWriter's memory is an array: the array overload also exists on .NET Framework.
-                if (!MemoryMarshal.TryGetArray<byte>(rewindable.GetMemory(chunk), out var room)) throw new InvalidOperationException("ArrayBufferWriter memory is an array.");
+                if (!MemoryMarshal.TryGetArray<byte>(destination.GetMemory(chunk), out var room)) throw new InvalidOperationException("ArrayBufferWriter memory is an array.");
                 int n = await response.ResponseStream.ReadAsync(room.Array!, room.Offset, room.Count, ct).ConfigureAwait(false);
                 if (n == 0) break;
-                rewindable.Advance(n);
+                destination.Advance(n);
             }
-        }, restart: rewindable.ResetWrittenCount, cancellationToken).ConfigureAwait(false);
+        }, restart: destination.ResetWrittenCount, cancellationToken);   // a body fetched again replaces the damaged one
     }
 
     /// <summary>One GET, its body handed to <paramref name="consume"/>; false when the object does not exist.</summary>
