@@ -8,7 +8,8 @@ namespace LonghornBackup.Engine.Hashing;
 
 /// <summary>
 /// Eight lanes in 512-bit vectors (AVX-512F and BW). One SHA-512 round is a chain of dependent instructions, so four
-/// lanes leave the vector units waiting; eight do twice the work per chain (measured 1.4x the four-lane speed on one core, 1.1-1.3x on two).
+/// lanes leave the vector units waiting; eight do twice the work per chain (measured: 1.4x the four-lane speed on one
+/// core, 1.1-1.3x on two).
 /// </summary>
 internal readonly struct Avx512Sha512Lanes : ISha512Lanes<Vector512<ulong>>
 {
