@@ -35,6 +35,9 @@ public class ChangingSnapshotTests
         var hooked = new HookedStore(new Store.FileSystemStore(t.Root));
         LockWaitOverlapTests.BeforeLockIsHeld(hooked, () =>
         {
+            // A deletion frees both blocks once the transfer has stored them (waiting for them here holds the lock
+            // back, not the transfer): under the lock both must be read again, and block 0 no longer matches.
+            Assert.True(SpinWait.SpinUntil(() => t.BlockFiles("vol").Length == 2, TimeSpan.FromSeconds(30)), "the transfer stored no blocks");
             foreach (var file in t.BlockFiles("vol")) File.Delete(file);
         });
         var e = await Assert.ThrowsAsync<LonghornBackupException>(() => TestStore.RunBackupAsync(t.Through(_ => hooked), new BackupRequest
