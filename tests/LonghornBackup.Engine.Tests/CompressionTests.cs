@@ -158,6 +158,38 @@ public class CompressionTests
     }
 
     [Fact]
+    public void Gzip_incompressible_block_is_stored_in_stored_deflate_blocks_smaller_than_gos()
+    {
+        byte[] block = TestImages.RandomBytes(27);
+        Assert.True(IncompressibleProbe.LooksIncompressible(block, entropyCoded: true));
+        byte[] stored = Compress("gzip", block);
+        Assert.Equal(new byte[] { 0x1f, 0x8b, 0x08 }, stored[..3]);
+        // Go's default level writes 2 097 815 bytes for such a block (spec §3.3); stored blocks add 5 bytes per 64 KiB.
+        Assert.InRange(stored.Length, block.Length, 2_097_815 - 1);
+        Assert.Equal(block, GunzipWithTheFramework(stored));
+    }
+
+    [Fact]
+    public void Gzip_compresses_text_whose_bytes_lz4_finds_no_repeats_in()
+    {
+        // Base64 of random bytes: LZ4 gains nothing, deflate's Huffman stage a quarter (6 bits a byte).
+        byte[] block = System.Text.Encoding.ASCII.GetBytes(Convert.ToBase64String(TestImages.RandomBytes(28, TestImages.Block)))[..TestImages.Block];
+        Assert.True(IncompressibleProbe.LooksIncompressible(block));                        // as lz4 sees it
+        Assert.False(IncompressibleProbe.LooksIncompressible(block, entropyCoded: true));   // as gzip sees it
+        byte[] stored = Compress("gzip", block);
+        Assert.True(stored.Length < block.Length * 8 / 10, $"stored {stored.Length} bytes for {block.Length}");
+        Assert.Equal(block, GunzipWithTheFramework(stored));
+    }
+
+    private static byte[] GunzipWithTheFramework(byte[] stored)
+    {
+        using var gz = new GZipStream(new MemoryStream(stored), CompressionMode.Decompress);
+        var back = new MemoryStream();
+        gz.CopyTo(back);
+        return back.ToArray();
+    }
+
+    [Fact]
     public void Gzip_bytes_on_an_lz4_volume_decode_as_gzip()
     {
         byte[] block = TestImages.CompressibleBytes(7);
