@@ -255,6 +255,40 @@ public class LockTests
     }
 
     [Fact]
+    public async Task A_lock_rewritten_as_acquired_while_it_is_read_is_seen_as_acquired_with_its_new_time()
+    {
+        // The race behind two clients both taking the lock: the other client wins and rewrites its file (acquired,
+        // a later time) between our read of the content and our look at its time. Old content with the new time
+        // makes its lock look weaker than ours; the listing must pair content and time of the same version.
+        using var t = new TestStore();
+        string key = StorePaths.Lock("vol-torn", "lock-1111111111111111");
+        await t.Store.Store.WriteAsync(key, new LockFile("lock-1111111111111111", LockType.Deletion, false).ToJson(), CancellationToken.None);
+        string path = Path.Combine(t.Root, key);
+        var earlier = DateTime.UtcNow.AddSeconds(-30);
+        File.SetLastWriteTimeUtc(path, earlier);
+
+        var hooked = new HookedStore(new Store.FileSystemStore(t.Root));
+        int rewrites = 0;
+        bool read = false;
+        hooked.Before = (operation, k) =>
+        {
+            if (k != key) return Task.CompletedTask;
+            if (operation == "Read") read = true;
+            else if (operation == "Stat" && read && Interlocked.Exchange(ref rewrites, 1) == 0)
+            {
+                File.WriteAllBytes(path, new LockFile("lock-1111111111111111", LockType.Deletion, true).ToJson());
+                File.SetLastWriteTimeUtc(path, earlier.AddSeconds(20));
+            }
+            return Task.CompletedTask;
+        };
+
+        var observed = Assert.Single(await VolumeLock.ListAsync(hooked, "vol-torn", CancellationToken.None));
+        Assert.Equal(1, rewrites);
+        Assert.True(observed.File.Acquired, "the content read before the rewrite was paired with the time after it");
+        Assert.Equal(earlier.AddSeconds(20), observed.Time.UtcDateTime, TimeSpan.FromMilliseconds(1));
+    }
+
+    [Fact]
     public void Priority_is_acquired_first_then_earlier_time_then_smaller_name()
     {
         var own = L("lock-5555555555555555", LockType.Deletion, false, 10);

@@ -93,17 +93,33 @@ public sealed class VolumeLock : IAsyncDisposable
         foreach (var entry in await store.ListAsync(StorePaths.LocksDir(volumeName), ct).ConfigureAwait(false))
         {
             if (entry.IsDirectory || StorePaths.LockNameFromFile(entry.Name) is not { } name) continue;
-            string key = StorePaths.Lock(volumeName, name);
-            var bytes = await store.ReadAsync(key, ct).ConfigureAwait(false);
-            var info = await store.StatAsync(key, ct).ConfigureAwait(false);
-            if (bytes is null || info is null) continue;   // released while we looked
-            LockFile file;
-            try { file = LockFile.Parse(bytes, key); }
-            catch (LonghornBackupException) { continue; }
+            var read = await ReadLockAsync(store, StorePaths.Lock(volumeName, name), ct).ConfigureAwait(false);
+            if (read is null) continue;
             // The file name is the lock's identity (Longhorn loads it by the listed name).
-            result.Add(new ObservedLock(file with { Name = name }, info.Value.LastModified));
+            result.Add(new ObservedLock(read.Value.File with { Name = name }, read.Value.Time));
         }
         return result;
+    }
+
+    /// <summary>
+    /// A lock file's content with the time of that same version; null when it is gone or unreadable. The content and
+    /// the time are two requests, and a client that wins rewrites its file as acquired (with a new time) at any
+    /// moment: read between two stats, and again while they differ. Pairing the old content ("not acquired") with the
+    /// new, later time would let the other client's lock look weaker than it is, and both clients would take the lock.
+    /// </summary>
+    private static async Task<(LockFile File, DateTimeOffset Time)?> ReadLockAsync(IObjectStore store, string key, CancellationToken ct)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            var before = await store.StatAsync(key, ct).ConfigureAwait(false);
+            if (before is null) return null;   // released while we looked
+            var bytes = await store.ReadAsync(key, ct).ConfigureAwait(false);
+            var after = await store.StatAsync(key, ct).ConfigureAwait(false);
+            if (bytes is null || after is null) return null;
+            if (before != after && attempt < 5) continue;   // rewritten while we read it
+            try { return (LockFile.Parse(bytes, key), after.Value.LastModified); }
+            catch (LonghornBackupException) { return null; }
+        }
     }
 
     /// <summary>Deletes the lock file. Safe to call more than once; never throws (a lock left behind expires).</summary>
