@@ -66,6 +66,7 @@ internal sealed class BlockRestorePipeline
         async Task FetchAndVerifyAsync()
         {
             var rented = new BlockBuffers[batch];
+            var keys = new string[batch];
             var data = new ReadOnlyMemory<byte>[batch];
             var actual = new string[batch];
             while (true)
@@ -76,22 +77,22 @@ internal sealed class BlockRestorePipeline
                 int held = 0, sent = 0;
                 try
                 {
-                    for (; held < count; held++)
+                    for (int j = 0; j < count; j++)
                     {
-                        var (checksum, offsets) = items[first + held];
-                        rented[held] = await pool.RentAsync(token).ConfigureAwait(false);
-                        var stored = rented[held].Stored;
-                        string key = StorePaths.Block(VolumeName, checksum);
+                        var (checksum, offsets) = items[first + j];
+                        rented[j] = await pool.RentAsync(token).ConfigureAwait(false);
+                        held++;   // from here the finally gives it back if anything below fails
+                        var stored = rented[j].Stored;
+                        string key = keys[j] = StorePaths.Block(VolumeName, checksum);
                         if (!await Store.ReadToAsync(key, stored, token).ConfigureAwait(false))
                             throw new LonghornBackupException(ErrorIds.BlockMissing, ErrorKind.InvalidData,
                                 $"Block {checksum} (offset {offsets[0]}) of backup '{BackupName}' is missing from the store: {key}",
                                 key, "Run a full backup (New-LhBackup -BackupMode Full) of a snapshot holding this data to repair the volume.");
                         Interlocked.Add(ref downloaded, stored.WrittenCount);
-                        data[held] = BlockVerifier.Decode(Method, checksum, key, stored.WrittenMemory, BlockSize, rented[held].Decoded);
+                        data[j] = BlockVerifier.Decode(Method, checksum, key, stored.WrittenMemory, BlockSize, rented[j].Decoded);
                     }
                     Checksum.OfEach(data.AsSpan(0, count), actual);
-                    for (int j = 0; j < count; j++)
-                        BlockVerifier.CheckChecksum(items[first + j].Checksum, StorePaths.Block(VolumeName, items[first + j].Checksum), actual[j]);
+                    for (int j = 0; j < count; j++) BlockVerifier.CheckChecksum(items[first + j].Checksum, keys[j], actual[j]);
                     for (; sent < count; sent++)
                         await verified.Writer.WriteAsync(new VerifiedBlock(rented[sent], data[sent], items[first + sent].Offsets), token).ConfigureAwait(false);
                 }
