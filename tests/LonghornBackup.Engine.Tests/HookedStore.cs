@@ -17,6 +17,9 @@ internal sealed class HookedStore(IObjectStore inner) : IObjectStore
     /// <summary>Runs before each call with (operation, key); operations are List, ListTree, Read, Write, Stat, Delete, DeleteTree.</summary>
     public Func<string, string, Task>? Before { get; set; }
 
+    /// <summary>Replaces what a read returns, given (key, bytes read): a test damages a body on its way.</summary>
+    public Func<string, byte[]?, byte[]?>? AfterRead { get; set; }
+
     public string Location => inner.Location;
 
     public IEnumerable<Call> Where(string operation, string keySuffix) =>
@@ -43,7 +46,8 @@ internal sealed class HookedStore(IObjectStore inner) : IObjectStore
     public async Task<byte[]?> ReadAsync(string key, CancellationToken ct)
     {
         await Enter("Read", key);
-        return await inner.ReadAsync(key, ct);
+        var data = await inner.ReadAsync(key, ct);
+        return AfterRead is { } damage ? damage(key, data) : data;
     }
 
     public async Task WriteAsync(string key, ReadOnlyMemory<byte> data, CancellationToken ct)

@@ -46,6 +46,55 @@ public class RestoreTests
         AssertNothingLeftIn(t.Work, "vol-r.img");
     }
 
+    [Theory]
+    [InlineData("lz4")]
+    [InlineData("gzip")]
+    public async Task A_block_damaged_on_its_way_is_read_again_and_the_restore_completes(string method)
+    {
+        // Block bodies are not checked in transit (S3's MD5 is skipped for them): their own checksum catches the damage.
+        using var t = new TestStore();
+        var (image, backup) = await BackupSample(t, "vol-r", method);
+        var hooked = new HookedStore(new Store.FileSystemStore(t.Root));
+        var damagedOnce = new System.Collections.Concurrent.ConcurrentDictionary<string, byte>();
+        hooked.AfterRead = (key, data) =>
+        {
+            if (data is null || !key.EndsWith(".blk", StringComparison.Ordinal) || !damagedOnce.TryAdd(key, 0)) return data;
+            var damaged = (byte[])data.Clone();
+            damaged[damaged.Length / 2] ^= 0x01;
+            return damaged;
+        };
+
+        string output = t.WorkFile("out.img");
+        await t.RestoreAsync("vol-r", backup, output, via: new Catalog.Backupstore(hooked, t.Url));
+
+        Assert.Equal(TestImages.Sha256(image), TestImages.Sha256(output));
+        Assert.Equal(2, damagedOnce.Count);                                   // both data blocks arrived damaged once
+        foreach (var key in damagedOnce.Keys) Assert.Equal(2, hooked.Where("Read", key).Count());
+    }
+
+    [Fact]
+    public async Task A_block_damaged_on_every_read_fails_after_three_reads()
+    {
+        using var t = new TestStore();
+        var (_, backup) = await BackupSample(t, "vol-r");
+        string checksum = t.ReadBackupCfg("vol-r", backup).Blocks.Single(b => b.Offset == 4 * B).BlockChecksum;
+        var hooked = new HookedStore(new Store.FileSystemStore(t.Root));
+        hooked.AfterRead = (key, data) =>
+        {
+            if (data is null || !key.EndsWith(checksum + ".blk", StringComparison.Ordinal)) return data;
+            var damaged = (byte[])data.Clone();
+            damaged[damaged.Length / 2] ^= 0x01;
+            return damaged;
+        };
+
+        string output = t.WorkFile("out.img");
+        var e = await Assert.ThrowsAsync<LonghornBackupException>(() => t.RestoreAsync("vol-r", backup, output, via: new Catalog.Backupstore(hooked, t.Url)));
+        Assert.Contains(e.ErrorId, new[] { ErrorIds.ChecksumMismatch, ErrorIds.BlockDecompressionFailed });
+        Assert.Contains(checksum, e.Message);
+        Assert.Equal(3, hooked.Where("Read", checksum + ".blk").Count());
+        Assert.False(File.Exists(output));
+    }
+
     [Fact]
     public async Task Block_replaced_by_other_valid_content_fails_with_ChecksumMismatch()
     {

@@ -34,6 +34,9 @@ internal sealed class BlockRestorePipeline
     /// <summary>Completes when writing may start; until then workers only fill the buffer pool. Its failure fails the pipeline.</summary>
     public Task WriteGate { get; init; } = Task.CompletedTask;
 
+    /// <summary>Reads of a block, in all, before its damage is taken as the store's rather than the transfer's.</summary>
+    private const int ReadAttempts = 3;
+
     /// <summary>A stored block with every offset it is written at.</summary>
     public readonly record struct Item(string Checksum, long[] Offsets);
 
@@ -69,6 +72,7 @@ internal sealed class BlockRestorePipeline
             var keys = new string[batch];
             var data = new ReadOnlyMemory<byte>[batch];
             var actual = new string[batch];
+            var damaged = new bool[batch];
             while (true)
             {
                 int first = Interlocked.Add(ref next, batch) - batch;
@@ -82,17 +86,23 @@ internal sealed class BlockRestorePipeline
                         var (checksum, offsets) = items[first + j];
                         rented[j] = await pool.RentAsync(token).ConfigureAwait(false);
                         held++;   // from here the finally gives it back if anything below fails
-                        var stored = rented[j].Stored;
                         string key = keys[j] = StorePaths.Block(VolumeName, checksum);
-                        if (!await Store.ReadToAsync(key, stored, token).ConfigureAwait(false))
-                            throw new LonghornBackupException(ErrorIds.BlockMissing, ErrorKind.InvalidData,
-                                $"Block {checksum} (offset {offsets[0]}) of backup '{BackupName}' is missing from the store: {key}",
-                                key, "Run a full backup (New-LhBackup -BackupMode Full) of a snapshot holding this data to repair the volume.");
-                        Interlocked.Add(ref downloaded, stored.WrittenCount);
-                        data[j] = BlockVerifier.Decode(Method, checksum, key, stored.WrittenMemory, BlockSize, rented[j].Decoded);
+                        await ReadAsync(items[first + j], key, rented[j].Stored).ConfigureAwait(false);
+                        try
+                        {
+                            data[j] = BlockVerifier.Decode(Method, checksum, key, rented[j].Stored.WrittenMemory, BlockSize, rented[j].Decoded);
+                            damaged[j] = false;
+                        }
+                        catch (LonghornBackupException)
+                        {
+                            data[j] = default;
+                            damaged[j] = true;
+                        }
                     }
                     Checksum.OfEach(data.AsSpan(0, count), actual);
-                    for (int j = 0; j < count; j++) BlockVerifier.CheckChecksum(items[first + j].Checksum, keys[j], actual[j]);
+                    for (int j = 0; j < count; j++)
+                        if (damaged[j] || actual[j] != items[first + j].Checksum)
+                            data[j] = await ReadVerifiedAgainAsync(items[first + j], keys[j], rented[j]).ConfigureAwait(false);
                     for (; sent < count; sent++)
                         await verified.Writer.WriteAsync(new VerifiedBlock(rented[sent], data[sent], items[first + sent].Offsets), token).ConfigureAwait(false);
                 }
@@ -100,6 +110,32 @@ internal sealed class BlockRestorePipeline
                 {
                     // Buffers not handed to the writer go back (a failure mid-batch must not starve the pool).
                     for (int j = sent; j < held; j++) pool.Return(rented[j]);
+                }
+            }
+        }
+
+        async Task ReadAsync(Item item, string key, ArrayBufferWriter<byte> stored)
+        {
+            if (!await Store.ReadToAsync(key, stored, token).ConfigureAwait(false))
+                throw new LonghornBackupException(ErrorIds.BlockMissing, ErrorKind.InvalidData,
+                    $"Block {item.Checksum} (offset {item.Offsets[0]}) of backup '{BackupName}' is missing from the store: {key}",
+                    key, "Run a full backup (New-LhBackup -BackupMode Full) of a snapshot holding this data to repair the volume.");
+            Interlocked.Add(ref downloaded, stored.WrittenCount);
+        }
+
+        // A block that does not decode to its checksum may have been damaged on the way (bodies are not checked in
+        // transit, see IBufferedObjectReader): it is read again, and only a block damaged every time fails the restore.
+        async Task<ReadOnlyMemory<byte>> ReadVerifiedAgainAsync(Item item, string key, BlockBuffers buffers)
+        {
+            for (int attempt = 2; ; attempt++)
+            {
+                await ReadAsync(item, key, buffers.Stored).ConfigureAwait(false);
+                try
+                {
+                    return BlockVerifier.DecodeAndVerify(Method, item.Checksum, key, buffers.Stored.WrittenMemory, BlockSize, buffers.Decoded);
+                }
+                catch (LonghornBackupException) when (attempt < ReadAttempts)
+                {
                 }
             }
         }
