@@ -11,10 +11,10 @@ using Microsoft.Win32.SafeHandles;
 namespace LonghornBackup.Engine.Restore;
 
 /// <summary>
-/// Writes a backup's blocks into an open image: CPU workers fetch, decode and verify blocks in parallel into pooled
-/// buffers, and one writer puts each verified block at its offsets. One writer, because the kernel serialises writes
-/// to one file anyway (several writers only spin on its lock), and the workers keep hashing meanwhile. Memory is
-/// fixed by the worker count and the block size, never by the volume size.
+/// Writes a backup's blocks into an open image: fetchers read and decode blocks into pooled buffers, verifiers (one
+/// per core) check their checksums several at once, and one writer puts each verified block at its offsets. One
+/// writer, because the kernel serialises writes to one file anyway (several writers only spin on its lock), and the
+/// verifiers keep hashing meanwhile. Memory is fixed by the worker counts and the block size, never by the volume size.
 /// </summary>
 internal sealed class BlockRestorePipeline
 {
@@ -30,6 +30,7 @@ internal sealed class BlockRestorePipeline
     public required string OutputPath { get; init; }
     /// <summary>A device needs zeros written where a fresh sparse file already reads as zeros.</summary>
     public required bool IsDevice { get; init; }
+    /// <summary>Blocks fetched at once (8 for S3, whose downloads are latency-bound; one per core for a folder).</summary>
     public required int Workers { get; init; }
     /// <summary>Completes when writing may start; until then workers only fill the buffer pool. Its failure fails the pipeline.</summary>
     public Task WriteGate { get; init; } = Task.CompletedTask;
@@ -47,69 +48,89 @@ internal sealed class BlockRestorePipeline
         public ArrayBufferWriter<byte> Decoded { get; } = new();   // grows on first use: incompressible lz4 never needs it
     }
 
+    /// <summary>A block read and decoded, its checksum not checked yet; Damaged when it did not even decode.</summary>
+    private readonly record struct FetchedBlock(int Index, string Key, BlockBuffers Buffers, ReadOnlyMemory<byte> Data, bool Damaged);
+
     private readonly record struct VerifiedBlock(BlockBuffers Buffers, ReadOnlyMemory<byte> Data, long[] Offsets);
 
     /// <summary>Restores every item into <paramref name="handle"/>; returns the stored bytes read.</summary>
     public async Task<long> RunAsync(SafeFileHandle handle, IReadOnlyList<Item> items, HashSet<long> listedOffsets,
         ProgressTracker tracker, CancellationToken ct)
     {
-        int workers = Math.Max(1, Workers);
-        // Each worker takes a run of items whose checksums it verifies together (multi-buffer SHA-512, see
-        // Checksum.BatchSize); a batch per worker, one being written and one waiting for the writer, so neither stage
-        // starves, and memory stays within that many blocks read plus as many decoded.
-        int batch = Checksum.BatchSize(BlockSize, workers);
-        int slots = workers * batch + 2;
+        // Fetchers read and decode blocks, Workers of them at once (downloads from S3 are latency-bound); verifiers,
+        // one per core, check their checksums in batches (multi-buffer SHA-512, see Checksum.BatchSize), however many
+        // downloads are in flight; one writer writes them.
+        int fetchers = Math.Max(1, Workers);
+        int verifiers = Math.Max(1, Math.Min(fetchers, Environment.ProcessorCount));
+        int batch = Checksum.BatchSize(BlockSize, verifiers);
+        // Room for a full batch per verifier (with fewer, verifiers each holding part of a batch could take every
+        // buffer and wait for one another), or a block per fetcher, plus one being written and one waiting for the
+        // writer. Memory is that many blocks read plus as many decoded, whatever the volume size.
+        int slots = Math.Max(fetchers, verifiers * batch) + 2;
         using var pool = new BoundedPool<BlockBuffers>(slots, () => new BlockBuffers(BlockSize));
+        var fetched = Channel.CreateUnbounded<FetchedBlock>();   // bounded by the pool
         var verified = Channel.CreateBounded<VerifiedBlock>(new BoundedChannelOptions(slots) { SingleReader = true });
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var token = linked.Token;
         long downloaded = 0;
         int next = 0;
 
-        async Task FetchAndVerifyAsync()
+        async Task FetchAsync()
         {
-            var rented = new BlockBuffers[batch];
-            var keys = new string[batch];
-            var data = new ReadOnlyMemory<byte>[batch];
-            var actual = new string[batch];
-            var damaged = new bool[batch];
             while (true)
             {
-                int first = Interlocked.Add(ref next, batch) - batch;
-                if (first >= items.Count) return;
-                int count = Math.Min(batch, items.Count - first);
-                int held = 0, sent = 0;
+                int index = Interlocked.Increment(ref next) - 1;
+                if (index >= items.Count) return;
+                var item = items[index];
+                var buffers = await pool.RentAsync(token).ConfigureAwait(false);
+                bool handedOn = false;
                 try
                 {
-                    for (int j = 0; j < count; j++)
-                    {
-                        var (checksum, offsets) = items[first + j];
-                        rented[j] = await pool.RentAsync(token).ConfigureAwait(false);
-                        held++;   // from here the finally gives it back if anything below fails
-                        string key = keys[j] = StorePaths.Block(VolumeName, checksum);
-                        await ReadAsync(items[first + j], key, rented[j].Stored).ConfigureAwait(false);
-                        try
+                    string key = StorePaths.Block(VolumeName, item.Checksum);
+                    await ReadAsync(item, key, buffers.Stored).ConfigureAwait(false);
+                    ReadOnlyMemory<byte> data = default;
+                    bool damaged = false;
+                    try { data = BlockVerifier.Decode(Method, item.Checksum, key, buffers.Stored.WrittenMemory, BlockSize, buffers.Decoded); }
+                    catch (LonghornBackupException) { damaged = true; }   // read again by the verifier, see ReadVerifiedAgainAsync
+                    await fetched.Writer.WriteAsync(new FetchedBlock(index, key, buffers, data, damaged), token).ConfigureAwait(false);
+                    handedOn = true;
+                }
+                finally
+                {
+                    if (!handedOn) pool.Return(buffers);   // a failed read must not starve the pool
+                }
+            }
+        }
+
+        async Task VerifyAsync()
+        {
+            var taken = new FetchedBlock[batch];
+            var data = new ReadOnlyMemory<byte>[batch];
+            var actual = new string[batch];
+            while (true)
+            {
+                int count = 0, sent = 0;
+                try
+                {
+                    // A full batch, or what is left once every block is fetched.
+                    while (count < batch && await fetched.Reader.WaitToReadAsync(token).ConfigureAwait(false))
+                        while (count < batch && fetched.Reader.TryRead(out var block))
                         {
-                            data[j] = BlockVerifier.Decode(Method, checksum, key, rented[j].Stored.WrittenMemory, BlockSize, rented[j].Decoded);
-                            damaged[j] = false;
+                            taken[count] = block;
+                            data[count++] = block.Data;
                         }
-                        catch (LonghornBackupException)
-                        {
-                            data[j] = default;
-                            damaged[j] = true;
-                        }
-                    }
+                    if (count == 0) return;
                     Checksum.OfEach(data.AsSpan(0, count), actual);
                     for (int j = 0; j < count; j++)
-                        if (damaged[j] || actual[j] != items[first + j].Checksum)
-                            data[j] = await ReadVerifiedAgainAsync(items[first + j], keys[j], rented[j]).ConfigureAwait(false);
+                        if (taken[j].Damaged || actual[j] != items[taken[j].Index].Checksum)
+                            data[j] = await ReadVerifiedAgainAsync(items[taken[j].Index], taken[j].Key, taken[j].Buffers).ConfigureAwait(false);
                     for (; sent < count; sent++)
-                        await verified.Writer.WriteAsync(new VerifiedBlock(rented[sent], data[sent], items[first + sent].Offsets), token).ConfigureAwait(false);
+                        await verified.Writer.WriteAsync(new VerifiedBlock(taken[sent].Buffers, data[sent], items[taken[sent].Index].Offsets), token).ConfigureAwait(false);
                 }
                 finally
                 {
                     // Buffers not handed to the writer go back (a failure mid-batch must not starve the pool).
-                    for (int j = sent; j < held; j++) pool.Return(rented[j]);
+                    for (int j = sent; j < count; j++) pool.Return(taken[j].Buffers);
                 }
             }
         }
@@ -169,11 +190,15 @@ internal sealed class BlockRestorePipeline
             }
         }
 
-        var fetchers = Enumerable.Range(0, workers).Select(_ => Task.Run(FetchAndVerifyAsync, token)).ToArray();
-        // The writer's queue closes when every worker is done (or one failed).
-        var fetchersDone = Task.WhenAll(fetchers).ContinueWith(t => verified.Writer.TryComplete(t.Exception?.InnerException),
-            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        var all = new List<Task>(fetchers) { Task.Run(WriteAsync, token) };
+        // Each stage's queue closes when the stage before it is done (or one of its tasks failed).
+        static Task CloseWhenDone<T>(Task[] stage, ChannelWriter<T> queue) =>
+            Task.WhenAll(stage).ContinueWith(t => queue.TryComplete(t.Exception?.InnerException),
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        var fetchTasks = Enumerable.Range(0, fetchers).Select(_ => Task.Run(FetchAsync, token)).ToArray();
+        var verifyTasks = Enumerable.Range(0, verifiers).Select(_ => Task.Run(VerifyAsync, token)).ToArray();
+        var fetchersDone = CloseWhenDone(fetchTasks, fetched.Writer);
+        var verifiersDone = CloseWhenDone(verifyTasks, verified.Writer);
+        var all = new List<Task>(fetchTasks.Concat(verifyTasks)) { Task.Run(WriteAsync, token) };
         try
         {
             await WorkerGroup.WhenAllFailFast(all, linked).ConfigureAwait(false);
@@ -183,6 +208,7 @@ internal sealed class BlockRestorePipeline
             throw new LonghornBackupException(ErrorIds.OperationCancelled, ErrorKind.OperationStopped,
                 $"The restore of backup '{BackupName}' was cancelled.", BackupName);
         }
+        await verifiersDone.ConfigureAwait(false);
         await fetchersDone.ConfigureAwait(false);
         return downloaded;
     }
