@@ -107,6 +107,36 @@ public class VerifyTests
         Assert.Contains(e.ErrorId, new[] { ErrorIds.ChecksumMismatch, ErrorIds.BlockDecompressionFailed });
     }
 
+    [Theory]
+    [InlineData(1, BackupHealth.Healthy, 2)]   // damaged on its way once: read again, sound
+    [InlineData(99, BackupHealth.Corrupt, 3)]  // damaged every time: corrupt after three reads
+    public async Task A_deep_check_reads_a_block_that_fails_again_before_calling_it_corrupt(int damagedReads, BackupHealth verdict, int reads)
+    {
+        var (t, names, blocks) = await ThreeBackups();
+        using var _t = t;
+        string victim = blocks["Y1"] + ".blk";
+        int damaged = 0;
+        HookedStore? hooked = null;
+        var via = t.Through(s => hooked = new HookedStore(s)
+        {
+            AfterRead = (key, data) =>
+            {
+                if (data is null || !key.EndsWith(victim, StringComparison.Ordinal) || Interlocked.Increment(ref damaged) > damagedReads) return data;
+                var copy = (byte[])data.Clone();
+                copy[copy.Length / 2] ^= 0x01;
+                return copy;
+            },
+        });
+
+        var v = await t.VerifyAsync(V, deep: true, via: via);
+
+        Assert.Equal(reads, hooked!.Where("Read", victim).Count());
+        Assert.Equal(verdict, Of(v, names[2]).Health);
+        Assert.Equal(BackupHealth.Healthy, Of(v, names[0]).Health);
+        if (verdict == BackupHealth.Corrupt) Assert.Equal(blocks["Y1"], Assert.Single(v.Problems).Checksum);
+        else Assert.Empty(v.Problems);
+    }
+
     [Fact]
     public async Task A_deep_check_reads_each_referenced_block_once()
     {

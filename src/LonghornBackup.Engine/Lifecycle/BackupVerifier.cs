@@ -6,6 +6,7 @@ using LonghornBackup.Engine.Format;
 using LonghornBackup.Engine.Locking;
 using LonghornBackup.Engine.Progress;
 using LonghornBackup.Engine.Restore;
+using LonghornBackup.Engine.Store;
 
 namespace LonghornBackup.Engine.Lifecycle;
 
@@ -139,38 +140,55 @@ public sealed class BackupVerifier
         return new VolumeVerification(volumeName, request.Deep, results, problems.Values.ToList(), references.Count, bytesRead, notFound);
     }
 
-    /// <summary>Reads each block once, in parallel, and records the ones that fail as a restore would fail on them.</summary>
+    /// <summary>
+    /// Reads each block once, in parallel, and records the ones that fail as a restore would fail on them: a block that
+    /// does not decode to its checksum is read again first (three reads in all), as a restore does, since block bodies
+    /// are not checked in transit (see IBufferedObjectReader) and damage on the way is not damage in the store.
+    /// </summary>
     private async Task<long> ReadAndVerifyAsync(string volumeName, List<KeyValuePair<string, BlockReference>> blocks, int? concurrency,
         ConcurrentDictionary<string, (BlockProblemKind Kind, string Detail)> found, IProgress<OperationProgress>? progress, CancellationToken ct)
     {
         var tracker = new ProgressTracker(progress, $"Verifying blocks of {volumeName}", blocks.Sum(b => (long)b.Value.BlockSize));
-        var buffers = new ConcurrentBag<ArrayBufferWriter<byte>>();
+        var buffers = new ConcurrentBag<(ArrayBufferWriter<byte> Stored, ArrayBufferWriter<byte> Decoded)>();
         long bytesRead = 0;
         int workers = Math.Max(1, concurrency ?? Math.Max(2, Environment.ProcessorCount));
         await Parallel.ForEachAsync(blocks, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = ct },
             async (block, token) =>
             {
                 string key = StorePaths.Block(volumeName, block.Key);
-                byte[]? stored;
-                try { stored = await _store.Store.ReadAsync(key, token).ConfigureAwait(false); }
-                catch (LonghornBackupException e) when (e.Kind is ErrorKind.ReadError)
+                if (!buffers.TryTake(out var buffer)) buffer = (new ArrayBufferWriter<byte>(block.Value.BlockSize + block.Value.BlockSize / 64 + 1024), new ArrayBufferWriter<byte>());
+                try
                 {
-                    found[block.Key] = (BlockProblemKind.Corrupt, $"The block file cannot be read: {e.Message}");
-                    return;
+                    string? damage = null;
+                    for (int attempt = 1; attempt <= BlockVerifier.ReadAttempts; attempt++)
+                    {
+                        bool exists;
+                        try { exists = await _store.Store.ReadToAsync(key, buffer.Stored, token).ConfigureAwait(false); }
+                        catch (LonghornBackupException e) when (e.Kind is ErrorKind.ReadError)
+                        {
+                            found[block.Key] = (BlockProblemKind.Corrupt, $"The block file cannot be read: {e.Message}");
+                            return;
+                        }
+                        if (!exists)
+                        {
+                            found[block.Key] = (BlockProblemKind.Missing, "The block file disappeared from the store during the check.");
+                            return;
+                        }
+                        Interlocked.Add(ref bytesRead, buffer.Stored.WrittenCount);
+                        try
+                        {
+                            _ = BlockVerifier.DecodeAndVerify(block.Value.Method, block.Key, key, buffer.Stored.WrittenMemory, block.Value.BlockSize, buffer.Decoded);
+                            damage = null;
+                            break;
+                        }
+                        catch (LonghornBackupException e) when (e.Kind is ErrorKind.InvalidData)
+                        {
+                            damage = e.Message;
+                        }
+                    }
+                    if (damage is not null) found[block.Key] = (BlockProblemKind.Corrupt, damage);
                 }
-                if (stored is null)
-                {
-                    found[block.Key] = (BlockProblemKind.Missing, "The block file disappeared from the store during the check.");
-                    return;
-                }
-                Interlocked.Add(ref bytesRead, stored.Length);
-                if (!buffers.TryTake(out var output)) output = new ArrayBufferWriter<byte>(block.Value.BlockSize);
-                try { _ = BlockVerifier.DecodeAndVerify(block.Value.Method, block.Key, key, stored, block.Value.BlockSize, output); }
-                catch (LonghornBackupException e) when (e.Kind is ErrorKind.InvalidData)
-                {
-                    found[block.Key] = (BlockProblemKind.Corrupt, e.Message);
-                }
-                finally { buffers.Add(output); }
+                finally { buffers.Add(buffer); }
                 tracker.Add(block.Value.BlockSize, "Reading and checking blocks");
             }).ConfigureAwait(false);
         return bytesRead;

@@ -35,9 +35,6 @@ internal sealed class BlockRestorePipeline
     /// <summary>Completes when writing may start; until then workers only fill the buffer pool. Its failure fails the pipeline.</summary>
     public Task WriteGate { get; init; } = Task.CompletedTask;
 
-    /// <summary>Reads of a block, in all, before its damage is taken as the store's rather than the transfer's.</summary>
-    private const int ReadAttempts = 3;
-
     /// <summary>A stored block with every offset it is written at.</summary>
     public readonly record struct Item(string Checksum, long[] Offsets);
 
@@ -155,7 +152,7 @@ internal sealed class BlockRestorePipeline
                 {
                     return BlockVerifier.DecodeAndVerify(Method, item.Checksum, key, buffers.Stored.WrittenMemory, BlockSize, buffers.Decoded);
                 }
-                catch (LonghornBackupException) when (attempt < ReadAttempts)
+                catch (LonghornBackupException) when (attempt < BlockVerifier.ReadAttempts)
                 {
                 }
             }

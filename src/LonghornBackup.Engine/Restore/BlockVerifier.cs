@@ -11,6 +11,13 @@ namespace LonghornBackup.Engine.Restore;
 /// </summary>
 internal static class BlockVerifier
 {
+    /// <summary>
+    /// Reads of a block, in all, before its damage is taken as the store's rather than the transfer's: block bodies
+    /// are not checked in transit (see IBufferedObjectReader), so a restore or a deep check reads a block that fails
+    /// here again.
+    /// </summary>
+    public const int ReadAttempts = 3;
+
     public static void DecompressAndVerify(string method, string checksum, string key, ReadOnlyMemory<byte> stored,
         int blockSize, ArrayBufferWriter<byte> output)
     {
