@@ -34,7 +34,7 @@ public sealed class RestoreLhBackupCommand : LhTargetCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    /// <summary>Blocks fetched, verified and written at once; default 8 for S3, else one per core (at least two).</summary>
+    /// <summary>Blocks fetched at once; default 8 for S3, else one per core (at least two). Verified on up to one worker per core.</summary>
     [Parameter]
     [ValidateRange(1, 256)]
     public int? Concurrency { get; set; }
