@@ -6,7 +6,6 @@ using LonghornBackup.Engine.Format;
 using LonghornBackup.Engine.Locking;
 using LonghornBackup.Engine.Progress;
 using LonghornBackup.Engine.Restore;
-using LonghornBackup.Engine.Store;
 
 namespace LonghornBackup.Engine.Lifecycle;
 
@@ -159,34 +158,22 @@ public sealed class BackupVerifier
                 if (!buffers.TryTake(out var buffer)) buffer = (new ArrayBufferWriter<byte>(block.Value.BlockSize + block.Value.BlockSize / 64 + 1024), new ArrayBufferWriter<byte>());
                 try
                 {
-                    string? damage = null;
-                    for (int attempt = 1; attempt <= BlockVerifier.ReadAttempts; attempt++)
+                    var data = await BlockVerifier.ReadVerifiedAsync(_store.Store, key, block.Key, block.Value.Method, block.Value.BlockSize,
+                        buffer.Stored, buffer.Decoded, readsSoFar: 0, n => Interlocked.Add(ref bytesRead, n), token).ConfigureAwait(false);
+                    if (data is null)
                     {
-                        bool exists;
-                        try { exists = await _store.Store.ReadToAsync(key, buffer.Stored, token).ConfigureAwait(false); }
-                        catch (LonghornBackupException e) when (e.Kind is ErrorKind.ReadError)
-                        {
-                            found[block.Key] = (BlockProblemKind.Corrupt, $"The block file cannot be read: {e.Message}");
-                            return;
-                        }
-                        if (!exists)
-                        {
-                            found[block.Key] = (BlockProblemKind.Missing, "The block file disappeared from the store during the check.");
-                            return;
-                        }
-                        Interlocked.Add(ref bytesRead, buffer.Stored.WrittenCount);
-                        try
-                        {
-                            _ = BlockVerifier.DecodeAndVerify(block.Value.Method, block.Key, key, buffer.Stored.WrittenMemory, block.Value.BlockSize, buffer.Decoded);
-                            damage = null;
-                            break;
-                        }
-                        catch (LonghornBackupException e) when (e.Kind is ErrorKind.InvalidData)
-                        {
-                            damage = e.Message;
-                        }
+                        found[block.Key] = (BlockProblemKind.Missing, "The block file disappeared from the store during the check.");
+                        return;
                     }
-                    if (damage is not null) found[block.Key] = (BlockProblemKind.Corrupt, damage);
+                }
+                catch (LonghornBackupException e) when (e.Kind is ErrorKind.ReadError)
+                {
+                    found[block.Key] = (BlockProblemKind.Corrupt, $"The block file cannot be read: {e.Message}");
+                    return;
+                }
+                catch (LonghornBackupException e) when (e.Kind is ErrorKind.InvalidData)
+                {
+                    found[block.Key] = (BlockProblemKind.Corrupt, e.Message);
                 }
                 finally { buffers.Add(buffer); }
                 tracker.Add(block.Value.BlockSize, "Reading and checking blocks");

@@ -134,29 +134,15 @@ internal sealed class BlockRestorePipeline
 
         async Task ReadAsync(Item item, string key, ArrayBufferWriter<byte> stored)
         {
-            if (!await Store.ReadToAsync(key, stored, token).ConfigureAwait(false))
-                throw new LonghornBackupException(ErrorIds.BlockMissing, ErrorKind.InvalidData,
-                    $"Block {item.Checksum} (offset {item.Offsets[0]}) of backup '{BackupName}' is missing from the store: {key}",
-                    key, "Run a full backup (New-LhBackup -BackupMode Full) of a snapshot holding this data to repair the volume.");
+            if (!await Store.ReadToAsync(key, stored, token).ConfigureAwait(false)) throw Missing(item, key);
             Interlocked.Add(ref downloaded, stored.WrittenCount);
         }
 
         // A block that does not decode to its checksum may have been damaged on the way (bodies are not checked in
         // transit, see IBufferedObjectReader): it is read again, and only a block damaged every time fails the restore.
-        async Task<ReadOnlyMemory<byte>> ReadVerifiedAgainAsync(Item item, string key, BlockBuffers buffers)
-        {
-            for (int attempt = 2; ; attempt++)
-            {
-                await ReadAsync(item, key, buffers.Stored).ConfigureAwait(false);
-                try
-                {
-                    return BlockVerifier.DecodeAndVerify(Method, item.Checksum, key, buffers.Stored.WrittenMemory, BlockSize, buffers.Decoded);
-                }
-                catch (LonghornBackupException) when (attempt < BlockVerifier.ReadAttempts)
-                {
-                }
-            }
-        }
+        async Task<ReadOnlyMemory<byte>> ReadVerifiedAgainAsync(Item item, string key, BlockBuffers buffers) =>
+            await BlockVerifier.ReadVerifiedAsync(Store, key, item.Checksum, Method, BlockSize, buffers.Stored, buffers.Decoded,
+                readsSoFar: 1, n => Interlocked.Add(ref downloaded, n), token).ConfigureAwait(false) ?? throw Missing(item, key);
 
         async Task WriteAsync()
         {
@@ -209,6 +195,11 @@ internal sealed class BlockRestorePipeline
         await fetchersDone.ConfigureAwait(false);
         return downloaded;
     }
+
+    private LonghornBackupException Missing(Item item, string key) =>
+        new(ErrorIds.BlockMissing, ErrorKind.InvalidData,
+            $"Block {item.Checksum} (offset {item.Offsets[0]}) of backup '{BackupName}' is missing from the store: {key}",
+            key, "Run a full backup (New-LhBackup -BackupMode Full) of a snapshot holding this data to repair the volume.");
 
     /// <summary>A device keeps old data where the backup has none: write zeros there, as a fresh file would read.</summary>
     private void ZeroUnlistedRanges(SafeFileHandle handle, HashSet<long> listed, CancellationToken ct)

@@ -2,6 +2,7 @@ using System.Buffers;
 using LonghornBackup.Engine.Compression;
 using LonghornBackup.Engine.Errors;
 using LonghornBackup.Engine.Format;
+using LonghornBackup.Engine.Store;
 
 namespace LonghornBackup.Engine.Restore;
 
@@ -17,6 +18,29 @@ internal static class BlockVerifier
     /// here again.
     /// </summary>
     public const int ReadAttempts = 3;
+
+    /// <summary>
+    /// Reads a block into <paramref name="stored"/>, decodes and verifies it, reading it again while that fails, up to
+    /// <see cref="ReadAttempts"/> reads in all counting the <paramref name="readsSoFar"/> the caller made. Returns the
+    /// verified block, or null when the block is not in the store; the last read's failure is thrown.
+    /// <paramref name="onRead"/> gets the stored size of every read.
+    /// </summary>
+    public static async Task<ReadOnlyMemory<byte>?> ReadVerifiedAsync(IObjectStore store, string key, string checksum, string method,
+        int blockSize, ArrayBufferWriter<byte> stored, ArrayBufferWriter<byte> decoded, int readsSoFar, Action<int> onRead, CancellationToken ct)
+    {
+        for (int attempt = readsSoFar + 1; ; attempt++)
+        {
+            if (!await store.ReadToAsync(key, stored, ct).ConfigureAwait(false)) return null;
+            onRead(stored.WrittenCount);
+            try
+            {
+                return DecodeAndVerify(method, checksum, key, stored.WrittenMemory, blockSize, decoded);
+            }
+            catch (LonghornBackupException e) when (e.Kind is ErrorKind.InvalidData && attempt < ReadAttempts)
+            {
+            }
+        }
+    }
 
     public static void DecompressAndVerify(string method, string checksum, string key, ReadOnlyMemory<byte> stored,
         int blockSize, ArrayBufferWriter<byte> output)

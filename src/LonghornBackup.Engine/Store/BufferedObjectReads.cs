@@ -10,9 +10,9 @@ internal interface IBufferedObjectReader
 {
     /// <summary>
     /// Replaces the content of <paramref name="destination"/> with the whole object; false when it does not exist.
-    /// An ArrayBufferWriter, because a driver may have to start over (after a retried request). The body is not
-    /// checked against a transport checksum (S3's ETag MD5): this is for blocks, which carry a stronger one, and the
-    /// caller verifies each block and reads it again when that fails (BlockRestorePipeline).
+    /// The body is not checked against a transport checksum (S3's ETag MD5): this is for blocks, which carry a
+    /// stronger one, and the caller verifies each block and reads it again when that fails
+    /// (BlockVerifier.ReadVerifiedAsync).
     /// </summary>
     Task<bool> ReadToAsync(string key, ArrayBufferWriter<byte> destination, CancellationToken cancellationToken);
 }

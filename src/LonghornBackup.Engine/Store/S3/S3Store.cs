@@ -111,7 +111,7 @@ internal sealed class S3Store : IObjectStore, IBufferedObjectReader, IDisposable
             using var buffer = length is > 0 and < int.MaxValue ? new MemoryStream((int)length) : new MemoryStream();
             await response.ResponseStream.CopyToAsync(buffer, ct).ConfigureAwait(false);
             data = buffer.Length == buffer.Capacity ? buffer.GetBuffer() : buffer.ToArray();
-        }, restart: () => { }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
         return found ? data : null;
     }
 
@@ -138,11 +138,11 @@ internal sealed class S3Store : IObjectStore, IBufferedObjectReader, IDisposable
                 if (n == 0) break;
                 destination.Advance(n);
             }
-        }, restart: destination.ResetWrittenCount, cancellationToken);   // a body fetched again replaces the damaged one
+        }, cancellationToken);
     }
 
     /// <summary>One GET, its body handed to <paramref name="consume"/>; false when the object does not exist.</summary>
-    private Task<bool> GetAsync(string key, Func<GetObjectResponse, CancellationToken, Task> consume, Action restart, CancellationToken cancellationToken)
+    private Task<bool> GetAsync(string key, Func<GetObjectResponse, CancellationToken, Task> consume, CancellationToken cancellationToken)
     {
         string objectKey = KeyOf(key);
         return Call(S3Operation.Read, key, async () =>
@@ -162,7 +162,6 @@ internal sealed class S3Store : IObjectStore, IBufferedObjectReader, IDisposable
                 catch (Amazon.Runtime.AmazonClientException e) when (S3ErrorTranslator.IsBodyChecksumMismatch(e) && attempt < ReadAttempts)
                 {
                     // The body did not match the MD5 the store announced (damaged in transit, or cut short): fetch it again.
-                    restart();
                 }
             }
         }, cancellationToken);
