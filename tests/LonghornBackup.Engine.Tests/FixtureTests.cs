@@ -4,9 +4,9 @@ using LonghornBackup.Engine.Format;
 namespace LonghornBackup.Engine.Tests;
 
 /// <summary>
-/// The store written by Longhorn's own Go library (shared/fixtures/longhorn-backupstore): the engine lists, inspects
+/// The store written by Longhorn's own Go library (tests/fixtures/longhorn-backupstore): the engine lists, inspects
 /// and restores it to the exact images, and backs up into it without re-uploading what Longhorn stored.
-/// Every test works on a private copy; the shared fixture is read-only.
+/// Every test works on a private copy; the fixture in the repository is read-only.
 /// </summary>
 public class FixtureTests
 {

@@ -122,13 +122,13 @@ internal static class TestImages
     {
         string? overridden = Environment.GetEnvironmentVariable("LHB_FIXTURE_DIR");
         if (!string.IsNullOrEmpty(overridden) && Directory.Exists(overridden)) return overridden;
-        // The repository sits beside shared/: walk up from the test binaries to <dir>/shared/fixtures/longhorn-backupstore.
+        // The fixture lives in the repository (tests/fixtures/longhorn-backupstore): walk up from the test binaries.
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            string p = Path.Combine(dir.FullName, "shared", "fixtures", "longhorn-backupstore");
+            string p = Path.Combine(dir.FullName, "tests", "fixtures", "longhorn-backupstore");
             if (Directory.Exists(p)) return p;
         }
         throw new DirectoryNotFoundException(
-            "The Longhorn backupstore fixture (shared/fixtures/longhorn-backupstore beside the repository) was not found; set LHB_FIXTURE_DIR.");
+            "The Longhorn backupstore fixture (tests/fixtures/longhorn-backupstore in the repository) was not found; set LHB_FIXTURE_DIR.");
     }
 }

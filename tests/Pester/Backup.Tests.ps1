@@ -203,7 +203,7 @@ Describe 'Bad input changes nothing' {
 Describe 'The Longhorn fixture store' {
     BeforeAll {
         $null = Use-IsolatedTargetSettings
-        $script:fixture = Join-Path $PSScriptRoot '../../../shared/fixtures/longhorn-backupstore'
+        $script:fixture = Join-Path $PSScriptRoot '../fixtures/longhorn-backupstore'
         $script:manifest = Get-Content -Raw (Join-Path $fixture 'manifest.json') | ConvertFrom-Json
         $script:copy = New-TestFolder 'lh-fixture'
         Copy-Item -Path (Join-Path $fixture 'backupstore') -Destination $copy -Recurse

@@ -9,7 +9,7 @@ BeforeAll {
     $script:frameworkDeps = Join-Path $moduleDir 'bin/net472/deps'
     $script:packages = $env:LONGHORNBACKUP_NUGET_PACKAGES
     if (-not $packages) { $packages = Join-Path $HOME '.nuget/packages' }
-    $script:fixtureStore = Join-Path $PSScriptRoot '../../../shared/fixtures/longhorn-backupstore'
+    $script:fixtureStore = Join-Path $PSScriptRoot '../fixtures/longhorn-backupstore'
 
     # Assembly references of a .NET assembly, read from its metadata without loading it.
     function Get-AssemblyReference([string] $Path) {
