@@ -44,6 +44,14 @@ public sealed class RestoreLhBackupCommand : LhTargetCmdlet
     [ValidateRange(0, Hosting.LockTimeouts.MaxSeconds)]
     public int? LockTimeout { get; set; }
 
+    /// <summary>
+    /// Restore a backup that maps blocks at or beyond the volume's recorded size (a later backup of a smaller image
+    /// shrank the record) by making the image as large as the backup needs; without it such a restore fails with
+    /// BlocksBeyondVolumeSize and writes nothing.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter IncludeBlocksBeyondVolumeSize { get; set; }
+
     protected override void ProcessRecord()
     {
         string output = ResolvePath(Path);
@@ -60,8 +68,11 @@ public sealed class RestoreLhBackupCommand : LhTargetCmdlet
                 // Downloads from S3 are latency-bound like uploads: as many in flight as a backup uploads.
                 Concurrency = Concurrency ?? (store.Url.Kind == TargetKind.S3 ? Engine.Targets.BackupTargetDefinition.DefaultS3Uploads : null),
                 LockTimeout = Hosting.LockTimeouts.FromSeconds(LockTimeout),
+                IncludeBlocksBeyondVolumeSize = IncludeBlocksBeyondVolumeSize,
             };
             var result = RunEngine((progress, ct) => new RestoreEngine(store).RunAsync(request, progress, ct));
+            if (result.BlocksBeyondVolume is { } beyond)
+                WriteWarning($"{beyond.Describe()} The image was made {beyond.RequiredSize} bytes to hold every block.");
             Say($"Restored {result.BlocksRestored} distinct blocks ({result.Size} bytes) to {result.OutputPath}.");
             WriteObject(new FileInfo(result.OutputPath));
         });

@@ -153,6 +153,10 @@ public sealed class TestLhBackupCommand : LhTargetCmdlet
             return new LonghornBackupException(ErrorIds.BackupVerificationFailed, ErrorKind.InvalidData,
                 $"Backup '{b.BackupName}' of volume '{b.VolumeName}' cannot be restored: {b.Error}", output,
                 "Remove the backup with Remove-LhBackup; its blocks stay while other backups use them.");
+        if (b.Health == BackupHealth.Inconsistent)
+            return new LonghornBackupException(ErrorIds.BackupVerificationFailed, ErrorKind.InvalidData,
+                $"Backup '{b.BackupName}' of volume '{b.VolumeName}' does not fit its volume: {b.Error}", output,
+                "Restore it with Restore-LhBackup -IncludeBlocksBeyondVolumeSize, which makes the image as large as the backup needs.");
         string Count(BlockProblemKind kind, string word)
         {
             var list = b.Problems.Where(p => p.Kind == kind).Select(p => p.Checksum[..12] + "…").ToList();

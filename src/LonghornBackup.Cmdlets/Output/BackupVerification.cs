@@ -9,7 +9,8 @@ public sealed class BackupVerification
     public string Name { get; init; } = "";
     public string VolumeName { get; init; } = "";
     /// <summary>"Healthy", "Missing" (a block is gone), "Corrupt" (a block fails its check), "InProgress" (running or
-    /// interrupted; nothing to check yet) or "Error" (the backup's config cannot be read).</summary>
+    /// interrupted; nothing to check yet), "Error" (the backup's config or block map cannot be used) or "Inconsistent"
+    /// (blocks mapped beyond the volume's recorded size: see Error).</summary>
     public string State { get; init; } = "";
     /// <summary>True for Healthy and InProgress: nothing this backup stored is broken.</summary>
     public bool IsHealthy { get; init; }

@@ -52,6 +52,8 @@ public sealed class BackupEngine
         // conflict stops the transfer at once. A dry run writes nothing, not even a lock file.
         using var transferCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
         bool deletionRunning = !request.DryRun && await OtherLiveLockAsync(request.VolumeName, ct).ConfigureAwait(false);
+        // Before anything is written, not even a lock file: the volume as recorded, and whether this source fits it.
+        var state = await ReadVolumeStateAsync(request, ct).ConfigureAwait(false);
         Task<VolumeLock>? lockTask = request.DryRun ? null
             : VolumeLock.AcquireAsync(_store.Store, request.VolumeName, LockType.BackupOrRestore, "backup", request.LockTimeout, _locking, ct);
         _ = lockTask?.ContinueWith(t => { if (!t.IsCompletedSuccessfully) transferCancel.Cancel(); },
@@ -60,16 +62,16 @@ public sealed class BackupEngine
         string? inProgressKey = null;
         try
         {
-            if (deletionRunning && lockTask is not null) volumeLock = await lockTask.ConfigureAwait(false);
+            if (deletionRunning && lockTask is not null)
+            {
+                volumeLock = await lockTask.ConfigureAwait(false);
+                state = await ReadVolumeStateAsync(request, ct).ConfigureAwait(false);   // the deletion may have changed it
+            }
 
             // Reads need no lock in Longhorn's protocol; volume.cfg is read again under the lock before the final writes.
             var warnings = new List<string>();
-            var volume = await _store.LoadVolumeAsync(request.VolumeName, ct).ConfigureAwait(false);
-            var lastBackup = volume is null ? null : await LoadLastBackupAsync(volume, ct).ConfigureAwait(false);
-            int blockSize = await ChooseBlockSizeAsync(request, volume, lastBackup, ct).ConfigureAwait(false);
-
+            var (volume, lastBackup, blockSize, volumeSize) = state;
             long imageSize = request.Source.Size;
-            long volumeSize = (imageSize + blockSize - 1) / blockSize * blockSize;
             if (volumeSize != imageSize)
                 warnings.Add($"The image is {imageSize} bytes, not a multiple of the {blockSize}-byte block size; the backup volume records {volumeSize} bytes and restores pad the image with zeros to that size, as Longhorn requires.");
 
@@ -144,6 +146,7 @@ public sealed class BackupEngine
                     await _store.SaveBackupAsync(backup, ct).ConfigureAwait(false);
                     latestVolume = volume;
                 }
+                EnsureSourceFits(request, latestVolume, volumeSize);   // another backup may have grown the volume meanwhile
                 await VerifyBlocksUnderLockAsync(request, pipeline, scanned, uploaded, method, latestVolume.EffectiveCompressionMethod,
                     counters, tracker, ct).ConfigureAwait(false);
                 method = latestVolume.EffectiveCompressionMethod;
@@ -175,7 +178,7 @@ public sealed class BackupEngine
             latest.LastBackupName = backup.Name;
             latest.LastBackupAt = backup.SnapshotCreatedAt;
             latest.BlockCount += counters.newBlocks;
-            latest.Size = volumeSize;
+            latest.Size = Math.Max(latest.Size, volumeSize);   // volumes only grow: earlier backups restore at their size
             latest.Labels = CopyLabels(request.Labels);
             latest.CompressionMethod = method;
             latest.DataEngine = latest.EffectiveDataEngine;
@@ -237,6 +240,38 @@ public sealed class BackupEngine
         await pipeline.UploadMissingAsync(request.Source, missing, uploadedBefore, CompressionMethods.Get(volumeMethod), _store.Store,
             counters, tracker, ct).ConfigureAwait(false);
     }
+
+    private readonly record struct VolumeState(VolumeConfig? Volume, BackupConfig? LastBackup, int BlockSize, long VolumeSize);
+
+    /// <summary>The volume as recorded, its block size, and the volume size this source gives (checked to fit).</summary>
+    private async Task<VolumeState> ReadVolumeStateAsync(BackupRequest request, CancellationToken ct)
+    {
+        var volume = await _store.LoadVolumeAsync(request.VolumeName, ct).ConfigureAwait(false);
+        if (volume is { Size: > BlockMapRules.MaxVolumeSize }) BlockMapRules.ValidateVolumeSize(volume);
+        var lastBackup = volume is null ? null : await LoadLastBackupAsync(volume, ct).ConfigureAwait(false);
+        int blockSize = await ChooseBlockSizeAsync(request, volume, lastBackup, ct).ConfigureAwait(false);
+        long volumeSize = (request.Source.Size + blockSize - 1) / blockSize * blockSize;
+        if (volume is not null) EnsureSourceFits(request, volume, volumeSize);
+        return new VolumeState(volume, lastBackup, blockSize, volumeSize);
+    }
+
+    /// <summary>
+    /// Volumes only grow (Longhorn's rule): volume.cfg keeps one size, and every restore of every backup of the volume
+    /// is sized by it, so a backup of a smaller source would make the earlier backups restore truncated.
+    /// </summary>
+    private static void EnsureSourceFits(BackupRequest request, VolumeConfig volume, long volumeSize)
+    {
+        if (volumeSize >= volume.Size) return;
+        string source = request.Source.Description;
+        throw new LonghornBackupException(ErrorIds.SnapshotSmallerThanVolume, ErrorKind.InvalidArgument,
+            $"The snapshot '{source}' is {Describe(request.Source.Size)}, smaller than backup volume '{request.VolumeName}', " +
+            $"which records {Describe(volume.Size)}. Volumes only grow: backing it up would shrink the volume and make " +
+            "restores of its earlier backups lose their data beyond that size. Nothing was written.",
+            source, $"Back this snapshot up under a new volume name (-VolumeName), or check that '{source}' is a snapshot of '{request.VolumeName}'.");
+    }
+
+    private static string Describe(long bytes) =>
+        FormattableString.Invariant($"{bytes} bytes ({bytes / 1048576.0:0.##} MiB)");
 
     private static void ValidateSnapshotName(string name)
     {

@@ -97,9 +97,15 @@ public sealed class BackupVerifier
                     $"The backup '{name}' records a block size that cannot be used: '{cfg.Parameters?.GetValueOrDefault(BackupParameters.BlockSize)}'."));
                 continue;
             }
+            var fit = FitProblem(cfg, blockSize, volume);
+            if (fit is { Health: BackupHealth.Error })
+            {
+                verdicts.Add((name, BackupHealth.Error, cfg, fit.Value.Detail));   // a damaged map or volume size
+                continue;
+            }
             string method = cfg.CompressionMethod.Length > 0 ? cfg.CompressionMethod : volume?.EffectiveCompressionMethod ?? "gzip";
             int index = verdicts.Count;
-            verdicts.Add((name, null, cfg, null));
+            verdicts.Add((name, fit?.Health, cfg, fit?.Detail));   // an Inconsistent backup's blocks are checked too
             foreach (var b in cfg.Blocks)
             {
                 if (!references.TryGetValue(b.BlockChecksum, out var r))
@@ -125,18 +131,41 @@ public sealed class BackupVerifier
         var results = verdicts.Select(v =>
         {
             string url = _store.BackupUrl(volumeName, v.Name);
-            if (v.Health is BackupHealth known)
+            if (v.Health is BackupHealth known and not BackupHealth.Inconsistent)
                 return new BackupVerificationResult(volumeName, v.Name, url, known, v.Config, v.Config?.Blocks.Count ?? 0, Array.Empty<BlockProblem>(), v.Error);
             var mine = v.Config!.Blocks.Select(b => b.BlockChecksum).Distinct(StringComparer.Ordinal)
                 .Where(problems.ContainsKey).Select(c => problems[c]).ToList();
-            var health = mine.Count == 0 ? BackupHealth.Healthy
+            // Broken blocks make a backup unrestorable; blocks beyond the volume size only need the restore's consent.
+            var health = mine.Count == 0 ? v.Health ?? BackupHealth.Healthy
                 : mine.Any(p => p.Kind == BlockProblemKind.Missing) ? BackupHealth.Missing : BackupHealth.Corrupt;
             int distinct = v.Config.Blocks.Select(b => b.BlockChecksum).Distinct(StringComparer.Ordinal).Count();
-            return new BackupVerificationResult(volumeName, v.Name, url, health, v.Config, distinct, mine, null);
+            return new BackupVerificationResult(volumeName, v.Name, url, health, v.Config, distinct, mine, v.Error);
         }).ToList();
 
         step.Complete("Done");
         return new VolumeVerification(volumeName, request.Deep, results, problems.Values.ToList(), references.Count, bytesRead, notFound);
+    }
+
+    /// <summary>
+    /// What a restore would refuse before reading a block: a damaged block map or volume size (Error), or blocks mapped
+    /// at or beyond the volume's recorded size (Inconsistent). Null when the map fits. Without a readable volume.cfg
+    /// only the map itself is checked.
+    /// </summary>
+    private static (BackupHealth Health, string Detail)? FitProblem(BackupConfig cfg, long blockSize, VolumeConfig? volume)
+    {
+        try
+        {
+            BlockMapRules.ValidateOffsets(cfg, blockSize);
+            if (volume is null) return null;
+            BlockMapRules.ValidateVolumeSize(volume);
+        }
+        catch (LonghornBackupException e) when (e.ErrorId == ErrorIds.CorruptConfig)
+        {
+            return (BackupHealth.Error, e.Message);
+        }
+        return BlockMapRules.FindBlocksBeyond(cfg, volume.Size, blockSize) is { } beyond
+            ? (BackupHealth.Inconsistent, $"{beyond.Describe()} Restore it with -IncludeBlocksBeyondVolumeSize.")
+            : null;
     }
 
     /// <summary>

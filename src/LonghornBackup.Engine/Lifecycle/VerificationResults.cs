@@ -13,8 +13,13 @@ public enum BackupHealth
     Corrupt,
     /// <summary>The backup is still running, or its run was interrupted; it has no block map to check yet.</summary>
     InProgress,
-    /// <summary>The backup's config cannot be read.</summary>
+    /// <summary>The backup's config cannot be read, or its block map is damaged.</summary>
     Error,
+    /// <summary>
+    /// Every block is there (and intact, deep), but the backup maps blocks at or beyond its volume's recorded size: a
+    /// restore refuses it unless told to make the image larger (see BlocksBeyondVolume).
+    /// </summary>
+    Inconsistent,
 }
 
 public enum BlockProblemKind

@@ -46,16 +46,18 @@ internal static class BlockVerifier
         int blockSize, ArrayBufferWriter<byte> output)
     {
         output.ResetWrittenCount();
-        Decompress(method, checksum, key, stored, output);
+        Decompress(method, checksum, key, stored, output, blockSize);
         CheckLength(checksum, key, output.WrittenCount, blockSize);
         CheckChecksum(checksum, key, Checksum.Of(output.WrittenSpan));
     }
 
-    private static void Decompress(string method, string checksum, string key, ReadOnlyMemory<byte> stored, ArrayBufferWriter<byte> output)
+    private static void Decompress(string method, string checksum, string key, ReadOnlyMemory<byte> stored, ArrayBufferWriter<byte> output,
+        int blockSize)
     {
         try
         {
-            CompressionMethods.ForStoredBlock(method, stored.Span).Decompress(stored, output);
+            // One byte more than a block is enough to call it corrupt (CheckLength); a bomb never fills memory.
+            CompressionMethods.ForStoredBlock(method, stored.Span).Decompress(stored, new BoundedBufferWriter(output, blockSize + 1));
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException)
         {
@@ -93,7 +95,7 @@ internal static class BlockVerifier
         else if (decoder.Name != CompressionMethods.Lz4 || !TryDecodeLz4(stored, blockSize, scratch, out data))
         {
             scratch.ResetWrittenCount();
-            Decompress(method, checksum, key, stored, scratch);
+            Decompress(method, checksum, key, stored, scratch, blockSize);
             data = scratch.WrittenMemory;
         }
         CheckLength(checksum, key, data.Length, blockSize);

@@ -72,14 +72,23 @@ public sealed class RestoreEngine
             throw new LonghornBackupException(ErrorIds.BackupInProgress, ErrorKind.InvalidOperation,
                 $"The backup '{request.BackupName}' of volume '{request.VolumeName}' is still in progress (or its run was interrupted) and cannot be restored.",
                 request.BackupName);
-        if (volume.Size <= 0)
-            throw new LonghornBackupException(ErrorIds.CorruptConfig, ErrorKind.InvalidData,
-                $"The volume config of '{request.VolumeName}' has no size; the backup cannot be restored.", request.VolumeName);
+        BlockMapRules.ValidateVolumeSize(volume);
         long blockSize = backup.BlockSize ?? throw new LonghornBackupException(ErrorIds.CorruptConfig, ErrorKind.InvalidData,
             $"The backup '{request.BackupName}' records a block size that cannot be read: '{backup.Parameters?[BackupParameters.BlockSize]}'.", request.BackupName);
         if (blockSize <= 0 || blockSize > BlockSizes.Large * 4L)
             throw new LonghornBackupException(ErrorIds.CorruptConfig, ErrorKind.InvalidData,
                 $"The backup '{request.BackupName}' records an unsupported block size {blockSize}.", request.BackupName);
+        BlockMapRules.ValidateOffsets(backup, blockSize);
+        long size = volume.Size;
+        var beyond = BlockMapRules.FindBlocksBeyond(backup, volume.Size, blockSize);
+        if (beyond is not null)
+        {
+            if (!request.IncludeBlocksBeyondVolumeSize)
+                throw new LonghornBackupException(ErrorIds.BlocksBeyondVolumeSize, ErrorKind.InvalidData,
+                    $"{beyond.Describe()} Nothing was restored.", request.BackupName,
+                    $"To restore every block, use -IncludeBlocksBeyondVolumeSize: the image is then {beyond.RequiredSize} bytes, as large as the backup needs.");
+            size = beyond.RequiredSize;
+        }
 
         string output = Path.GetFullPath(request.OutputPath);
         bool isDevice = IsDevice(output);
@@ -91,7 +100,6 @@ public sealed class RestoreEngine
                 $"'{output}' already exists.", output, "Use -Force to overwrite it, or choose another path.");
 
         string writePath = isDevice ? output : Path.Combine(Path.GetDirectoryName(output)!, $".{Path.GetFileName(output)}.lhrestore-{Guid.NewGuid():N}.tmp");
-        long size = volume.Size;
         try
         {
             // A device is written in place: nothing touches it before the lock is held, as before.
@@ -100,7 +108,7 @@ public sealed class RestoreEngine
             await lockTask.ConfigureAwait(false);
             if (!isDevice) File.Move(writePath, output, overwrite: true);
             progress?.Report(new OperationProgress($"Restoring {request.BackupName}", "Completed", size, size, 100, Completed: true));
-            return new RestoreResult(output, size, blocks, downloaded);
+            return new RestoreResult(output, size, blocks, downloaded, beyond);
         }
         catch
         {
@@ -113,7 +121,7 @@ public sealed class RestoreEngine
         int blockSize, string path, bool isDevice, long size, Task writeGate, IProgress<OperationProgress>? progress, CancellationToken ct)
     {
         // Each distinct block is fetched once and written at every offset that maps to it.
-        var byChecksum = backup.Blocks.Where(b => b.Offset < size)
+        var byChecksum = backup.Blocks
             .GroupBy(b => b.BlockChecksum, StringComparer.Ordinal)
             .Select(g => new BlockRestorePipeline.Item(g.Key, g.Select(b => b.Offset).ToArray()))
             .ToList();

@@ -13,4 +13,9 @@ public sealed class RestoreRequest
     public int? Concurrency { get; init; }
     /// <summary>How long to wait for a conflicting lock (a deletion) to go away; null fails at once with LockConflict.</summary>
     public TimeSpan? LockTimeout { get; init; }
+    /// <summary>
+    /// Restore blocks mapped at or beyond the volume's recorded size by making the image as large as the backup needs;
+    /// without it such a backup is refused (BlocksBeyondVolumeSize), never restored truncated.
+    /// </summary>
+    public bool IncludeBlocksBeyondVolumeSize { get; init; }
 }
