@@ -44,6 +44,18 @@ Describe 'Format views' {
     }
 }
 
+Describe 'Backup volume block figures' {
+    It 'calls BlockCount x 2 MiB what it is, BlockDataSize, and keeps DataStored for scripts' {
+        $v = $objects.BackupVolume
+        $v.BlockDataSize | Should -Be (2 * 2MB)
+        $v.DataStored | Should -Be $v.BlockDataSize
+        $text = $v | Format-List | Out-String -Width 200
+        $text | Should -Match 'BlockDataSize +: 4 MiB \(4194304 bytes\)'
+        $text | Should -Not -Match 'DataStored'
+        ($v | Format-List * | Out-String -Width 200) | Should -Not -Match 'DataStored'
+    }
+}
+
 Describe 'Tables in 80 columns' {
     BeforeAll {
         # Typical values: a short target folder, volume vol-1, backup backup-0123456789abcdef, a dated snapshot.
