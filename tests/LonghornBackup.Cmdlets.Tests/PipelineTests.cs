@@ -31,8 +31,9 @@ public class PipelineTests
         using var host = WithBackups(out string image);
         var (output, errors) = host.Run("Get-LhBackup -VolumeName v1 | Restore-LhBackup -Path restored.img");
         Assert.Empty(errors);
-        var file = Assert.IsType<FileInfo>(Assert.Single(output).BaseObject);
-        Assert.Equal(File.ReadAllBytes(image), File.ReadAllBytes(file.FullName));
+        var result = Assert.IsType<RestoreResult>(Assert.Single(output).BaseObject);
+        Assert.Equal(result.Path, result.File.FullName);
+        Assert.Equal(File.ReadAllBytes(image), File.ReadAllBytes(result.Path));
     }
 
     [Fact]

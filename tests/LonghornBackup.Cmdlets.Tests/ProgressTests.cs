@@ -66,4 +66,38 @@ public class ProgressTests
         Assert.All(records, r => Assert.Equal(-1, r.ParentActivityId));
         Assert.Equal(ProgressRecordType.Completed, records[^1].RecordType);
     }
+
+    [Fact]
+    public void Backing_up_a_sparse_image_counts_its_data_not_its_size_and_shows_bytes_and_rate_in_the_status()
+    {
+        // 64 MiB image, three 2 MiB blocks of data: 6 MiB will be read.
+        using var host = HostWithTarget(out _);
+        string image = host.NewImage("sparse.img", 64, 3, 17, 30);
+
+        var records = host.RunCollectingProgress($"New-LhBackup v1 s1 '{image}'");
+        var processing = records.Where(r => r.RecordType == ProgressRecordType.Processing).ToList();
+        Assert.NotEmpty(processing);
+        // The status (all PowerShell's Minimal view shows) carries the bytes of the data and the rate.
+        Assert.All(processing, r => Assert.Matches(@"\d+(\.\d+)? (B|KiB|MiB) of 6 MiB", r.StatusDescription));
+        var last = processing[^1];
+        Assert.Equal(100, last.PercentComplete);
+        Assert.Matches(@"6 MiB of 6 MiB, \d+(\.\d+)? (B|KiB|MiB|GiB)/s", last.StatusDescription);
+        Assert.Equal(ProgressRecordType.Completed, records[^1].RecordType);
+    }
+
+    [Fact]
+    public void Restoring_shows_bytes_and_rate_in_the_status_and_reaches_100_percent_of_the_data()
+    {
+        using var host = HostWithTarget(out _);
+        string image = host.NewImage("sparse.img", 64, 3, 17, 30);
+        var (_, errors) = host.Run($"New-LhBackup v1 s1 '{image}' | Out-Null");
+        Assert.Empty(errors);
+
+        var records = host.RunCollectingProgress("Get-LhBackup v1 | Restore-LhBackup -Path restored.img");
+        var processing = records.Where(r => r.RecordType == ProgressRecordType.Processing).ToList();
+        Assert.NotEmpty(processing);
+        Assert.All(processing, r => Assert.Matches(@" of 6 MiB", r.StatusDescription));
+        Assert.Equal(100, processing[^1].PercentComplete);
+        Assert.Matches(@"6 MiB of 6 MiB, \d+(\.\d+)? (B|KiB|MiB|GiB)/s", processing[^1].StatusDescription);
+    }
 }

@@ -346,4 +346,16 @@ public class BackupBehaviourTests
             AssertProgressEndsAtOneHundredOnlyWhenDone(restoreProgress);
         }
     }
+
+    [Fact]
+    public async Task Backup_progress_counts_the_data_of_a_sparse_image_not_its_size()
+    {
+        using var t = new TestStore();
+        string image = FirstImage(t);   // 16 MiB with data written at six of its eight blocks (two of them zeros)
+        var progress = new Recorder();
+        using var source = LonghornBackup.Engine.Blocks.RawImageSource.Open(image);
+        await new BackupEngine(t.Store).RunAsync(new BackupRequest { VolumeName = "vol-p", SnapshotName = "s", Source = source }, progress, CancellationToken.None);
+        Assert.All(progress.Reports, r => Assert.Equal(6 * B, r.BytesTotal));
+        Assert.Equal(6 * B, progress.Reports[^1].BytesDone);
+    }
 }

@@ -43,7 +43,7 @@ public class VerifyTests
         var (t, names, _) = await ThreeBackups();
         using var _t = t;
         var v = await t.VerifyAsync(V, deep);
-        Assert.Equal(names.Order(StringComparer.Ordinal), v.Backups.Select(b => b.BackupName));
+        Assert.Equal(names, v.Backups.Select(b => b.BackupName));   // oldest first, as Get-LhBackup lists them
         Assert.All(v.Backups, b => Assert.Equal(BackupHealth.Healthy, b.Health));
         Assert.All(v.Backups, b => Assert.True(b.IsHealthy));
         Assert.Empty(v.Problems);

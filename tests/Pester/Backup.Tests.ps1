@@ -135,8 +135,10 @@ Describe 'Backing up and restoring on a filesystem target' {
 
     It 'restores any backup bit-exact, from the pipeline' {
         $out = Join-Path $work 'restored-1.img'
-        $file = Get-LhBackup -VolumeName vol-a -Name $first.Name | Restore-LhBackup -Path $out
-        $file | Should -BeOfType ([IO.FileInfo])
+        $result = Get-LhBackup -VolumeName vol-a -Name $first.Name | Restore-LhBackup -Path $out
+        $result | Should -BeOfType ([LonghornBackup.RestoreResult])
+        $result.File | Should -BeOfType ([IO.FileInfo])
+        ($result.BackupName, $result.VolumeName, $result.Path) | Should -Be @($first.Name, 'vol-a', $out)
         (Get-FileHash $out).Hash | Should -Be (Get-FileHash $snap1).Hash
         $out3 = Join-Path $work 'restored-3.img'
         Restore-LhBackup -Url $third.Url -Path $out3 | Out-Null

@@ -31,8 +31,8 @@ Describe 'Format views' {
     }
 
     It 'shows sizes readable in the table and keeps raw byte counts as numbers' {
-        $text = $objects.Backup | Format-Table | Out-String -Width 200
-        $text | Should -Match '4 MiB'
+        $text = $objects.BackupVolume | Format-Table | Out-String -Width 200
+        $text | Should -Match '8 MiB'
         $objects.Backup.Size | Should -BeOfType ([long])
         $objects.Backup.Size | Should -Be 4MB
     }
@@ -41,5 +41,69 @@ Describe 'Format views' {
         $text = $objects.Backup | Format-List | Out-String -Width 200
         $text | Should -Match 'app=test'
         $text | Should -Match '\(4194304 bytes\)'
+    }
+}
+
+Describe 'Backup volume block figures' {
+    It 'calls BlockCount x 2 MiB what it is, BlockDataSize, and keeps DataStored for scripts' {
+        $v = $objects.BackupVolume
+        $v.BlockDataSize | Should -Be (2 * 2MB)
+        $v.DataStored | Should -Be $v.BlockDataSize
+        $text = $v | Format-List | Out-String -Width 200
+        $text | Should -Match 'BlockDataSize +: 4 MiB \(4194304 bytes\)'
+        $text | Should -Not -Match 'DataStored'
+        ($v | Format-List * | Out-String -Width 200) | Should -Not -Match 'DataStored'
+    }
+}
+
+Describe 'Tables in 80 columns' {
+    BeforeAll {
+        # Typical values: a short target folder, volume vol-1, backup backup-0123456789abcdef, a dated snapshot.
+        $script:narrowRoot = Join-Path ([IO.Path]::GetTempPath()) ('lhv-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $null = New-Item -ItemType Directory -Path $narrowRoot
+        Set-LhBackupTarget -Name narrow -Url $narrowRoot
+        $img = Join-Path $work 'narrow.img'
+        New-TestImage -Path $img -SizeMiB 8 -DataBlocks 0, 1
+        $backup = New-LhBackup -Target narrow -VolumeName vol-1 -SnapshotName snap-2026-11-26 -Path $img -Name backup-0123456789abcdef
+        $second = New-LhBackup -Target narrow -VolumeName vol-1 -SnapshotName snap-2026-11-27 -Path $img -Name backup-0123456789abcdee
+        $script:restored = Join-Path $work 'vol-1.img'
+        $script:tables = [ordered]@{
+            Backup                 = $backup
+            BackupVolume           = Get-LhBackupVolume -Target narrow -Name vol-1
+            BackupTarget           = Get-LhBackupTarget -Name narrow
+            BackupPlan             = New-LhBackup -Target narrow -VolumeName vol-1 -SnapshotName snap-2026-11-28 -Path $img -WhatIf
+            BackupVerification     = Test-LhBackup -Target narrow -VolumeName vol-1 -Name $backup.Name
+            RestoreResult          = $backup | Restore-LhBackup -Path $restored
+            BackupTargetTestResult = Test-LhBackupTarget -Name narrow
+            BackupTargetCheck      = (Test-LhBackupTarget -Name narrow).Checks
+            BackupRemoval          = $second | Remove-LhBackup -Force -PassThru
+        }
+        $tables.BackupVolumeRemoval = Remove-LhBackupVolume -Target narrow -Name vol-1 -Force -PassThru
+    }
+
+    AfterAll {
+        Remove-LhBackupTarget -Name narrow -Confirm:$false -ErrorAction SilentlyContinue
+        Remove-Item -LiteralPath $narrowRoot -Recurse -Force -ErrorAction SilentlyContinue
+    }
+
+    It 'renders <_> within 80 columns, no value cut short' -ForEach 'Backup', 'BackupVolume', 'BackupTarget', 'BackupPlan',
+        'BackupVerification', 'RestoreResult', 'BackupTargetTestResult', 'BackupTargetCheck', 'BackupRemoval', 'BackupVolumeRemoval' {
+        $o = $tables[$_]
+        @($o)[0].GetType().FullName | Should -Be "LonghornBackup.$_"
+        $lines = ($o | Format-Table | Out-String -Width 80) -split "`r?`n"
+        $lines | Where-Object { $_.Length -gt 80 } | Should -BeNullOrEmpty
+        $lines | Where-Object { $_ -match '…|\.\.\.' } | Should -BeNullOrEmpty
+        # PowerShell drops the columns that do not fit: the header must be the one a wide console shows.
+        $header = { param($text) ($text -split "`r?`n" | Select-String -Pattern '^[- ]+$' -Context 1, 0 | Select-Object -First 1).Context.PreContext[0] -split ' +' }
+        & $header ($lines -join "`n") | Should -Be (& $header ($o | Format-Table | Out-String -Width 300))
+    }
+
+    It 'shows what a restore wrote: backup, size and path in a table' {
+        $text = $tables.RestoreResult | Out-String -Width 250
+        $text | Should -Match 'backup-0123456789abcdef +8 MiB +\d+ +[\d.]+ (B|KiB|MiB) +\d\d:\d\d:\d\d +'
+        $text | Should -Match ([regex]::Escape($restored))
+        $tables.RestoreResult.File | Should -BeOfType ([IO.FileInfo])
+        $tables.RestoreResult.File.FullName | Should -Be $restored
+        (Get-FileHash -LiteralPath $restored).Hash | Should -Be ($tables.RestoreResult | Get-FileHash).Hash
     }
 }

@@ -1,9 +1,9 @@
 'use strict';
-// Starts s3rver for the test suite on 127.0.0.1 and a free port, with the given data folder and buckets, and prints
-// one line of JSON ({"port":N}) once it listens. It stops when its standard input closes, so a test run that dies
-// never leaves a server behind.
+// Starts s3rver for the test suite on 127.0.0.1 and a free port (or --port, to run it by hand at a known address),
+// with the given data folder and buckets, and prints one line of JSON ({"port":N}) once it listens. It stops when its
+// standard input closes or on Ctrl+C, so a test run that dies never leaves a server behind.
 //
-//   node launch.js --directory <dir> [--bucket <name>]... [--access-key <id>]... [--cert <pem> --key <pem>]
+//   node launch.js --directory <dir> [--bucket <name>]... [--access-key <id>]... [--port <n>] [--cert <pem> --key <pem>]
 //
 // With --cert and --key it serves HTTPS (tests of custom CA bundles).
 //
@@ -85,7 +85,7 @@ for (const name of ['createCipheriv', 'createDecipheriv']) {
 }
 
 function parseArgs(argv) {
-  const options = { directory: null, buckets: [], accessKeys: [], cert: null, key: null };
+  const options = { directory: null, buckets: [], accessKeys: [], port: 0, cert: null, key: null };
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
     switch (argv[i]) {
@@ -94,10 +94,12 @@ function parseArgs(argv) {
       case '--access-key': options.accessKeys.push(value); i++; break;
       case '--cert': options.cert = value; i++; break;
       case '--key': options.key = value; i++; break;
+      case '--port': options.port = Number.parseInt(value, 10); i++; break;
       default: throw new Error(`unknown argument ${argv[i]}`);
     }
   }
   if (!options.directory) throw new Error('--directory is required');
+  if (!(options.port >= 0 && options.port <= 65535)) throw new Error('--port must be a number from 0 to 65535');
   return options;
 }
 
@@ -106,7 +108,7 @@ async function main() {
   for (const key of options.accessKeys) AWSAccount.DUMMY_ACCOUNT.createKeyPair(key, key);
   const server = new S3rver({
     address: '127.0.0.1',
-    port: 0,
+    port: options.port,
     silent: true,
     directory: path.resolve(options.directory),
     configureBuckets: options.buckets.map(name => ({ name, configs: [] })),

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Management.Automation;
 using LonghornBackup.Engine.Catalog;
 using LonghornBackup.Engine.Errors;
@@ -8,7 +9,7 @@ namespace LonghornBackup.Commands;
 
 /// <summary>Restores a backup to an image file or block device, verifying every block.</summary>
 [Cmdlet(VerbsData.Restore, "LhBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByName)]
-[OutputType(typeof(FileInfo))]
+[OutputType(typeof(LonghornBackup.RestoreResult))]
 public sealed class RestoreLhBackupCommand : LhTargetCmdlet
 {
     private const string ByName = "ByName", ByUrl = "ByUrl";
@@ -55,7 +56,7 @@ public sealed class RestoreLhBackupCommand : LhTargetCmdlet
     protected override void ProcessRecord()
     {
         string output = ResolvePath(Path);
-        var (store, volume, backup) = Resolve();
+        var (store, targetName, volume, backup) = Resolve();
         if (!ShouldProcess(output, $"Restore backup '{backup}' of volume '{volume}'")) return;
         ForItem("RestoreBackup", backup, () =>
         {
@@ -70,17 +71,30 @@ public sealed class RestoreLhBackupCommand : LhTargetCmdlet
                 LockTimeout = Hosting.LockTimeouts.FromSeconds(LockTimeout),
                 IncludeBlocksBeyondVolumeSize = IncludeBlocksBeyondVolumeSize,
             };
+            var watch = Stopwatch.StartNew();
             var result = RunEngine((progress, ct) => new RestoreEngine(store).RunAsync(request, progress, ct));
             if (result.BlocksBeyondVolume is { } beyond)
                 WriteWarning($"{beyond.Describe()} The image was made {beyond.RequiredSize} bytes to hold every block.");
             Say($"Restored {result.BlocksRestored} distinct blocks ({result.Size} bytes) to {result.OutputPath}.");
-            WriteObject(new FileInfo(result.OutputPath));
+            WriteObject(new LonghornBackup.RestoreResult
+            {
+                Path = result.OutputPath,
+                Size = result.Size,
+                BlocksRestored = result.BlocksRestored,
+                BytesDownloaded = result.BytesDownloaded,
+                BackupName = backup,
+                VolumeName = volume,
+                Duration = watch.Elapsed,
+                Target = targetName,
+                File = new FileInfo(result.OutputPath),
+            });
         });
     }
 
-    private (Backupstore Store, string Volume, string Backup) Resolve()
+    /// <summary>The store, the target's name (empty for a URL no target is set for), the volume and the backup.</summary>
+    private (Backupstore Store, string TargetName, string Volume, string Backup) Resolve()
     {
-        if (ParameterSetName == ByName) return (OpenTarget(Target).Store, VolumeName, Name);
+        if (ParameterSetName == ByName) return (OpenTarget(Target).Store, Target, VolumeName, Name);
         var (targetPart, volume, backup) = TargetUrl.SplitBackupUrl(Url);
         if (volume is null || backup is null)
             ThrowEngineError(new LonghornBackupException(ErrorIds.InvalidBackupTargetUrl, ErrorKind.InvalidArgument,
@@ -92,7 +106,7 @@ public sealed class RestoreLhBackupCommand : LhTargetCmdlet
             // A registered target with this URL is used as set; otherwise the URL is opened directly (an S3 URL then
             // takes its endpoint and credentials from the environment).
             var registered = Registry.List().FirstOrDefault(t => t.Url == url.Canonical);
-            return (registered is not null ? OpenTarget(registered.Name).Store : Open(url, null), volume!, backup!);
+            return (registered is not null ? OpenTarget(registered.Name).Store : Open(url, null), registered?.Name ?? "", volume!, backup!);
         }
         catch (LonghornBackupException e)
         {

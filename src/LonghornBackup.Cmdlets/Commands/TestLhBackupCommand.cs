@@ -107,7 +107,9 @@ public sealed class TestLhBackupCommand : LhTargetCmdlet
     {
         using (var overall = new VolumeProgress(this, Deep ? "Verifying backups (deep)" : "Verifying backups", _pending.Count))
         {
-            foreach (var ((targetName, volume), names) in _pending)
+            // Volumes in name order, as Get-LhBackup lists them, whatever order they were piped in.
+            foreach (var ((targetName, volume), names) in _pending.OrderBy(p => p.Key.Volume, StringComparer.Ordinal)
+                         .ThenBy(p => p.Key.Target, StringComparer.OrdinalIgnoreCase))
             {
                 int parent = overall.Next(volume);
                 var (target, store) = OpenTarget(targetName);

@@ -50,22 +50,30 @@ internal sealed class EngineRunner : IDisposable
 
     private ProgressRecord Write(int id, int? parent, OperationProgress p, DateTime started)
     {
-        var record = new ProgressRecord(id, p.Activity, string.IsNullOrEmpty(p.Status) ? "Working" : p.Status)
+        // The bar ends full: the finished work as the last frame before it goes, with its bytes and rate.
+        if (p.Completed && p.BytesTotal > 0) Write(id, parent, p with { Completed = false, Percent = 100 }, started);
+        double seconds = (DateTime.UtcNow - started).TotalSeconds;
+        double rate = seconds > 0 && p.BytesTotal > 0 ? p.BytesDone / seconds : 0;
+        var record = new ProgressRecord(id, p.Activity, StatusText(p, rate))
         {
             PercentComplete = Math.Clamp(p.Percent, 0, 100),
             RecordType = p.Completed ? ProgressRecordType.Completed : ProgressRecordType.Processing,
         };
         if (parent is int parentId) record.ParentActivityId = parentId;
-        double seconds = (DateTime.UtcNow - started).TotalSeconds;
-        if (p.BytesTotal > 0)
-        {
-            double rate = seconds > 0 ? p.BytesDone / seconds : 0;
-            record.CurrentOperation = $"{Sizes.Format(p.BytesDone)} of {Sizes.Format(p.BytesTotal)}" +
-                (rate > 0 ? $", {Sizes.Format((long)rate)}/s" : "");
-            if (rate > 0 && !p.Completed) record.SecondsRemaining = (int)Math.Min(int.MaxValue, (p.BytesTotal - p.BytesDone) / rate);
-        }
+        if (rate > 0 && !p.Completed) record.SecondsRemaining = (int)Math.Min(int.MaxValue, Math.Max(0, p.BytesTotal - p.BytesDone) / rate);
         _cmdlet.WriteProgress(record);
         return record;
+    }
+
+    /// <summary>
+    /// "Backing up blocks: 12 MiB of 660 MiB, 150 MiB/s": bytes and rate go in the status, because PowerShell's
+    /// Minimal progress view (the default) shows only the activity and the status.
+    /// </summary>
+    private static string StatusText(OperationProgress p, double rate)
+    {
+        string status = string.IsNullOrEmpty(p.Status) ? "Working" : p.Status;
+        if (p.BytesTotal <= 0) return status;
+        return $"{status}: {Sizes.Format(p.BytesDone)} of {Sizes.Format(p.BytesTotal)}" + (rate > 0 ? $", {Sizes.Format((long)rate)}/s" : "");
     }
 
     public void Dispose() => _cts.Dispose();

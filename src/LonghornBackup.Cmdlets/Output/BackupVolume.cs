@@ -1,3 +1,5 @@
+using System.Management.Automation;
+
 namespace LonghornBackup;
 
 /// <summary>A backup volume: the backups of one volume on a target and their shared block pool.</summary>
@@ -14,8 +16,15 @@ public sealed class BackupVolume
     public DateTime? LastBackupAt { get; init; }
     /// <summary>Distinct blocks in the volume's pool.</summary>
     public long BlockCount { get; init; }
-    /// <summary>Longhorn's DataStored: BlockCount times 2 MiB (Longhorn computes it so even for 16 MiB volumes).</summary>
-    public long DataStored { get; init; }
+    /// <summary>
+    /// BlockCount times 2 MiB, as Longhorn computes its DataStored (even for 16 MiB volumes): the blocks' uncompressed
+    /// size, not the bytes the target holds (blocks are stored compressed, and knowing those would need a listing of
+    /// the block pool).
+    /// </summary>
+    public long BlockDataSize { get; init; }
+    /// <summary>The old name of <see cref="BlockDataSize"/>, kept for scripts; hidden from views and Get-Member.</summary>
+    [Hidden]
+    public long DataStored => BlockDataSize;
     public string CompressionMethod { get; init; } = "";
     /// <summary>Backing image of the volume, or empty.</summary>
     public string BackingImageName { get; init; } = "";

@@ -41,7 +41,7 @@ internal static class ManifestMapper
             CreatedAt = Time(v.CreatedAt),
             LastBackupName = v.LastBackupName,
             LastBackupAt = Time(v.LastBackupAt),
-            DataStored = v.DataStored,
+            DataStored = v.BlockDataSize,   // Longhorn's dataStored is this same figure
             BackingImageName = v.BackingImageName,
             BackingImageChecksum = v.BackingImageChecksum,
             StorageClassName = v.StorageClassName,

@@ -57,7 +57,7 @@ internal static class OutputMapper
         LastBackupName = v.LastBackupName,
         LastBackupAt = Time(v.LastBackupAt),
         BlockCount = v.BlockCount,
-        DataStored = v.BlockCount * BlockSizes.Default,
+        BlockDataSize = v.BlockCount * BlockSizes.Default,
         CompressionMethod = v.EffectiveCompressionMethod,
         BackingImageName = v.BackingImageName,
         BackingImageChecksum = v.BackingImageChecksum,

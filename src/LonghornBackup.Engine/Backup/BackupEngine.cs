@@ -93,7 +93,8 @@ public sealed class BackupEngine
                 Uploaders = request.UploadConcurrency ?? cpuWorkers,
             };
             var counters = new BackupCounters();
-            var tracker = new ProgressTracker(progress, $"Backing up {request.VolumeName}", imageSize);
+            // Progress counts the data that will be read (the pipeline adds it from the image's extents), not the holes.
+            var tracker = new ProgressTracker(progress, $"Backing up {request.VolumeName}", totalBytes: 0);
             var cache = full || cachePath is null ? null : BlockChangeCache.LoadTrusted(cachePath, lastBackup, blockSize);
 
             // Longhorn's write order (spec §4.1): volume.cfg if new, the in-progress cfg, blocks, final cfg, volume.cfg.
@@ -186,7 +187,7 @@ public sealed class BackupEngine
             if (cachePath is not null && !request.DryRun)
                 BlockChangeCache.Save(cachePath, backup.Name, blockSize, scanned.Select(b => (b.Offset, b.Fast, b.Checksum)).ToList());
 
-            progress?.Report(new OperationProgress($"Backing up {request.VolumeName}", "Completed", counters.BytesRead, imageSize, 100, Completed: true));
+            tracker.Complete("Completed");
             return new BackupResult(backup, latest, _store.BackupUrl(backup.VolumeName, backup.Name), counters, warnings);
         }
         catch when (inProgressKey is not null && !request.DryRun)

@@ -63,6 +63,7 @@ internal sealed class BlockTransferPipeline
         ICompressor compressor, IObjectStore store, BackupCounters counters, ProgressTracker tracker, CancellationToken ct)
     {
         var offsets = BackupEngine.BlockOffsets(source.GetDataRanges(), BlockSize, source.Size);
+        tracker.AddTotal((long)offsets.Count * BlockSize);   // known from the extents before anything is read
         var scanned = new ConcurrentQueue<ScannedBlock>();
         var seen = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
         var uploaded = new ConcurrentQueue<string>();

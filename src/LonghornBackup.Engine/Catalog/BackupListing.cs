@@ -11,7 +11,7 @@ public sealed record VolumeListing(string VolumeName, string Url, VolumeConfig? 
 
 public static class BackupstoreQueries
 {
-    /// <summary>Loads a volume's backups; a cfg that cannot be read is reported in its listing, not thrown.</summary>
+    /// <summary>Loads a volume's backups in <see cref="BackupOrder"/>; a cfg that cannot be read is reported in its listing, not thrown.</summary>
     public static async Task<IReadOnlyList<BackupListing>> ListBackupsAsync(this Backupstore store, string volumeName,
         Func<string, bool>? nameFilter, CancellationToken ct)
     {
@@ -30,25 +30,7 @@ public static class BackupstoreQueries
                 result.Add(new BackupListing(volumeName, name, url, null, e));
             }
         }
-        return await OrderByAgeAsync(store, result, ct).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Oldest first, as the backups were taken: Longhorn orders by SnapshotCreatedAt, which has whole seconds only.
-    /// Backups started in the same second are ordered by when their cfg was last written (the store's clock).
-    /// </summary>
-    private static async Task<IReadOnlyList<BackupListing>> OrderByAgeAsync(Backupstore store, List<BackupListing> backups, CancellationToken ct)
-    {
-        var started = backups.ToDictionary(b => b, b => GoJson.ParseTime(b.Config?.SnapshotCreatedAt) ?? DateTimeOffset.MaxValue);
-        var written = new Dictionary<BackupListing, DateTimeOffset>();
-        foreach (var tie in backups.GroupBy(b => started[b]).Where(g => g.Count() > 1).SelectMany(g => g))
-        {
-            var info = await store.Store.StatAsync(StorePaths.BackupConfig(tie.VolumeName, tie.BackupName), ct).ConfigureAwait(false);
-            written[tie] = info?.LastModified ?? DateTimeOffset.MaxValue;
-        }
-        return backups.OrderBy(b => started[b])
-                      .ThenBy(b => written.TryGetValue(b, out var t) ? t : DateTimeOffset.MinValue)
-                      .ThenBy(b => b.BackupName, StringComparer.Ordinal).ToList();
+        return await BackupOrder.OldestFirstAsync(store, result, b => (b.VolumeName, b.BackupName, b.Config), ct).ConfigureAwait(false);
     }
 
     public static async Task<VolumeListing> DescribeVolumeAsync(this Backupstore store, string volumeName, CancellationToken ct)

@@ -142,8 +142,9 @@ public sealed class BackupVerifier
             return new BackupVerificationResult(volumeName, v.Name, url, health, v.Config, distinct, mine, v.Error);
         }).ToList();
 
+        var ordered = await BackupOrder.OldestFirstAsync(_store, results, r => (r.VolumeName, r.BackupName, r.Config), ct).ConfigureAwait(false);
         step.Complete("Done");
-        return new VolumeVerification(volumeName, request.Deep, results, problems.Values.ToList(), references.Count, bytesRead, notFound);
+        return new VolumeVerification(volumeName, request.Deep, ordered, problems.Values.ToList(), references.Count, bytesRead, notFound);
     }
 
     /// <summary>

@@ -41,6 +41,7 @@ internal sealed class ProgressTracker
         _sink.Report(new OperationProgress(_activity, status, done, total, percent));
     }
 
+    /// <summary>Reports the operation done: 100 percent, with the bytes counted (all of the total by then).</summary>
     public void Complete(string status) =>
         _sink?.Report(new OperationProgress(_activity, status, Done, Interlocked.Read(ref _total), 100, Completed: true));
 }

@@ -107,7 +107,8 @@ public sealed class RestoreEngine
                 isDevice ? lockTask : Task.CompletedTask, progress, ct).ConfigureAwait(false);
             await lockTask.ConfigureAwait(false);
             if (!isDevice) File.Move(writePath, output, overwrite: true);
-            progress?.Report(new OperationProgress($"Restoring {request.BackupName}", "Completed", size, size, 100, Completed: true));
+            long data = (long)backup.Blocks.Count * blockSize;   // what the progress counted: the data, not the holes
+            progress?.Report(new OperationProgress($"Restoring {request.BackupName}", "Completed", data, data, 100, Completed: true));
             return new RestoreResult(output, size, blocks, downloaded, beyond);
         }
         catch
