@@ -54,6 +54,9 @@ public sealed class BackupEngine
         bool deletionRunning = !request.DryRun && await OtherLiveLockAsync(request.VolumeName, ct).ConfigureAwait(false);
         // Before anything is written, not even a lock file: the volume as recorded, and whether this source fits it.
         var state = await ReadVolumeStateAsync(request, ct).ConfigureAwait(false);
+        // A snapshot-diff incremental keeps blocks of the last backup's map without reading them: under the lock
+        // from the start, no deletion can free them meanwhile (and the plan is made again once it is held).
+        bool lockFirst = deletionRunning || SnapshotDiffPlan.For(request, state.LastBackup, state.BlockSize) is not null;
         Task<VolumeLock>? lockTask = request.DryRun ? null
             : VolumeLock.AcquireAsync(_store.Store, request.VolumeName, LockType.BackupOrRestore, "backup", request.LockTimeout, _locking, ct);
         _ = lockTask?.ContinueWith(t => { if (!t.IsCompletedSuccessfully) transferCancel.Cancel(); },
@@ -62,10 +65,10 @@ public sealed class BackupEngine
         string? inProgressKey = null;
         try
         {
-            if (deletionRunning && lockTask is not null)
+            if (lockFirst && lockTask is not null)
             {
                 volumeLock = await lockTask.ConfigureAwait(false);
-                state = await ReadVolumeStateAsync(request, ct).ConfigureAwait(false);   // the deletion may have changed it
+                state = await ReadVolumeStateAsync(request, ct).ConfigureAwait(false);   // a deletion may have changed it
             }
 
             // Reads need no lock in Longhorn's protocol; volume.cfg is read again under the lock before the final writes.
@@ -81,6 +84,7 @@ public sealed class BackupEngine
                     $"A backup named '{backupName}' already exists in volume '{request.VolumeName}'.", backupName);
 
             bool full = request.Mode == BackupMode.Full;
+            var diff = SnapshotDiffPlan.For(request, lastBackup, blockSize);
             string? cachePath = request.UseChangeCache
                 ? BlockChangeCache.PathFor(request.ChangeCacheDirectory ?? BlockChangeCache.DefaultDirectory(), _store.Url.Canonical, request.VolumeName)
                 : null;
@@ -94,7 +98,7 @@ public sealed class BackupEngine
             };
             var counters = new BackupCounters();
             var tracker = new ProgressTracker(progress, $"Backing up {request.VolumeName}", imageSize);
-            var cache = full || cachePath is null ? null : BlockChangeCache.LoadTrusted(cachePath, lastBackup, blockSize);
+            var cache = full || diff is not null || cachePath is null ? null : BlockChangeCache.LoadTrusted(cachePath, lastBackup, blockSize);
 
             // Longhorn's write order (spec §4.1): volume.cfg if new, the in-progress cfg, blocks, final cfg, volume.cfg.
             string now = GoJson.FormatTime(_clock.GetUtcNow());
@@ -125,7 +129,7 @@ public sealed class BackupEngine
             HashSet<string> uploaded;
             try
             {
-                (scanned, uploaded) = await pipeline.TransferAsync(request.Source, cache, known, full, CompressionMethods.Get(method), _store.Store,
+                (scanned, uploaded) = await pipeline.TransferAsync(diff?.Limit(request.Source) ?? request.Source, cache, known, full, CompressionMethods.Get(method), _store.Store,
                     counters, tracker, transferCancel.Token).ConfigureAwait(false);
             }
             catch (Exception) when (lockTask is { IsCompleted: true, IsCompletedSuccessfully: false })
@@ -158,7 +162,8 @@ public sealed class BackupEngine
 
             backup.SnapshotName = request.SnapshotName;
             backup.SnapshotCreatedAt = now;   // Longhorn quirk: the time the backup was initiated (spec §2.2)
-            backup.Blocks = scanned.Select(b => new BlockMapping(b.Offset, b.Checksum)).ToList();
+            var read = scanned.Select(b => new BlockMapping(b.Offset, b.Checksum));
+            backup.Blocks = diff is null ? read.ToList() : diff.Merge(read, blockSize, volumeSize);
             backup.Size = (long)backup.Blocks.Count * blockSize;
             backup.Labels = CopyLabels(request.Labels);
             backup.Parameters = new Dictionary<string, string>
@@ -170,6 +175,7 @@ public sealed class BackupEngine
             backup.NewlyUploadedDataSize = counters.newlyUploadedBytes;
             backup.ReUploadedDataSize = counters.reUploadedBytes;
             backup.CreatedTime = GoJson.FormatTime(_clock.GetUtcNow());
+            (request.Source as ISnapshotDiffSource)?.EnsureUnchanged();   // never commit a torn view of a live replica
             await _store.SaveBackupAsync(backup, CancellationToken.None).ConfigureAwait(false);
             inProgressKey = null;
 
@@ -183,11 +189,15 @@ public sealed class BackupEngine
             latest.CompressionMethod = method;
             latest.DataEngine = latest.EffectiveDataEngine;
             await _store.SaveVolumeAsync(latest, CancellationToken.None).ConfigureAwait(false);
-            if (cachePath is not null && !request.DryRun)
+            if (cachePath is not null && !request.DryRun && diff is null)
                 BlockChangeCache.Save(cachePath, backup.Name, blockSize, scanned.Select(b => (b.Offset, b.Fast, b.Checksum)).ToList());
 
             progress?.Report(new OperationProgress($"Backing up {request.VolumeName}", "Completed", counters.BytesRead, imageSize, 100, Completed: true));
-            return new BackupResult(backup, latest, _store.BackupUrl(backup.VolumeName, backup.Name), counters, warnings);
+            return new BackupResult(backup, latest, _store.BackupUrl(backup.VolumeName, backup.Name), counters, warnings)
+            {
+                DiffBaseSnapshot = diff?.Base.SnapshotName,
+                BlocksChanged = diff is null ? null : BlockOffsets(diff.ChangedRanges, blockSize, volumeSize).Count,
+            };
         }
         catch when (inProgressKey is not null && !request.DryRun)
         {
