@@ -40,3 +40,54 @@ Describe 'Argument completion' {
         Complete 'Get-LhBackup -Target nowhere -VolumeName a' | Should -BeNullOrEmpty
     }
 }
+
+# Issue 14, item 4: an S3 target is opened with its saved endpoint and credentials, as the cmdlets open it, and a
+# store that is not there (or never answers) completes nothing within a few seconds instead of hanging the Tab key.
+Describe 'Argument completion on an S3 target' {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot 'S3TestServer.psm1') -Force
+        $script:aws = Use-IsolatedAwsSettings
+        $script:s3 = Start-TestS3Server -Bucket 'lhb-complete' -AccessKey 'LHBCOMPLETEKEY'
+        $secret = ConvertTo-SecureString ('secret-' + [guid]::NewGuid().ToString('N')) -AsPlainText -Force
+        $keys = @{ AccessKey = 'LHBCOMPLETEKEY'; SecretKey = $secret; WarningAction = 'SilentlyContinue' }
+        Set-LhBackupTarget -Name s3t -Url 's3://lhb-complete/c/' -EndpointUrl $s3.Endpoint @keys
+        $img = Join-Path $work 's3.img'
+        New-TestImage -Path $img -SizeMiB 4 -DataBlocks 0
+        $script:s3Backup = New-LhBackup -Target s3t -VolumeName s3-vol -SnapshotName s1 -Path $img
+
+        # Nothing listens on one port; the other accepts connections and never answers.
+        Set-LhBackupTarget -Name refusing -Url 's3://lhb-complete/c/' -EndpointUrl "http://127.0.0.1:$(Get-ClosedPort)" @keys
+        Set-LhBackupTarget -Name unresolvable -Url 's3://lhb-complete/c/' -EndpointUrl 'http://nonexistent.invalid:9000' @keys
+        $script:silent = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+        $silent.Start()
+        Set-LhBackupTarget -Name silent -Url 's3://lhb-complete/c/' -EndpointUrl "http://127.0.0.1:$($silent.LocalEndpoint.Port)" @keys
+    }
+
+    AfterAll {
+        $script:silent.Stop()
+        Stop-TestS3Server -Server $script:s3
+        Restore-AwsSettings $script:aws
+    }
+
+    It 'completes -VolumeName with the volumes on the S3 target' {
+        Complete 'Get-LhBackup -Target s3t -VolumeName ' | Should -Be @('s3-vol')
+        Complete 'Get-LhBackupVolume -Target s3t -Name s3' | Should -Be @('s3-vol')
+    }
+
+    It 'completes backup names on the S3 target' {
+        Complete 'Get-LhBackup -Target s3t -VolumeName s3-vol -Name ' | Should -Be @($s3Backup.Name)
+        Complete 'Restore-LhBackup -Target s3t -VolumeName s3-vol -Name ' | Should -Be @($s3Backup.Name)
+    }
+
+    It 'completes nothing, within a few seconds, on an endpoint that <Case>' -ForEach @(
+        @{ Case = 'refuses connections'; Target = 'refusing' }
+        @{ Case = 'does not resolve'; Target = 'unresolvable' }
+        @{ Case = 'never answers'; Target = 'silent' }
+    ) {
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $names = Complete "Get-LhBackup -Target $Target -VolumeName "
+        $watch.Stop()
+        $names | Should -BeNullOrEmpty
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 5
+    }
+}

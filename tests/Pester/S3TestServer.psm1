@@ -67,4 +67,26 @@ function Get-ClosedPort {
     $port
 }
 
-Export-ModuleMember -Function Install-TestS3Server, Start-TestS3Server, Stop-TestS3Server, Get-ClosedPort
+# Hides the user's AWS settings from the module: no keys, profiles, endpoints or proxies from the environment,
+# credential files in a fresh folder, no instance-metadata lookups. Returns what to give Restore-AwsSettings.
+function Use-IsolatedAwsSettings {
+    $names = 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE',
+        'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_ENDPOINTS', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3', 'AWS_CERT', 'VIRTUAL_HOSTED_STYLE',
+        'HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE', 'AWS_EC2_METADATA_DISABLED'
+    $saved = @{}
+    foreach ($n in $names) { $saved[$n] = [Environment]::GetEnvironmentVariable($n); [Environment]::SetEnvironmentVariable($n, $null) }
+    $directory = Join-Path ([IO.Path]::GetTempPath()) ("lh-pester-aws-" + [guid]::NewGuid().ToString('N'))
+    $null = New-Item -ItemType Directory -Path $directory
+    $env:AWS_SHARED_CREDENTIALS_FILE = Join-Path $directory 'credentials'
+    $env:AWS_CONFIG_FILE = Join-Path $directory 'config'
+    $env:AWS_EC2_METADATA_DISABLED = 'true'
+    [pscustomobject]@{ Saved = $saved; Directory = $directory }
+}
+
+function Restore-AwsSettings {
+    param([Parameter(Mandatory)] $Isolation)
+    foreach ($n in $Isolation.Saved.Keys) { [Environment]::SetEnvironmentVariable($n, $Isolation.Saved[$n]) }
+    Remove-Item -LiteralPath $Isolation.Directory -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Export-ModuleMember -Function Install-TestS3Server, Start-TestS3Server, Stop-TestS3Server, Get-ClosedPort, Use-IsolatedAwsSettings, Restore-AwsSettings

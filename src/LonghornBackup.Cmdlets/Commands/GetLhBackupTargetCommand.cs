@@ -23,7 +23,7 @@ public sealed class GetLhBackupTargetCommand : LhCmdlet
     internal static readonly TimeSpan AvailabilityTimeout = TimeSpan.FromSeconds(3);
 
     private BackupTarget Output(BackupTargetDefinition t) =>
-        TargetOutput.From(t, Registry, RunQuick(ct => TargetProbe.IsAvailableAsync(t, AvailabilityTimeout, StoreOptions(null), ct)));
+        TargetOutput.From(t, Registry, RunQuick(ct => TargetProbe.IsAvailableAsync(t, AvailabilityTimeout, SavedTarget.Options(null), ct)));
 
     protected override void ProcessRecord()
     {

@@ -268,7 +268,7 @@ public sealed class SetLhBackupTargetCommand : LhCmdlet
     private bool CheckReachable(BackupTargetDefinition definition)
     {
         var lines = new List<string>();
-        var options = new StoreOpenOptions { Diagnostics = lines.Add, MaxErrorRetry = 0, RequestTimeout = TimeSpan.FromSeconds(5) };
+        var options = SavedTarget.Options(lines.Add, quickRequestTimeout: TimeSpan.FromSeconds(5));
         var result = RunQuick(ct => TargetProbe.TestAsync(definition, options, write: false, ct));
         foreach (var line in lines) Say(line);
         if (result.Problem is { } problem)

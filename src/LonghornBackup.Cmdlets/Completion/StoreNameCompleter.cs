@@ -2,34 +2,39 @@ using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using LonghornBackup.Engine.Catalog;
-using LonghornBackup.Engine.Store;
 using LonghornBackup.Engine.Targets;
+using LonghornBackup.Hosting;
 
 namespace LonghornBackup.Completion;
 
 /// <summary>
 /// Shared shape of the completers that list names on a target: the target comes from the command line's -Target (or
-/// "default"), the listing is bounded in time so Tab never hangs on a slow or unreachable store, and failures complete
-/// nothing rather than throwing into the user's prompt.
+/// "default") and is opened as the cmdlets open it (<see cref="SavedTarget"/>: its endpoint and credentials too). The
+/// whole completion is bounded in time, so Tab never hangs on a slow or unreachable store (or a hung mount, which no
+/// cancellation reaches), and a failure completes nothing rather than throwing into the user's prompt.
 /// </summary>
 public abstract class StoreNameCompleter : IArgumentCompleter
 {
-    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(3);
+    /// <summary>How long Tab may wait for names in all.</summary>
+    internal static readonly TimeSpan Budget = TimeSpan.FromSeconds(2.5);
+    /// <summary>Time limit of one S3 request, without retries: a listing that takes longer is not worth the wait.</summary>
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(2);
 
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {
-        string targetName = fakeBoundParameters["Target"] as string ?? TargetRegistry.DefaultName;
+        string targetName = fakeBoundParameters["Target"] as string is { Length: > 0 } named ? named : TargetRegistry.DefaultName;
+        var cts = new CancellationTokenSource(Budget);
+        var listing = Task.Run(() => ListOnTargetAsync(targetName, fakeBoundParameters, cts.Token));
+        // The listing may outlive the wait below: its token source ends with it, and its failure is observed there.
+        _ = listing.ContinueWith(t => { cts.Dispose(); _ = t.Exception; }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         IReadOnlyList<string> names;
         try
         {
-            var definition = new TargetRegistry().Find(targetName);
-            if (definition is null) return Array.Empty<CompletionResult>();
-            var store = Backupstore.Open(TargetUrl.Parse(definition.Url));
-            using var cts = new CancellationTokenSource(Budget);
-            names = ListAsync(store, fakeBoundParameters, cts.Token).GetAwaiter().GetResult();
+            if (!listing.Wait(Budget)) return Array.Empty<CompletionResult>();
+            names = listing.Result;
         }
-        catch (Exception)
+        catch (AggregateException)
         {
             return Array.Empty<CompletionResult>();
         }
@@ -37,6 +42,14 @@ public abstract class StoreNameCompleter : IArgumentCompleter
         return names.Where(n => pattern.IsMatch(n))
                     .Select(n => new CompletionResult(n, n, CompletionResultType.ParameterValue, n))
                     .ToList();
+    }
+
+    private async Task<IReadOnlyList<string>> ListOnTargetAsync(string targetName, IDictionary boundParameters, CancellationToken ct)
+    {
+        var definition = new TargetRegistry().Find(targetName);
+        if (definition is null) return Array.Empty<string>();
+        using var store = SavedTarget.Open(definition, SavedTarget.Options(null, RequestTimeout));
+        return await ListAsync(store, boundParameters, ct).ConfigureAwait(false);
     }
 
     private protected abstract Task<IReadOnlyList<string>> ListAsync(Backupstore store, IDictionary boundParameters, CancellationToken ct);

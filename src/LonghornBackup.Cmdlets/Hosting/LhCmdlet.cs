@@ -48,7 +48,7 @@ public abstract class LhCmdlet : PSCmdlet, IDisposable
         string cacheKey = (definition?.Name ?? "") + "|" + url.Canonical;
         if (_opened.TryGetValue(cacheKey, out var cached)) return cached;
         var lines = new List<string>();
-        var store = Backupstore.Open(url, definition, StoreOptions(lines.Add));
+        var store = SavedTarget.Open(url, definition, SavedTarget.Options(lines.Add));
         _opened[cacheKey] = store;
         foreach (var line in lines) Say(line);
         Say($"Backup target {(definition is null ? "" : $"'{definition.Name}' ")}is {store.Store.Location}.");
@@ -79,9 +79,6 @@ public abstract class LhCmdlet : PSCmdlet, IDisposable
             throw;   // not reached
         }
     }
-
-    /// <summary>Options for opening stores from this cmdlet: diagnostics go to the given sink, the environment is read at use time.</summary>
-    internal static StoreOpenOptions StoreOptions(Action<string>? diagnostics) => new() { Diagnostics = diagnostics };
 
     /// <summary>Releases the stores this command opened (their S3 connections).</summary>
     public void Dispose()

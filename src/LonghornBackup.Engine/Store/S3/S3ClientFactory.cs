@@ -1,5 +1,6 @@
 using Amazon;
 using Amazon.Runtime;
+using Amazon.Runtime.Internal;
 using Amazon.S3;
 
 namespace LonghornBackup.Engine.Store.S3;
@@ -7,7 +8,8 @@ namespace LonghornBackup.Engine.Store.S3;
 /// <summary>
 /// Builds the AmazonS3Client for a resolved connection with the settings Longhorn's driver uses (spec §7.5):
 /// checksums only when an operation requires them (no CRC trailers, no aws-chunked bodies that S3-compatible stores
-/// may keep as part of the object), standard retries with backoff, path-style with a custom endpoint.
+/// may keep as part of the object), standard retries with backoff (none for an endpoint where nothing listens, see
+/// <see cref="S3RetryPolicy"/>), path-style with a custom endpoint.
 /// </summary>
 internal static class S3ClientFactory
 {
@@ -40,7 +42,17 @@ internal static class S3ClientFactory
         {
             config.RegionEndpoint = RegionEndpoint.GetBySystemName(connection.Region);
         }
-        return new AmazonS3Client(connection.Credentials.Credentials, config);
+        return new Client(connection.Credentials.Credentials, config);
+    }
+
+    /// <summary>The SDK's S3 client with <see cref="S3RetryPolicy"/> in place of the standard policy it installs.</summary>
+    private sealed class Client(AWSCredentials credentials, AmazonS3Config config) : AmazonS3Client(credentials, config)
+    {
+        protected override void CustomizeRuntimePipeline(RuntimePipeline pipeline)
+        {
+            base.CustomizeRuntimePipeline(pipeline);
+            pipeline.ReplaceHandler<RetryHandler>(new RetryHandler(new S3RetryPolicy(Config)));
+        }
     }
 
 #if !NET

@@ -98,7 +98,9 @@ internal sealed partial class S3ErrorTranslator
                 "If the store uses a private CA, give its certificate with Set-LhBackupTarget -CACertificatePath (or AWS_CERT); check that the endpoint's host name matches its certificate.", e);
 
         if (Find<SocketException>(e) is { } socket && socket.SocketErrorCode is SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain)
-            return Unreachable($"The S3 endpoint's host name could not be resolved ({socket.Message}).", e);
+            return Unreachable($"The host name of {Where} could not be resolved ({socket.Message}).", e);
+        if (Find<WebException>(e) is { Status: WebExceptionStatus.NameResolutionFailure } lookup)   // .NET Framework's HttpWebRequest
+            return Unreachable($"The host name of {Where} could not be resolved ({lookup.Message}).", e);
         if (Find<SocketException>(e) is { SocketErrorCode: SocketError.ConnectionRefused } refused)
             return Unreachable($"{Capital(Where)} refused the connection ({refused.Message}).", e);
         if (Find<TimeoutException>(e) is not null || e is OperationCanceledException || Find<TaskCanceledException>(e) is not null)
