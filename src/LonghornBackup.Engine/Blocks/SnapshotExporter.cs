@@ -6,7 +6,8 @@ namespace LonghornBackup.Engine.Blocks;
 /// <summary>
 /// Writes what a block source reads (a replica snapshot's merged view) as a sparse raw image: only its data ranges are
 /// read, and chunks that read as zeros are left as holes. The image is built under a temporary name beside the
-/// destination and renamed into place only when complete.
+/// destination and renamed into place only when complete (and, for a replica chain, only when no layer changed while it
+/// was read).
 /// </summary>
 public static class SnapshotExporter
 {
@@ -52,6 +53,7 @@ public static class SnapshotExporter
                 }
                 file.Flush(flushToDisk: true);
             }, ct).ConfigureAwait(false);
+            (source as ISnapshotDiffSource)?.EnsureUnchanged();   // a torn view of a live replica never lands
             File.Move(temp, output, overwrite: true);
         }
         catch (Exception e)
