@@ -138,6 +138,31 @@ public class ReplicaChainTests
     }
 
     [Fact]
+    public async Task A_deletion_of_the_base_during_the_lock_wait_makes_the_incremental_read_the_whole_chain()
+    {
+        using var t = new TestStore();
+        var r = FiveLayers(t.Work);
+        string baseBackup;
+        using (var source = Open(r, "b")) baseBackup = (await Backup(t, "pvc-chain", source, "b")).Backup.Name;
+        var hooked = new HookedStore(new Store.FileSystemStore(t.Root));
+        // Another client deletes the base backup and frees its blocks while this backup waits for its lock.
+        LockWaitOverlapTests.BeforeLockIsHeld(hooked, () =>
+        {
+            File.Delete(t.BackupCfgFile("pvc-chain", baseBackup));
+            foreach (var file in t.BlockFiles("pvc-chain")) File.Delete(file);
+        });
+
+        BackupResult result;
+        using (var source = Open(r, "d"))
+            result = await new BackupEngine(t.Through(_ => hooked), null, TestStore.FastLocks with { CheckWait = TimeSpan.FromMilliseconds(300) })
+                .RunAsync(new BackupRequest { VolumeName = "pvc-chain", SnapshotName = "d", Source = source, UseChangeCache = false }, null, default);
+
+        Assert.Null(result.DiffBaseSnapshot);
+        string expected = r.ExpectedImage("d", t.WorkFile("expected.img"));
+        Assert.Equal(TestImages.Sha256(expected), TestImages.Sha256(await t.RestoreToNewFileAsync("pvc-chain", result.Backup.Name)));
+    }
+
+    [Fact]
     public async Task Backing_up_the_same_snapshot_again_or_in_full_mode_reads_the_whole_chain()
     {
         using var t = new TestStore();

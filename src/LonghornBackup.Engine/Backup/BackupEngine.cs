@@ -54,9 +54,6 @@ public sealed class BackupEngine
         bool deletionRunning = !request.DryRun && await OtherLiveLockAsync(request.VolumeName, ct).ConfigureAwait(false);
         // Before anything is written, not even a lock file: the volume as recorded, and whether this source fits it.
         var state = await ReadVolumeStateAsync(request, ct).ConfigureAwait(false);
-        // A snapshot-diff incremental keeps blocks of the last backup's map without reading them: under the lock
-        // from the start, no deletion can free them meanwhile (and the plan is made again once it is held).
-        bool lockFirst = deletionRunning || SnapshotDiffPlan.For(request, state.LastBackup, state.BlockSize) is not null;
         Task<VolumeLock>? lockTask = request.DryRun ? null
             : VolumeLock.AcquireAsync(_store.Store, request.VolumeName, LockType.BackupOrRestore, "backup", request.LockTimeout, _locking, ct);
         _ = lockTask?.ContinueWith(t => { if (!t.IsCompletedSuccessfully) transferCancel.Cancel(); },
@@ -65,7 +62,7 @@ public sealed class BackupEngine
         string? inProgressKey = null;
         try
         {
-            if (lockFirst && lockTask is not null)
+            if (deletionRunning && lockTask is not null)
             {
                 volumeLock = await lockTask.ConfigureAwait(false);
                 state = await ReadVolumeStateAsync(request, ct).ConfigureAwait(false);   // a deletion may have changed it
@@ -151,6 +148,17 @@ public sealed class BackupEngine
                     latestVolume = volume;
                 }
                 EnsureSourceFits(request, latestVolume, volumeSize);   // another backup may have grown the volume meanwhile
+                if (diff is not null && !await diff.StillHoldsAsync(_store, ct).ConfigureAwait(false))
+                {
+                    // The base backup, or blocks this one keeps from it, went during the lock wait (a deletion ran):
+                    // read the whole snapshot now, under the lock, as if there had been no base.
+                    diff = null;
+                    var knownNow = await _store.ListBlockChecksumsAsync(request.VolumeName, ct).ConfigureAwait(false);
+                    var (all, uploadedNow) = await pipeline.TransferAsync(request.Source, null, knownNow, full, CompressionMethods.Get(method),
+                        _store.Store, counters, tracker, ct).ConfigureAwait(false);
+                    scanned = all;
+                    uploaded.UnionWith(uploadedNow);
+                }
                 await VerifyBlocksUnderLockAsync(request, pipeline, scanned, uploaded, method, latestVolume.EffectiveCompressionMethod,
                     counters, tracker, ct).ConfigureAwait(false);
                 method = latestVolume.EffectiveCompressionMethod;

@@ -21,6 +21,18 @@ internal sealed record SnapshotDiffPlan(BackupConfig Base, IReadOnlyList<DataRan
         return changed is null ? null : new SnapshotDiffPlan(last, changed);
     }
 
+    /// <summary>
+    /// Whether what the plan keeps is still there, checked under the lock: the base backup's cfg, and every block of
+    /// its map that this backup keeps. The transfer ran during the lock protocol's wait, when a deletion may have
+    /// removed the base and freed its blocks; no deletion can start while the lock is held.
+    /// </summary>
+    public async Task<bool> StillHoldsAsync(Catalog.Backupstore store, CancellationToken ct)
+    {
+        if (await store.Store.StatAsync(StorePaths.BackupConfig(Base.VolumeName, Base.Name), ct).ConfigureAwait(false) is null) return false;
+        var present = await store.ListBlockChecksumsAsync(Base.VolumeName, ct).ConfigureAwait(false);
+        return Base.Blocks.All(b => present.Contains(b.BlockChecksum));
+    }
+
     /// <summary>The source seen through the changed ranges only.</summary>
     public IBlockSource Limit(IBlockSource source) => new ChangedRangesSource(source, ChangedRanges);
 
