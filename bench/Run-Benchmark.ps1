@@ -262,3 +262,6 @@ $md | Set-Content -LiteralPath (Join-Path $OutDir 'results.md')
 $results | ConvertTo-Json -Depth 8 | Set-Content -LiteralPath (Join-Path $OutDir 'results.json')
 $md | Out-Host
 Write-Host "Results: $(Join-Path $OutDir 'results.json'), $(Join-Path $OutDir 'results.md')"
+
+# Replica chains: a snapshot-diff incremental against a flat-image incremental of the same snapshot, on disk.
+& (Join-Path $PSScriptRoot 'Run-ReplicaBenchmark.ps1') -SizeGiB $(if ($Quick) { 4 } else { 16 }) -WorkDir $WorkDir -OutDir $OutDir -Configuration $Configuration
