@@ -11,7 +11,7 @@
     holes become data). Baselines: openssl dgst -sha512, lz4 -1 and gzip -6 over the image's data bytes (the derived
     hash+compress ceiling is per-core rate times the core count), and restic 0.14 (Debian) full and incremental into a
     local repository. Targets and repositories live on /dev/shm when it exists, so the machine's disk does not set
-    the pace for either tool. Writes results.json and results.md to out/bench/.
+    the pace for either tool. Writes results.json and results.md to out/bench/; then Run-ReplicaBenchmark.ps1 adds replica-results.*.
 .PARAMETER Quick
     lz4 and 2 MiB blocks on the random image only (a few minutes); the full matrix adds gzip, 16 MiB blocks and the
     text image.
