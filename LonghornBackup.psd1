@@ -31,6 +31,8 @@
         'Remove-LhBackup'
         'Remove-LhBackupVolume'
         'Test-LhBackup'
+        'Get-LhSnapshot'
+        'Export-LhSnapshot'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

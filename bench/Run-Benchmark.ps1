@@ -11,7 +11,7 @@
     holes become data). Baselines: openssl dgst -sha512, lz4 -1 and gzip -6 over the image's data bytes (the derived
     hash+compress ceiling is per-core rate times the core count), and restic 0.14 (Debian) full and incremental into a
     local repository. Targets and repositories live on /dev/shm when it exists, so the machine's disk does not set
-    the pace for either tool. Writes results.json and results.md to out/bench/.
+    the pace for either tool. Writes results.json and results.md to out/bench/; then Run-ReplicaBenchmark.ps1 adds replica-results.*.
 .PARAMETER Quick
     lz4 and 2 MiB blocks on the random image only (a few minutes); the full matrix adds gzip, 16 MiB blocks and the
     text image.
@@ -49,52 +49,8 @@ function Install-BenchTools {
     if ($LASTEXITCODE -ne 0) { throw "apt-get install $($missing -join ' ') failed (run as root, with Debian's package registry reachable)." }
 }
 
-# Every measured process starts from the same memory state: the page cache dropped (when we may), then only the
-# files it reads (-Warm) read once, so every tool reads cached bytes and none pays for reclaiming what earlier cases
-# left in the cache. Without this, which case spends seconds in the kernel depends on the run's history.
-# The programs themselves (the .NET runtime and the driver, restic, openssl ...) are read back in too, so no case
-# pays for loading its program from disk.
-# Sparse images are warmed through their data ranges only (as a backup reads them), never their holes.
-function Reset-PageCache([string] $Program, [string[]] $Warm, [string[]] $WarmImages) {
-    if (Test-Path -LiteralPath /proc/sys/vm/drop_caches) {
-        & sync
-        try { [IO.File]::WriteAllText('/proc/sys/vm/drop_caches', '1') } catch { }   # needs root; else the cache stays as it is
-    }
-    $programFiles = @((Get-Command $Program -ErrorAction SilentlyContinue).Source) +
-        @(Get-ChildItem -File -LiteralPath ([Runtime.InteropServices.RuntimeEnvironment]::GetRuntimeDirectory()), (Split-Path $bench) | ForEach-Object FullName)
-    foreach ($f in @($programFiles) + @($Warm)) { if ($f) { & cat $f > /dev/null } }
-    foreach ($f in $WarmImages) { if ($f) { & $bench extract --image $f --output /dev/null | Out-Null } }
-}
-
-# Runs a command under /usr/bin/time -v; returns wall/cpu/rss and the command's stdout.
-function Measure-Process {
-    param([string] $Name, [string] $File, [string[]] $Arguments, [hashtable] $Environment = @{}, [string[]] $Warm = @(),
-        [string[]] $WarmImages = @())
-    $timeLog = Join-Path $WorkDir "time-$Name.txt"
-    Reset-PageCache $File $Warm $WarmImages
-    $saved = @{}
-    foreach ($k in $Environment.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, $Environment[$k]) }
-    try {
-        $out = & /usr/bin/time -v -o $timeLog $File @Arguments 2>&1
-        $code = $LASTEXITCODE
-    }
-    finally {
-        foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) }
-    }
-    if ($code -ne 0) { throw "$Name failed (exit $code): $($out | Select-Object -Last 20 | Out-String)" }
-    $t = Get-Content -Raw $timeLog
-    $wall = if ($t -match 'Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)') {
-        [double]("0$($Matches[1])") * 3600 + [double]$Matches[2] * 60 + [double]::Parse($Matches[3], $inv)
-    } else { throw "no wall time in $timeLog" }
-    [pscustomobject]@{
-        Name   = $Name
-        Wall   = $wall
-        Cpu    = [double]::Parse(([regex]::Match($t, 'User time \(seconds\): ([\d.]+)').Groups[1].Value), $inv) +
-                 [double]::Parse(([regex]::Match($t, 'System time \(seconds\): ([\d.]+)').Groups[1].Value), $inv)
-        RssMB  = [math]::Round([double]([regex]::Match($t, 'Maximum resident set size \(kbytes\): (\d+)').Groups[1].Value) / 1024, 1)
-        Output = ($out | Out-String).Trim()
-    }
-}
+# Reset-PageCache, Measure-Process and Select-Median (shared with Run-ReplicaBenchmark.ps1).
+. (Join-Path $PSScriptRoot 'BenchMeasure.ps1')
 
 # --- setup ---------------------------------------------------------------------------------------------------------
 Install-BenchTools
@@ -140,13 +96,6 @@ if (-not (Test-Path $big)) {
 $results = [ordered]@{ Machine = [ordered]@{ Cores = $cores; Os = [Runtime.InteropServices.RuntimeInformation]::OSDescription; Cpu = ((Get-Content /proc/cpuinfo | Select-String '^model name' | Select-Object -First 1) -replace '^model name\s*:\s*', '') ; Date = (Get-Date).ToUniversalTime().ToString('u') }; Baselines = [ordered]@{}; Cases = @() }
 
 # --- baselines -----------------------------------------------------------------------------------------------------
-# The median of $Repeat runs of a measurement (by wall time); every run's wall time goes into AllWalls.
-function Select-Median([object[]] $Runs) {
-    $sorted = @($Runs | Sort-Object Wall)
-    $m = $sorted[[int][math]::Floor(($sorted.Count - 1) / 2)]
-    $m | Add-Member -Force -NotePropertyName AllWalls -NotePropertyValue @($Runs | ForEach-Object Wall)
-    $m
-}
 foreach ($fill in $fills) {
     $d = $images[$fill]
     $mb = $d.DataBytes / 1MB
@@ -313,3 +262,6 @@ $md | Set-Content -LiteralPath (Join-Path $OutDir 'results.md')
 $results | ConvertTo-Json -Depth 8 | Set-Content -LiteralPath (Join-Path $OutDir 'results.json')
 $md | Out-Host
 Write-Host "Results: $(Join-Path $OutDir 'results.json'), $(Join-Path $OutDir 'results.md')"
+
+# Replica chains: a snapshot-diff incremental against a flat-image incremental of the same snapshot, on disk.
+& (Join-Path $PSScriptRoot 'Run-ReplicaBenchmark.ps1') -SizeGiB $(if ($Quick) { 4 } else { 16 }) -WorkDir $WorkDir -OutDir $OutDir -Configuration $Configuration

@@ -14,7 +14,8 @@ using LonghornBackup.Engine.Targets;
 //   generate --output F --size-gib N --seed S --fill random|text [--density 0.5]
 //   mutate   --image F --percent P --seed S --fill random|text
 //   extract  --image F --output F            (dense copy of the data blocks, for the baselines)
-//   backup   --target null|DIR --volume V --snapshot S --image F --mode full|incremental
+//   replica-generate --dir D --size-gib N --seed S --density X --percent P --mutate-seed M   (prints changed blocks)
+//   backup   --target null|DIR --volume V --snapshot S (--image F | --replica D) --mode full|incremental
 //            --compression lz4|gzip|none --block-size-mib 2|16 --json OUT [--no-cache]
 //   restore  --target DIR --volume V --backup NAME|latest --output F --json OUT
 var opts = ParseArgs(args);
@@ -33,10 +34,17 @@ switch (command)
     case "extract":
         Console.WriteLine(ImageGenerator.ExtractData(opts["image"], opts["output"]));
         break;
+    case "replica-generate":
+        Console.WriteLine(ReplicaGenerator.Generate(opts["dir"], long.Parse(opts["size-gib"]) << 30, int.Parse(opts["seed"]),
+            double.Parse(opts["density"], System.Globalization.CultureInfo.InvariantCulture),
+            double.Parse(opts["percent"], System.Globalization.CultureInfo.InvariantCulture), int.Parse(opts["mutate-seed"])));
+        break;
     case "backup":
     {
         var (bs, store) = OpenTarget(opts);
-        using var source = RawImageSource.Open(opts["image"]);
+        using var source = BlockSources.Open(opts.ContainsKey("replica")
+            ? new BlockSourceSpec { ReplicaPath = opts["replica"], SnapshotName = opts["snapshot"] }
+            : new BlockSourceSpec { Path = opts["image"] });
         // The null sink has no other clients, so it skips the lock protocol's 2 s wait: it measures the work alone.
         var locking = opts["target"] == "null" ? LockOptions.Default with { CheckWait = TimeSpan.Zero } : null;
         var result = await new BackupEngine(bs, null, locking).RunAsync(new BackupRequest
@@ -54,6 +62,7 @@ switch (command)
         WriteJson(opts["json"], new
         {
             Step = "backup", Seconds = clock.Elapsed.TotalSeconds, result.Backup.Name, result.Counters, Requests = store.Snapshot(),
+            result.DiffBaseSnapshot, result.BlocksChanged,
             DataBytes = (result.Counters.BlocksRead - result.Counters.ZeroBlocksSkipped) * ((long)int.Parse(opts.GetValueOrDefault("block-size-mib", "2")) << 20),
         });
         break;

@@ -30,21 +30,35 @@ namespace LonghornBackup.Commands;
 public sealed class NewLhBackupCommand : LhTargetCmdlet
 {
     private const string ImageSet = "Image";
+    private const string ReplicaSet = "Replica";
     private const string ManifestFileSet = "ManifestFile";
     private const string ManifestTextSet = "ManifestText";
 
     private readonly List<string> _manifestTexts = new();
     private readonly List<string> _manifestFiles = new();
 
+    /// <summary>The backup volume. From a replica directory it defaults to the volume its name holds (&lt;volume&gt;-&lt;8 hex&gt;).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = ImageSet)]
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = ReplicaSet)]
     [Parameter(ParameterSetName = ManifestFileSet)]
     [Parameter(ParameterSetName = ManifestTextSet)]
     public string VolumeName { get; set; } = "";
 
     [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true, ParameterSetName = ImageSet)]
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = ReplicaSet)]
     [Parameter(ParameterSetName = ManifestFileSet)]
     [Parameter(ParameterSetName = ManifestTextSet)]
+    [ArgumentCompleter(typeof(Completion.SnapshotNameCompleter))]
     public string SnapshotName { get; set; } = "";
+
+    /// <summary>
+    /// A Longhorn replica directory: the snapshot named by -SnapshotName (or each manifest's spec.snapshotName) is read
+    /// through its layer chain, and an incremental reads only what changed since the last backup's snapshot.
+    /// </summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = ReplicaSet)]
+    [Parameter(ParameterSetName = ManifestFileSet)]
+    [Parameter(ParameterSetName = ManifestTextSet)]
+    public string ReplicaPath { get; set; } = "";
 
     /// <summary>The snapshot's data: a raw image file or a block device. With a manifest: the image of every document without a -SnapshotPath entry.</summary>
     [Parameter(Mandatory = true, Position = 2, ValueFromPipelineByPropertyName = true, ParameterSetName = ImageSet)]
@@ -115,7 +129,7 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
                 _manifestFiles.Add(Manifest);
                 return;
             default:
-                BackupImage();
+                BackupSnapshot();
                 return;
         }
     }
@@ -132,19 +146,23 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
         }
     }
 
-    private void BackupImage()
+    private void BackupSnapshot()
     {
-        string path = ResolvePath(Path);
+        var spec = ParameterSetName == ReplicaSet
+            ? new BlockSourceSpec { ReplicaPath = ResolvePath(ReplicaPath), SnapshotName = SnapshotName }
+            : new BlockSourceSpec { Path = ResolvePath(Path) };
+        string volume = VolumeName.Length > 0 ? VolumeName : VolumeFromReplica(spec.ReplicaPath!);
         var (target, store) = OpenTarget(Target);
-        string what = $"volume '{VolumeName}', snapshot '{SnapshotName}' from {path}";
+        string what = $"volume '{volume}', snapshot '{SnapshotName}' from {spec.Path ?? $"replica {spec.ReplicaPath}"}";
         string action = $"{BackupMode} backup to {target.Url}";
         if (!IsWhatIf && !ShouldProcess(what, action)) return;
-        ForItem("NewBackup", VolumeName, () =>
+        ForItem("NewBackup", volume, () =>
         {
-            using var source = RawImageSource.Open(path);
+            using var source = BlockSources.Open(spec);
+            foreach (var note in SourceNotes.For(source)) WriteWarning(note);
             var request = new BackupRequest
             {
-                VolumeName = VolumeName,
+                VolumeName = volume,
                 SnapshotName = SnapshotName,
                 Source = source,
                 Mode = ParseMode(BackupMode),
@@ -176,9 +194,9 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
             foreach (var name in plan.Select(p => p.TargetName).Distinct(StringComparer.Ordinal))
                 targets[name] = OpenTarget(name);
             RunQuick(async ct => { await BackupManifestPlanner.EnsureNamesAreFreeAsync(plan, n => targets[n].Store, ct); return true; });
-            plan = plan.Select(p => p with { DataPath = ResolvePath(p.DataPath) }).ToList();
-            foreach (var path in plan.Select(p => p.DataPath).Distinct(StringComparer.Ordinal))
-                RawImageSource.Open(path).Dispose();   // a missing image stops the input before any backup is written
+            plan = plan.Select(p => p.ReplicaPath is null ? p with { DataPath = ResolvePath(p.DataPath) } : p with { ReplicaPath = ResolvePath(p.ReplicaPath) }).ToList();
+            foreach (var spec in plan.Select(p => p.SourceSpec).Distinct())
+                BlockSources.Open(spec).Dispose();   // a missing image or snapshot stops the input before any backup is written
         }
         catch (LonghornBackupException e)
         {
@@ -192,13 +210,14 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
         {
             int? parent = overall?.Next(p.VolumeName);
             var (definition, store) = targets[p.TargetName];
-            string what = $"volume '{p.VolumeName}', snapshot '{p.SnapshotName}' from {p.DataPath}" +
+            string what = $"volume '{p.VolumeName}', snapshot '{p.SnapshotName}' from {p.SourceDescription}" +
                           (p.BackupName is null ? "" : $" as '{p.BackupName}'") + $" ({p.Manifest.Location})";
             string action = $"{p.Mode} backup to {definition.Url}";
             if (!IsWhatIf && !ShouldProcess(what, action)) continue;
             ForItem("NewBackup", p.VolumeName, () =>
             {
-                using var source = RawImageSource.Open(p.DataPath);
+                using var source = BlockSources.Open(p.SourceSpec);
+                foreach (var note in SourceNotes.For(source)) WriteWarning(note);
                 RunBackup(p.ToRequest(source, CompressionMethod?.ToLowerInvariant(), Concurrency) with
                     {
                         LockTimeout = LockTimeouts.FromSeconds(LockTimeout),
@@ -239,6 +258,7 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
             BlockSize = CheckedBlockSize(),
             DataPath = Given(nameof(Path)) ? Path : null,
             SnapshotPaths = snapshotPaths,
+            ReplicaPath = Given(nameof(ReplicaPath)) ? ReplicaPath : null,
         };
     }
 
@@ -273,7 +293,24 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
         var result = RunEngine((progress, ct) => new BackupEngine(store).RunAsync(request, progress, ct), parentActivityId);
         foreach (var warning in result.Warnings) WriteWarning(warning);
         Say($"Backup {result.Backup.Name}: {result.Counters.BlocksUploaded} blocks uploaded, {result.Counters.ExistingBlocksSkipped} already in the store, {result.Counters.ZeroBlocksSkipped} zero blocks skipped.");
-        WriteObject(OutputMapper.ToBackup(result.Backup, result.Volume, result.Url, targetName));
+        if (result.DiffBaseSnapshot is not null)
+            Say($"Snapshot-diff incremental: {result.BlocksChanged} blocks changed since snapshot '{result.DiffBaseSnapshot}' were read; the rest of the block map is the last backup's.");
+        var backup = OutputMapper.ToBackup(result.Backup, result.Volume, result.Url, targetName);
+        backup.Run = BackupRun.From(result);
+        WriteObject(backup);
+    }
+
+    /// <summary>The volume a replica directory's name holds (&lt;volume&gt;-&lt;8 hex&gt;); InvalidName when it holds none.</summary>
+    private string VolumeFromReplica(string replicaPath)
+    {
+        string? name = null;
+        try { name = Engine.Blocks.Replica.ReplicaDirectory.Open(replicaPath).VolumeNameFromDirectory; }
+        catch (LonghornBackupException e) { ThrowEngineError(e); }
+        if (name is null)
+            ThrowEngineError(new LonghornBackupException(ErrorIds.InvalidName, ErrorKind.InvalidArgument,
+                $"The volume name cannot be taken from the replica directory '{replicaPath}': its name is not <volume>-<8 hex>.",
+                replicaPath, "Give -VolumeName."));
+        return name!;
     }
 
     private bool IsWhatIf =>

@@ -35,6 +35,8 @@ public sealed class Backup
     /// <summary>Name of the backup target this backup lives on.</summary>
     public string Target { get; init; } = "";
     public string? Error { get; init; }
+    /// <summary>What the run that made this backup read and uploaded (New-LhBackup only; null from Get-LhBackup).</summary>
+    public BackupRun? Run { get; internal set; }
 
     public override string ToString() => Url;
 }

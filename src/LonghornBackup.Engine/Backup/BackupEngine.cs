@@ -65,7 +65,7 @@ public sealed class BackupEngine
             if (deletionRunning && lockTask is not null)
             {
                 volumeLock = await lockTask.ConfigureAwait(false);
-                state = await ReadVolumeStateAsync(request, ct).ConfigureAwait(false);   // the deletion may have changed it
+                state = await ReadVolumeStateAsync(request, ct).ConfigureAwait(false);   // a deletion may have changed it
             }
 
             // Reads need no lock in Longhorn's protocol; volume.cfg is read again under the lock before the final writes.
@@ -81,6 +81,7 @@ public sealed class BackupEngine
                     $"A backup named '{backupName}' already exists in volume '{request.VolumeName}'.", backupName);
 
             bool full = request.Mode == BackupMode.Full;
+            var diff = SnapshotDiffPlan.For(request, lastBackup, blockSize);
             string? cachePath = request.UseChangeCache
                 ? BlockChangeCache.PathFor(request.ChangeCacheDirectory ?? BlockChangeCache.DefaultDirectory(), _store.Url.Canonical, request.VolumeName)
                 : null;
@@ -95,7 +96,7 @@ public sealed class BackupEngine
             var counters = new BackupCounters();
             // Progress counts the data that will be read (the pipeline adds it from the image's extents), not the holes.
             var tracker = new ProgressTracker(progress, $"Backing up {request.VolumeName}", totalBytes: 0);
-            var cache = full || cachePath is null ? null : BlockChangeCache.LoadTrusted(cachePath, lastBackup, blockSize);
+            var cache = full || diff is not null || cachePath is null ? null : BlockChangeCache.LoadTrusted(cachePath, lastBackup, blockSize);
 
             // Longhorn's write order (spec §4.1): volume.cfg if new, the in-progress cfg, blocks, final cfg, volume.cfg.
             string now = GoJson.FormatTime(_clock.GetUtcNow());
@@ -126,7 +127,7 @@ public sealed class BackupEngine
             HashSet<string> uploaded;
             try
             {
-                (scanned, uploaded) = await pipeline.TransferAsync(request.Source, cache, known, full, CompressionMethods.Get(method), _store.Store,
+                (scanned, uploaded) = await pipeline.TransferAsync(diff?.Limit(request.Source) ?? request.Source, cache, known, full, CompressionMethods.Get(method), _store.Store,
                     counters, tracker, transferCancel.Token).ConfigureAwait(false);
             }
             catch (Exception) when (lockTask is { IsCompleted: true, IsCompletedSuccessfully: false })
@@ -148,6 +149,17 @@ public sealed class BackupEngine
                     latestVolume = volume;
                 }
                 EnsureSourceFits(request, latestVolume, volumeSize);   // another backup may have grown the volume meanwhile
+                if (diff is not null && !await diff.StillHoldsAsync(_store, ct).ConfigureAwait(false))
+                {
+                    // The base backup, or blocks this one keeps from it, went during the lock wait (a deletion ran):
+                    // read the whole snapshot now, under the lock, as if there had been no base.
+                    diff = null;
+                    var knownNow = await _store.ListBlockChecksumsAsync(request.VolumeName, ct).ConfigureAwait(false);
+                    var (all, uploadedNow) = await pipeline.TransferAsync(request.Source, null, knownNow, full, CompressionMethods.Get(method),
+                        _store.Store, counters, tracker, ct).ConfigureAwait(false);
+                    scanned = all;
+                    uploaded.UnionWith(uploadedNow);
+                }
                 await VerifyBlocksUnderLockAsync(request, pipeline, scanned, uploaded, method, latestVolume.EffectiveCompressionMethod,
                     counters, tracker, ct).ConfigureAwait(false);
                 method = latestVolume.EffectiveCompressionMethod;
@@ -159,7 +171,8 @@ public sealed class BackupEngine
 
             backup.SnapshotName = request.SnapshotName;
             backup.SnapshotCreatedAt = now;   // Longhorn quirk: the time the backup was initiated (spec §2.2)
-            backup.Blocks = scanned.Select(b => new BlockMapping(b.Offset, b.Checksum)).ToList();
+            var read = scanned.Select(b => new BlockMapping(b.Offset, b.Checksum));
+            backup.Blocks = diff is null ? read.ToList() : diff.Merge(read, blockSize, volumeSize);
             backup.Size = (long)backup.Blocks.Count * blockSize;
             backup.Labels = CopyLabels(request.Labels);
             backup.Parameters = new Dictionary<string, string>
@@ -171,6 +184,7 @@ public sealed class BackupEngine
             backup.NewlyUploadedDataSize = counters.newlyUploadedBytes;
             backup.ReUploadedDataSize = counters.reUploadedBytes;
             backup.CreatedTime = GoJson.FormatTime(_clock.GetUtcNow());
+            (request.Source as ISnapshotDiffSource)?.EnsureUnchanged();   // never commit a torn view of a live replica
             await _store.SaveBackupAsync(backup, CancellationToken.None).ConfigureAwait(false);
             inProgressKey = null;
 
@@ -184,11 +198,15 @@ public sealed class BackupEngine
             latest.CompressionMethod = method;
             latest.DataEngine = latest.EffectiveDataEngine;
             await _store.SaveVolumeAsync(latest, CancellationToken.None).ConfigureAwait(false);
-            if (cachePath is not null && !request.DryRun)
+            if (cachePath is not null && !request.DryRun && diff is null)
                 BlockChangeCache.Save(cachePath, backup.Name, blockSize, scanned.Select(b => (b.Offset, b.Fast, b.Checksum)).ToList());
 
             tracker.Complete("Completed");
-            return new BackupResult(backup, latest, _store.BackupUrl(backup.VolumeName, backup.Name), counters, warnings);
+            return new BackupResult(backup, latest, _store.BackupUrl(backup.VolumeName, backup.Name), counters, warnings)
+            {
+                DiffBaseSnapshot = diff?.Base.SnapshotName,
+                BlocksChanged = diff is null ? null : BlockOffsets(diff.ChangedRanges, blockSize, volumeSize).Count,
+            };
         }
         catch when (inProgressKey is not null && !request.DryRun)
         {

@@ -48,4 +48,10 @@ public static class ErrorIds
     public const string SnapshotSmallerThanVolume = "SnapshotSmallerThanVolume";
     /// <summary>A backup maps blocks at or beyond its volume's recorded size; a restore by that size would drop them.</summary>
     public const string BlocksBeyondVolumeSize = "BlocksBeyondVolumeSize";
+    /// <summary>-ReplicaPath is not a Longhorn replica directory (no volume.meta), or does not exist.</summary>
+    public const string ReplicaNotFound = "ReplicaNotFound";
+    /// <summary>A replica directory's metadata is malformed, or its layer chain is broken.</summary>
+    public const string ReplicaInvalid = "ReplicaInvalid";
+    /// <summary>A replica layer changed (size, time or extents) while it was read: Longhorn was coalescing or purging.</summary>
+    public const string SnapshotChanged = "SnapshotChanged";
 }

@@ -19,4 +19,9 @@ public sealed record BackupManifestOverrides
     public string? DataPath { get; init; }
     /// <summary>Image path per spec.snapshotName, for streams whose documents back up different snapshots.</summary>
     public IReadOnlyDictionary<string, string>? SnapshotPaths { get; init; }
+    /// <summary>
+    /// A Longhorn replica directory whose chain holds the snapshots: every document without an entry in
+    /// <see cref="SnapshotPaths"/> reads its spec.snapshotName from it (instead of <see cref="DataPath"/>).
+    /// </summary>
+    public string? ReplicaPath { get; init; }
 }

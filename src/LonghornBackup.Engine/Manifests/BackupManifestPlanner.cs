@@ -58,7 +58,7 @@ public static class BackupManifestPlanner
         }
         if (problems.Count > 0) throw new InvalidManifestException(problems);
 
-        var result = planned.Select(p => p with { DataPath = DataPathFor(p, overrides) }).ToList();
+        var result = planned.Select(p => WithSource(p, overrides)).ToList();
         foreach (var key in overrides.SnapshotPaths?.Keys ?? Enumerable.Empty<string>())
             if (!result.Any(p => p.SnapshotName == key))
                 warnings?.Add($"The snapshot path given for '{key}' is not used: no document backs up a snapshot of that name.");
@@ -83,14 +83,15 @@ public static class BackupManifestPlanner
         }
     }
 
-    private static string DataPathFor(PlannedBackup p, BackupManifestOverrides overrides)
+    private static PlannedBackup WithSource(PlannedBackup p, BackupManifestOverrides overrides)
     {
-        if (overrides.SnapshotPaths is not null && overrides.SnapshotPaths.TryGetValue(p.SnapshotName, out var mapped)) return mapped;
-        if (overrides.DataPath is not null) return overrides.DataPath;
+        if (overrides.SnapshotPaths is not null && overrides.SnapshotPaths.TryGetValue(p.SnapshotName, out var mapped)) return p with { DataPath = mapped };
+        if (overrides.ReplicaPath is not null) return p with { ReplicaPath = overrides.ReplicaPath };
+        if (overrides.DataPath is not null) return p with { DataPath = overrides.DataPath };
         throw new LonghornBackupException(ErrorIds.SnapshotPathMissing, ErrorKind.InvalidArgument,
             $"No image is given for snapshot '{p.SnapshotName}' ({p.Manifest.LocationOf("spec.snapshotName")}); nothing was written.",
             p.SnapshotName,
-            $"Give -Path <image>, or -SnapshotPath @{{ '{p.SnapshotName}' = '<image>' }} for each snapshot of the manifest.");
+            $"Give -Path <image>, -ReplicaPath <replica directory>, or -SnapshotPath @{{ '{p.SnapshotName}' = '<image>' }} for each snapshot of the manifest.");
     }
 
     private static bool IsValidVolumeName(string volume, out string why)
