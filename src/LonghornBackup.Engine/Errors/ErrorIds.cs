@@ -44,4 +44,8 @@ public static class ErrorIds
     public const string LockConflict = "LockConflict";
     public const string BackupVerificationFailed = "BackupVerificationFailed";
     public const string InvalidRetention = "InvalidRetention";
+    /// <summary>A path in a folder target is (or passes through) a symbolic link that leads outside the target.</summary>
+    public const string LinkOutsideBackupTarget = "LinkOutsideBackupTarget";
+    /// <summary>A restore destination lies inside the backup target's own folder.</summary>
+    public const string RestoreTargetInsideStore = "RestoreTargetInsideStore";
 }
