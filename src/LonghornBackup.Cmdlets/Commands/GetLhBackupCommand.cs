@@ -31,7 +31,7 @@ public sealed class GetLhBackupCommand : LhTargetCmdlet
     protected override void ProcessRecord()
     {
         var (target, store) = OpenTarget(Target);
-        var labelFilter = LabelArguments.ToDictionary(Label);
+        var labelFilter = LabelsOf(Label);
         var volumes = RunOrStop(ct => store.ListVolumeNamesAsync(ct));
         var foundNames = new HashSet<string>(StringComparer.Ordinal);
         foreach (var volume in Selection.Filter(volumes, VolumeName, this, name =>

@@ -139,6 +139,7 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
         string what = $"volume '{VolumeName}', snapshot '{SnapshotName}' from {path}";
         string action = $"{BackupMode} backup to {target.Url}";
         if (!IsWhatIf && !ShouldProcess(what, action)) return;
+        var labels = LabelsOf(Label);
         ForItem("NewBackup", VolumeName, () =>
         {
             using var source = RawImageSource.Open(path);
@@ -148,7 +149,7 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
                 SnapshotName = SnapshotName,
                 Source = source,
                 Mode = ParseMode(BackupMode),
-                Labels = LabelArguments.ToDictionary(Label),
+                Labels = labels,
                 CompressionMethod = CompressionMethod?.ToLowerInvariant(),
                 BlockSize = CheckedBlockSize(),
                 BackupName = Name,
@@ -235,7 +236,7 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
             SnapshotName = Given(nameof(SnapshotName)) ? SnapshotName : null,
             BackupName = Name,
             Mode = Given(nameof(BackupMode)) ? ParseMode(BackupMode) : null,
-            Labels = LabelArguments.ToDictionary(Label),
+            Labels = LabelsOf(Label),
             BlockSize = CheckedBlockSize(),
             DataPath = Given(nameof(Path)) ? Path : null,
             SnapshotPaths = snapshotPaths,
