@@ -43,6 +43,7 @@ internal static class HostileInputCorpus
         Row("name: 1 KB volume name", ErrorIds.InvalidName, _ => new string('v', 1024), (t, v) => Backup(t, volume: v)),
         Row("name: 1 KB snapshot name", ErrorIds.InvalidName, _ => new string('s', 1024), (t, v) => Backup(t, snapshot: v)),
         Row("name: snapshot name with a NUL", ErrorIds.InvalidName, _ => "snap\0x", (t, v) => Backup(t, snapshot: v)),
+        Row("name: 1 KB target name", ErrorIds.InvalidName, _ => new string('t', 1024), (_, v) => Run(() => Targets.TargetRegistry.ValidateName(v))),
         Row("name: 1 KB backup name in a manifest", ErrorIds.InvalidManifest, _ => new string('m', 1024), (t, v) => PlanManifest(ManifestNamed(v))),
         Row("name: 1 KB -Name over a manifest", ErrorIds.InvalidName, _ => new string('o', 1024), (t, v) => PlanManifest(ManifestNamed("backup-ok"), backupName: v)),
 
@@ -89,6 +90,12 @@ internal static class HostileInputCorpus
     }
 
     private static Task Url(TestStore t, string url) => Task.FromResult(TargetUrl.Parse(url));
+
+    private static Task Run(Action check)
+    {
+        check();
+        return Task.CompletedTask;
+    }
 
     private static Task Backup(TestStore t, string volume = "vol-new", string snapshot = "snap-1", string? backupName = null,
         Dictionary<string, string>? labels = null, string? image = null) =>
