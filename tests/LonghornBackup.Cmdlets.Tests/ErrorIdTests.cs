@@ -60,6 +60,12 @@ public class ErrorIdTests
         Case(ErrorIds.StoreReadFailed, ErrorCategory.ReadError, h => WithTarget(h,
             // A volume.cfg that cannot be read (a symbolic link to itself: ELOOP).
             "$f = Get-ChildItem -Recurse -Filter volume.cfg '" + h.Target + "'; Remove-Item $f; New-Item -ItemType SymbolicLink -Path $f.FullName -Target $f.FullName | Out-Null; Get-LhBackupVolume", backup: true)),
+        Case(ErrorIds.LinkOutsideBackupTarget, ErrorCategory.SecurityError, h => WithTarget(h,
+            // The volume's backups/ folder moved out of the store and linked back.
+            "$d = Split-Path (Get-ChildItem -Recurse -Filter volume.cfg '" + h.Target + "').FullName; Move-Item \"$d/backups\" '" + h.Work + "/outside'; " +
+            "New-Item -ItemType SymbolicLink -Path \"$d/backups\" -Target '" + h.Work + "/outside' | Out-Null; Get-LhBackup", backup: true)),
+        Case(ErrorIds.RestoreTargetInsideStore, ErrorCategory.InvalidArgument, h => WithTarget(h,
+            "Get-LhBackup | Restore-LhBackup -Path '" + h.Target + "/x.img' -Force", backup: true)),
         Case(ErrorIds.InvalidManifest, ErrorCategory.InvalidData, h => WithTarget(h,
             "Set-Content bad.yaml \"apiVersion: v1`nkind: Backup`nmetadata:`n  name: b1`nspec:`n  snapshotName: s\"; New-LhBackup -Manifest bad.yaml -VolumeName v1 -Path a.img", backup: true)),
         Case(ErrorIds.SnapshotPathMissing, ErrorCategory.InvalidArgument, h => WithTarget(h,

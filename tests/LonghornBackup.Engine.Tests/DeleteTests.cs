@@ -309,7 +309,8 @@ public class DeleteTests
 
         var r = await new VolumeDeleter(c.T.Store, TestStore.FastLocks).DeleteAsync(V, null, null, CancellationToken.None);
 
-        Assert.Equal(new VolumeDeletionResult(V, 4, 8), r);
+        Assert.Equal((V, 4, 8), (r.VolumeName, r.BackupsDeleted, r.BlocksDeleted));
+        Assert.Empty(r.LeftBehind);
         Assert.False(Directory.Exists(c.T.VolumeDir(V)));
         Assert.Equal(new[] { "vol-keep" }, await c.T.Store.ListVolumeNamesAsync(CancellationToken.None));
         Assert.Equal(TestImages.Sha256(other), TestImages.Sha256(await c.T.RestoreToNewFileAsync("vol-keep", kept.Backup.Name)));

@@ -180,6 +180,21 @@ public abstract class StoreConformanceTests : IDisposable
         await Store.DeleteTreeAsync("backupstore/volumes/zz", None);      // missing: fine
     }
 
+    [Fact]
+    public async Task DeleteTree_removes_only_the_formats_own_files()
+    {
+        await Put("backupstore/volumes/aa/bb/v1/blocks/00/11/a.blk", "a");
+        await Put("backupstore/volumes/aa/bb/v1/backups/backup_b.cfg", "b");
+        await Put("backupstore/volumes/aa/bb/v1/backups/backup_c.cfg.tmp.12345", "c");
+        await Put("backupstore/volumes/aa/bb/v1/locks/lock-1.lck", "l");
+        await Put("backupstore/volumes/aa/bb/v1/precious.txt", "p");
+        await Put("backupstore/volumes/aa/bb/v1/blocks/00/notes.md", "n");
+
+        await Store.DeleteTreeAsync("backupstore/volumes/aa/bb/v1", None);
+
+        Assert.Equal(new[] { "backupstore/volumes/aa/bb/v1/blocks/00/notes.md", "backupstore/volumes/aa/bb/v1/precious.txt" }, await TreeAsync(""));
+    }
+
     [Theory]
     [InlineData("../outside.cfg")]
     [InlineData("backupstore/../../outside.cfg")]

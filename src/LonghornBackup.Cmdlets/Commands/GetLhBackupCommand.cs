@@ -54,7 +54,7 @@ public sealed class GetLhBackupCommand : LhTargetCmdlet
         var (target, store) = OpenTarget(Target);
         var filter = new BackupFilter
         {
-            Labels = LabelArguments.ToDictionary(Label),
+            Labels = LabelsOf(Label),
             SnapshotNames = SnapshotName,
             After = BackupFilter.ToUtc(After),
             Before = BackupFilter.ToUtc(Before),

@@ -156,6 +156,7 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
         string what = $"volume '{volume}', snapshot '{SnapshotName}' from {spec.Path ?? $"replica {spec.ReplicaPath}"}";
         string action = $"{BackupMode} backup to {target.Url}";
         if (!IsWhatIf && !ShouldProcess(what, action)) return;
+        var labels = LabelsOf(Label);
         ForItem("NewBackup", volume, () =>
         {
             using var source = BlockSources.Open(spec);
@@ -166,7 +167,7 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
                 SnapshotName = SnapshotName,
                 Source = source,
                 Mode = ParseMode(BackupMode),
-                Labels = LabelArguments.ToDictionary(Label),
+                Labels = labels,
                 CompressionMethod = CompressionMethod?.ToLowerInvariant(),
                 BlockSize = CheckedBlockSize(),
                 BackupName = Name,
@@ -254,7 +255,7 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
             SnapshotName = Given(nameof(SnapshotName)) ? SnapshotName : null,
             BackupName = Name,
             Mode = Given(nameof(BackupMode)) ? ParseMode(BackupMode) : null,
-            Labels = LabelArguments.ToDictionary(Label),
+            Labels = LabelsOf(Label),
             BlockSize = CheckedBlockSize(),
             DataPath = Given(nameof(Path)) ? Path : null,
             SnapshotPaths = snapshotPaths,

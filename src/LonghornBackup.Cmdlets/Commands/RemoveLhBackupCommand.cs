@@ -64,7 +64,7 @@ public sealed class RemoveLhBackupCommand : LhTargetCmdlet
     private void PlanRetention()
     {
         var (target, store) = OpenTarget(Target);
-        var filter = LabelArguments.ToDictionary(Label);
+        var filter = LabelsOf(Label);
         ForItem("RemoveBackup", VolumeName, () =>
         {
             var listings = RunQuick(ct => store.ListBackupsAsync(VolumeName, null, ct));

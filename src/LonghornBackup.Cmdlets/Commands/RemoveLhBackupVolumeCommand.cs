@@ -40,6 +40,8 @@ public sealed class RemoveLhBackupVolumeCommand : LhTargetCmdlet
                 var result = RunEngine((progress, ct) =>
                     new VolumeDeleter(store).DeleteAsync(name, LockTimeouts.FromSeconds(LockTimeout), progress, ct));
                 WriteVerbose($"Removed backup volume '{name}': {result.BackupsDeleted} backup(s), {result.BlocksDeleted} block(s).");
+                foreach (var key in result.LeftBehind)
+                    WriteWarning($"'{key}' in backup volume '{name}' is not a backup file and was left in place; check and remove it yourself.");
                 if (PassThru) WriteObject(LifecycleOutput.ToVolumeRemoval(result, target.Name));
             });
         }

@@ -120,7 +120,7 @@ public sealed class SetLhBackupTargetCommand : LhCmdlet
         try
         {
             TargetRegistry.ValidateName(Name);
-            string url = Url;
+            string url = TargetUrl.CheckText(Url);   // before resolving: " " must not become the current folder
             // Relative plain paths are relative to PowerShell's location, not the process's working folder.
             if (!url.Contains("://", StringComparison.Ordinal)) url = ResolvePath(url);
             var parsed = TargetUrl.Parse(url);

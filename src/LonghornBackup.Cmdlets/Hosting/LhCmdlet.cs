@@ -80,6 +80,20 @@ public abstract class LhCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>-Label's hashtable as labels; a value that is not a scalar ends the command (InvalidLabel).</summary>
+    internal Dictionary<string, string>? LabelsOf(System.Collections.Hashtable? labels)
+    {
+        try
+        {
+            return LabelArguments.ToDictionary(labels);
+        }
+        catch (LonghornBackupException e)
+        {
+            ThrowEngineError(e);
+            throw;   // not reached
+        }
+    }
+
     /// <summary>Releases the stores this command opened (their S3 connections).</summary>
     public void Dispose()
     {

@@ -23,6 +23,7 @@ internal static class LifecycleOutput
         Name = r.VolumeName,
         BackupsRemoved = r.BackupsDeleted,
         BlocksRemoved = r.BlocksDeleted,
+        LeftBehind = r.LeftBehind.ToArray(),
         Target = target,
     };
 

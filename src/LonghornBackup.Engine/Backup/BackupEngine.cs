@@ -40,7 +40,7 @@ public sealed class BackupEngine
         LabelRules.Validate(request.Labels);
         if (request.CompressionMethod is not null) CompressionMethods.Get(request.CompressionMethod);
         if (request.BlockSize is int requested) BlockSizes.Validate(requested);
-        if (request.BackupName is not null) NameRules.ValidateBackupName(request.BackupName);
+        if (request.BackupName is not null) NameRules.ValidateBackupNameForWrite(request.BackupName);
         if (request.Source.Size <= 0)
             throw new LonghornBackupException(ErrorIds.SnapshotReadFailed, ErrorKind.InvalidData,
                 $"The snapshot image '{request.Source.Description}' is empty.", request.Source.Description);

@@ -28,6 +28,10 @@ public sealed class RawImageSource : IBlockSource
         if (Directory.Exists(full))
             throw new LonghornBackupException(ErrorIds.SnapshotNotFound, ErrorKind.InvalidArgument,
                 $"'{full}' is a folder, not an image file or block device.", full);
+        if (ImageFileType.Unsupported(full) is { } kind)   // before opening: opening a FIFO would block
+            throw new LonghornBackupException(ErrorIds.SnapshotReadFailed, ErrorKind.InvalidArgument,
+                $"The snapshot image '{full}' is {kind}, not a regular file or block device.", full,
+                "Give the path of a raw image file or block device with -Path.");
         SafeFileHandle handle;
         try
         {

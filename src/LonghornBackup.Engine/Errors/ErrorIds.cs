@@ -54,4 +54,8 @@ public static class ErrorIds
     public const string ReplicaInvalid = "ReplicaInvalid";
     /// <summary>A replica layer changed (size, time or extents) while it was read: Longhorn was coalescing or purging.</summary>
     public const string SnapshotChanged = "SnapshotChanged";
+    /// <summary>A path in a folder target is (or passes through) a symbolic link that leads outside the target.</summary>
+    public const string LinkOutsideBackupTarget = "LinkOutsideBackupTarget";
+    /// <summary>A restore destination lies inside the backup target's own folder.</summary>
+    public const string RestoreTargetInsideStore = "RestoreTargetInsideStore";
 }

@@ -19,6 +19,12 @@ public static partial class NameRules
 
     public const int MaxVolumeNameLength = 64;
 
+    /// <summary>
+    /// "backup_&lt;name&gt;.cfg" and its temporary "….tmp.&lt;25 digits&gt;" must fit a file name (255 bytes): a longer
+    /// name would fail only at write time, after volume.cfg is written.
+    /// </summary>
+    public const int MaxBackupNameLength = 200;
+
     public static bool IsValidStoreName(string? name) => name is not null && StoreNamePattern.IsMatch(name);
 
     /// <summary>A volume name this module writes: lower case so Longhorn's manager lists it, at most 64 characters.</summary>
@@ -45,6 +51,15 @@ public static partial class NameRules
             throw new LonghornBackupException(ErrorIds.InvalidName, ErrorKind.InvalidArgument,
                 $"'{name}' is not a valid backup name: names use letters, digits, '_', '.' and '-' and start with a letter or digit (Longhorn's own are 'backup-' and 16 hex digits).",
                 name);
+    }
+
+    /// <summary>A backup name this module writes: the store's rule and at most <see cref="MaxBackupNameLength"/> characters.</summary>
+    public static void ValidateBackupNameForWrite(string? name)
+    {
+        ValidateBackupName(name);
+        if (name!.Length > MaxBackupNameLength)
+            throw new LonghornBackupException(ErrorIds.InvalidName, ErrorKind.InvalidArgument,
+                $"'{name}' is not a valid backup name: it is {name.Length} characters long, the most is {MaxBackupNameLength}.", name);
     }
 
     public static bool IsGeneratedBackupName(string name) => GeneratedBackupNamePattern.IsMatch(name);

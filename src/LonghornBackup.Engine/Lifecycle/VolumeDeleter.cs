@@ -3,13 +3,15 @@ using LonghornBackup.Engine.Errors;
 using LonghornBackup.Engine.Format;
 using LonghornBackup.Engine.Locking;
 using LonghornBackup.Engine.Progress;
+using LonghornBackup.Engine.Store;
 
 namespace LonghornBackup.Engine.Lifecycle;
 
 /// <summary>
 /// Removes a whole backup volume as Longhorn's DeleteBackupVolume does (spec §5.3): check that it exists, take the
 /// type-2 lock, remove backups/, blocks/ and the rest of the volume folder. The own lock file goes last, so no backup
-/// can start on the half-removed volume.
+/// can start on the half-removed volume. Only the format's own files are deleted (<see cref="OwnFiles"/>): anything
+/// else found in the volume's folder stays and is listed in the result.
 /// </summary>
 public sealed class VolumeDeleter
 {
@@ -38,6 +40,7 @@ public sealed class VolumeDeleter
 
         int backups = (await _store.ListBackupNamesAsync(volumeName, ct).ConfigureAwait(false)).Count;
         int blocks = (await _store.ListBlockChecksumsAsync(volumeName, ct).ConfigureAwait(false)).Count;
+        IReadOnlyList<string> leftBehind;
         try
         {
             step.Report("Deleting backup configs", 0, 0, 5, 5, force: true);
@@ -51,7 +54,7 @@ public sealed class VolumeDeleter
                 string key = $"{volumeDir}/{entry.Name}";
                 if (entry.IsDirectory && entry.Name == "locks") continue;
                 if (entry.IsDirectory) await _store.Store.DeleteTreeAsync(key, ct).ConfigureAwait(false);
-                else await _store.Store.DeleteAsync(key, ct).ConfigureAwait(false);
+                else if (OwnFiles.IsOwn(entry.Name)) await _store.Store.DeleteAsync(key, ct).ConfigureAwait(false);
             }
             // Other lock files (stale ones, other deletions'); ours is deleted when the lock is released below.
             foreach (var entry in await _store.Store.ListAsync(StorePaths.LocksDir(volumeName), ct).ConfigureAwait(false))
@@ -59,8 +62,9 @@ public sealed class VolumeDeleter
                 string key = $"{StorePaths.LocksDir(volumeName)}/{entry.Name}";
                 if (key == volumeLock.Key) continue;
                 if (entry.IsDirectory) await _store.Store.DeleteTreeAsync(key, ct).ConfigureAwait(false);
-                else await _store.Store.DeleteAsync(key, ct).ConfigureAwait(false);
+                else if (OwnFiles.IsOwn(entry.Name)) await _store.Store.DeleteAsync(key, ct).ConfigureAwait(false);
             }
+            leftBehind = await LeftBehindAsync(volumeName, volumeLock.Key, ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -68,6 +72,19 @@ public sealed class VolumeDeleter
                 $"Removing backup volume '{volumeName}' was cancelled part-way; run it again to finish.", volumeName);
         }
         step.Complete("Done");
-        return new VolumeDeletionResult(volumeName, backups, blocks);
+        return new VolumeDeletionResult(volumeName, backups, blocks) { LeftBehind = leftBehind };
+    }
+
+    /// <summary>Keys still in the volume's folder that are not ours to delete (our lock goes when it is released).</summary>
+    private async Task<IReadOnlyList<string>> LeftBehindAsync(string volumeName, string ownLockKey, CancellationToken ct)
+    {
+        string volumeDir = StorePaths.VolumeDir(volumeName);
+        var left = new List<string>();
+        await foreach (var relative in _store.Store.ListTreeAsync(volumeDir, ct).ConfigureAwait(false))
+        {
+            string key = $"{volumeDir}/{relative}";
+            if (key != ownLockKey) left.Add(key);
+        }
+        return left;
     }
 }

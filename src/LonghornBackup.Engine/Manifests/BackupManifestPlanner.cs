@@ -20,6 +20,7 @@ public static class BackupManifestPlanner
     {
         // Command-line values apply to every document: check them once, before anything else.
         if (overrides.VolumeName is not null) NameRules.ValidateVolumeNameForWrite(overrides.VolumeName);
+        if (overrides.BackupName is not null) NameRules.ValidateBackupNameForWrite(overrides.BackupName);
         if (overrides.Labels is not null) LabelRules.Validate(overrides.Labels);
         if (overrides.BlockSize is int size) BlockSizes.Validate(size);
 

@@ -28,10 +28,12 @@ internal static class BackupManifestValidator
         header.Expect(v, ManifestHeader.LonghornApiVersion);
         v.WarnUnknownFields(header.Root, "", ManifestHeader.CustomResourceFields);
 
-        if (header.Name is not null && (!NameRules.IsValidStoreName(header.Name) || header.Name.Length > 253))
+        if (header.Name is not null && (!NameRules.IsValidStoreName(header.Name) || header.Name.Length > NameRules.MaxBackupNameLength))
             v.Problem("metadata.name", null,
-                $"'{header.Name}' is not a valid backup name: use 2 to 253 letters, digits, '_', '.' and '-', starting with a letter or digit.");
-        if (header.Name is null && header.GenerateName is not null && !NameRules.IsValidStoreName(header.GenerateName + "x"))
+                $"'{header.Name}' is not a valid backup name: use 2 to {NameRules.MaxBackupNameLength} letters, digits, '_', '.' and '-', starting with a letter or digit.");
+        // The planner appends 5 random characters to generateName.
+        if (header.Name is null && header.GenerateName is not null &&
+            (!NameRules.IsValidStoreName(header.GenerateName + "x") || header.GenerateName.Length + 5 > NameRules.MaxBackupNameLength))
             v.Problem("metadata.generateName", null,
                 $"'{header.GenerateName}' is not a valid backup name prefix: use letters, digits, '_', '.' and '-', starting with a letter or digit.");
 

@@ -13,6 +13,14 @@ public sealed record ManifestSource(string Name, string Text)
     {
         try
         {
+            // Checked before reading: a huge file would be read whole into memory only to be refused.
+            var info = new FileInfo(path);
+            if (info.Exists && info.Length > ManifestLimits.MaxCharacters)
+                throw new InvalidManifestException(new[]
+                {
+                    new ManifestProblem(new ManifestLocation(path, 0, null, "", 0),
+                        $"the file is {info.Length} bytes long, more than the limit of {ManifestLimits.MaxCharacters}; a manifest is a few KB."),
+                });
             return new ManifestSource(path, File.ReadAllText(path)) { FilePath = Path.GetFullPath(path) };
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

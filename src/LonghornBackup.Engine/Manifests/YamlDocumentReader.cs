@@ -10,7 +10,8 @@ internal sealed record YamlManifestDocument(string Source, int Index, YamlNode R
 /// <summary>
 /// Reads multi-document YAML streams into representation-model documents. Empty documents (a trailing "---") are
 /// skipped as kubectl skips them, but still counted, so "document 3" is the third part between separators.
-/// Syntax errors become problems naming the document and line; YamlDotNet's exceptions never escape.
+/// Syntax errors become problems naming the document and line; YamlDotNet's exceptions never escape. Inputs beyond
+/// <see cref="ManifestLimits"/> are refused before (size) or while (depth) the events are read, never built.
 /// </summary>
 internal static class YamlDocumentReader
 {
@@ -22,11 +23,23 @@ internal static class YamlDocumentReader
         foreach (var source in sources)
         {
             streams++;
+            if (source.Text.Length > ManifestLimits.MaxCharacters)
+            {
+                problems.Add(new ManifestProblem(new ManifestLocation(source.Name, 0, null, "", 0),
+                    $"the input is {source.Text.Length} characters long, more than the limit of {ManifestLimits.MaxCharacters}; a manifest is a few KB."));
+                continue;
+            }
             var counting = new DocumentCountingParser(new Parser(new StringReader(source.Text)));
             var stream = new YamlStream();
             try
             {
                 stream.Load(counting);
+            }
+            catch (NestingTooDeepException e)
+            {
+                problems.Add(new ManifestProblem(new ManifestLocation(source.Name, Math.Max(1, counting.DocumentsStarted), null, "", e.Line),
+                    $"the YAML nests deeper than the limit of {ManifestLimits.MaxDepth} mappings and sequences; reading stopped here."));
+                continue;
             }
             catch (YamlException e)
             {
@@ -74,9 +87,18 @@ internal static class YamlDocumentReader
         return m.StartsWith("(Line:", StringComparison.Ordinal) && dash > 0 ? m[(dash + 3)..] : m;
     }
 
-    /// <summary>Passes events through and counts document starts, so a syntax error can name its document and line.</summary>
+    private sealed class NestingTooDeepException(int line) : Exception
+    {
+        public int Line { get; } = line;
+    }
+
+    /// <summary>
+    /// Passes events through and counts document starts, so a syntax error can name its document and line; counts
+    /// nesting too, and stops at <see cref="ManifestLimits.MaxDepth"/> before the node tree is built any deeper.
+    /// </summary>
     private sealed class DocumentCountingParser(IParser inner) : IParser
     {
+        private int _depth;
         public int DocumentsStarted { get; private set; }
         /// <summary>Line of the last event parsed without error.</summary>
         public int LastLine { get; private set; }
@@ -89,6 +111,9 @@ internal static class YamlDocumentReader
             {
                 if (current is DocumentStart) DocumentsStarted++;
                 LastLine = (int)current.Start.Line;
+                if (current is MappingStart or SequenceStart && ++_depth > ManifestLimits.MaxDepth)
+                    throw new NestingTooDeepException(LastLine);
+                if (current is MappingEnd or SequenceEnd) _depth--;
             }
             return moved;
         }

@@ -29,6 +29,7 @@ public sealed class RestoreEngine
     {
         NameRules.ValidateVolumeNameForRead(request.VolumeName);
         NameRules.ValidateBackupName(request.BackupName);
+        RestoreDestinationGuard.EnsureOutsideStore(_store, request.OutputPath);
 
         // Longhorn's type-1 lock on the source volume for the whole restore (spec §6.1 step 1): no deletion frees its
         // blocks meanwhile. Taking it costs the protocol's 2 s check wait. Reads need no lock and every block is verified

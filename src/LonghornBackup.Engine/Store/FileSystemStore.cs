@@ -12,10 +12,12 @@ public sealed class FileSystemStore : IObjectStore, IBufferedObjectReader
 {
     private readonly string _root;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _knownDirectories = new(StringComparer.Ordinal);
+    private readonly StoreLinkGuard _links;
 
     public FileSystemStore(string rootPath)
     {
         _root = Path.GetFullPath(rootPath);
+        _links = new StoreLinkGuard(_root);
     }
 
     public string RootPath => _root;
@@ -24,7 +26,9 @@ public sealed class FileSystemStore : IObjectStore, IBufferedObjectReader
     private string PathOf(string key)
     {
         var segments = StoreKeys.Segments(key);
-        return segments.Length == 0 ? _root : Path.Combine(_root, Path.Combine(segments));
+        string path = segments.Length == 0 ? _root : Path.Combine(_root, Path.Combine(segments));
+        _links.Check(path, key);   // every operation: a link out of the store is never followed
+        return path;
     }
 
     public Task<IReadOnlyList<StoreEntry>> ListAsync(string directory, CancellationToken cancellationToken)
@@ -51,20 +55,14 @@ public sealed class FileSystemStore : IObjectStore, IBufferedObjectReader
     {
         string dir = PathOf(directory);
         if (!Directory.Exists(dir)) yield break;
-        IEnumerable<string> files;
-        try
-        {
-#if NET
-            files = Directory.EnumerateFiles(dir, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = false });
-#else
-            files = Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories);
-#endif
-        }
+        List<FileSystemInfo> entries;
+        // Links are listed as entries and never descended into: what they lead to is not part of the store.
+        try { entries = FolderTree.Entries(dir).ToList(); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw ReadFailed(directory, e); }
-        foreach (var file in files)
+        foreach (var entry in entries)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return Path.GetRelativePath(dir, file).Replace(Path.DirectorySeparatorChar, '/');
+            yield return Path.GetRelativePath(dir, entry.FullName).Replace(Path.DirectorySeparatorChar, '/');
         }
         await Task.CompletedTask;
     }
@@ -183,6 +181,7 @@ public sealed class FileSystemStore : IObjectStore, IBufferedObjectReader
             File.Delete(path);
             RemoveEmptyParents(Path.GetDirectoryName(path));
             _knownDirectories.Clear();
+            _links.Forget();
         }
         catch (DirectoryNotFoundException) { }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -198,9 +197,11 @@ public sealed class FileSystemStore : IObjectStore, IBufferedObjectReader
         string path = PathOf(directory);
         try
         {
-            if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+            // Only the store's own files go; anything else (and every link) stays, for the caller to report.
+            FolderTree.DeleteOwnFiles(path);
             RemoveEmptyParents(Path.GetDirectoryName(path));
             _knownDirectories.Clear();
+            _links.Forget();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

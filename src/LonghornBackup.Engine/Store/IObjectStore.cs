@@ -21,7 +21,10 @@ public interface IObjectStore
     /// <summary>Immediate children of <paramref name="directory"/>; a missing directory lists as empty.</summary>
     Task<IReadOnlyList<StoreEntry>> ListAsync(string directory, CancellationToken cancellationToken);
 
-    /// <summary>Keys (relative to <paramref name="directory"/>) of every object below it, at any depth.</summary>
+    /// <summary>
+    /// Keys (relative to <paramref name="directory"/>) of every object below it, at any depth. A folder store lists a
+    /// symbolic link as an object and never descends into it.
+    /// </summary>
     IAsyncEnumerable<string> ListTreeAsync(string directory, CancellationToken cancellationToken);
 
     /// <summary>The whole object, or null when it does not exist.</summary>
@@ -36,6 +39,9 @@ public interface IObjectStore
     /// <summary>Deletes one object; deleting a missing object is not an error.</summary>
     Task DeleteAsync(string key, CancellationToken cancellationToken);
 
-    /// <summary>Deletes every object below <paramref name="directory"/>.</summary>
+    /// <summary>
+    /// Deletes every object of the format below <paramref name="directory"/> (see <see cref="OwnFiles"/>); other
+    /// objects stay, so a listing afterwards shows what was left.
+    /// </summary>
     Task DeleteTreeAsync(string directory, CancellationToken cancellationToken);
 }

@@ -41,11 +41,27 @@ public sealed class TargetUrl
 
     public override string ToString() => Canonical;
 
-    public static TargetUrl Parse(string? url)
+    public static TargetUrl Parse(string? url) => ParseChecked(CheckText(url));
+
+    /// <summary>
+    /// The checks on the URL's text alone, for callers that turn a relative path into a full one first (which would
+    /// otherwise make " " the current folder). Returns the URL unchanged.
+    /// </summary>
+    public static string CheckText(string? url)
     {
         if (string.IsNullOrWhiteSpace(url))
             throw Invalid(url ?? "", "the URL is empty.");
-        url = url.Trim();
+        // Refused, not trimmed: " /mnt/x" is a folder named with a space to the OS, and a stray tab or newline is
+        // far more often a copy-and-paste slip than meant.
+        if (url.Trim().Length != url.Length)
+            throw Invalid(url, "it starts or ends with white space.");
+        if (url.Any(char.IsControl))
+            throw Invalid(url, "it contains a control character (a tab, line break or the like).");
+        return url;
+    }
+
+    private static TargetUrl ParseChecked(string url)
+    {
         int schemeEnd = url.IndexOf("://", StringComparison.Ordinal);
         if (schemeEnd < 0)
         {

@@ -81,11 +81,14 @@ public sealed class TargetRegistry
         }
     }
 
+    /// <summary>Kubernetes' limit for a BackupTarget's name, so a target converts to a manifest Longhorn accepts.</summary>
+    public const int MaxNameLength = 253;
+
     public static void ValidateName(string name)
     {
-        if (!NameRules.IsValidStoreName(name) && !(name.Length == 1 && char.IsAsciiLetterOrDigit(name[0])))
+        if ((!NameRules.IsValidStoreName(name) && !(name.Length == 1 && char.IsAsciiLetterOrDigit(name[0]))) || name.Length > MaxNameLength)
             throw new LonghornBackupException(ErrorIds.InvalidName, ErrorKind.InvalidArgument,
-                $"'{name}' is not a valid target name: use letters, digits, '_', '.' and '-', starting with a letter or digit.", name);
+                $"'{name}' is not a valid target name: use 1 to {MaxNameLength} letters, digits, '_', '.' and '-', starting with a letter or digit.", name);
     }
 
     private Dictionary<string, BackupTargetDefinition> Load()

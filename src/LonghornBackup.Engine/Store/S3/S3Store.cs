@@ -216,7 +216,8 @@ internal sealed class S3Store : IObjectStore, IBufferedObjectReader, IDisposable
         DirectoryPrefix(directory);   // validates the key
         var keys = new List<string>();
         await foreach (var relative in ListTreeAsync(directory, cancellationToken).ConfigureAwait(false))
-            keys.Add(directory.Length == 0 ? relative : directory + "/" + relative);
+            if (OwnFiles.IsOwn(OwnFiles.NameOf(relative)))   // objects that are not the format's stay, as in a folder store
+                keys.Add(directory.Length == 0 ? relative : directory + "/" + relative);
         // One DeleteObject per key, as Longhorn does: DeleteObjects needs a Content-MD5 some S3-compatible stores insist on.
         await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = DeleteParallelism, CancellationToken = cancellationToken },
             async (key, ct) => await DeleteAsync(key, ct).ConfigureAwait(false)).ConfigureAwait(false);

@@ -1,0 +1,24 @@
+using System.Text.RegularExpressions;
+
+namespace LonghornBackup.Engine.Store;
+
+/// <summary>
+/// The files a backupstore is made of (*.cfg, *.blk, *.lck) and the temporary files FileSystemStore writes on the way
+/// to them ("&lt;name&gt;.tmp.&lt;digits&gt;"). Tree deletes remove only these: whatever else someone put in a volume's
+/// folder is left where it is and reported.
+/// </summary>
+public static class OwnFiles
+{
+    private static readonly Regex TempName = new(@"\.(cfg|blk|lck)\.tmp\.[0-9]+$", RegexOptions.CultureInvariant);
+
+    /// <summary>True for the last segment of a key (or a file name) that the format or this module writes.</summary>
+    public static bool IsOwn(string name) =>
+        name.EndsWith(".cfg", StringComparison.Ordinal) || name.EndsWith(".blk", StringComparison.Ordinal) ||
+        name.EndsWith(".lck", StringComparison.Ordinal) || TempName.IsMatch(name);
+
+    public static string NameOf(string key)
+    {
+        int slash = key.LastIndexOf('/');
+        return slash < 0 ? key : key[(slash + 1)..];
+    }
+}

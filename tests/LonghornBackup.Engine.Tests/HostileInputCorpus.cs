@@ -1,0 +1,174 @@
+using LonghornBackup.Engine.Blocks;
+using LonghornBackup.Engine.Errors;
+using LonghornBackup.Engine.Format;
+using LonghornBackup.Engine.Lifecycle;
+using LonghornBackup.Engine.Manifests;
+using LonghornBackup.Engine.Store;
+
+namespace LonghornBackup.Engine.Tests;
+
+/// <summary>
+/// One hostile or malformed input: <see cref="Arrange"/> plants it next to a seeded store and returns the value (or
+/// path) the error message must name; <see cref="Act"/> runs the operation that must refuse it with <see cref="ErrorId"/>.
+/// </summary>
+internal sealed record HostileCase(string Name, string ErrorId, Func<TestStore, string> Arrange, Func<TestStore, string, Task> Act);
+
+/// <summary>
+/// The corpus of bad inputs (issue 14 item 9): URLs, names, labels, images, hostile store files, manifests and
+/// restore destinations. Adding a case is one line in <see cref="Cases"/>. Every case runs against a store seeded
+/// with one backup (<see cref="SeedVolume"/>/<see cref="SeedBackup"/>) and must leave it unchanged.
+/// </summary>
+internal static class HostileInputCorpus
+{
+    public const string SeedVolume = "vol-seed";
+    public const string SeedBackup = "backup-seed";
+
+    private static HostileCase Row(string name, string errorId, Func<TestStore, string> arrange, Func<TestStore, string, Task> act) =>
+        new(name, errorId, arrange, act);
+
+    public static IReadOnlyList<HostileCase> Cases { get; } = new[]
+    {
+        // Backup target URLs: refused, never trimmed into another folder.
+        Row("url: leading space", ErrorIds.InvalidBackupTargetUrl, t => " " + t.Root, Url),
+        Row("url: trailing space", ErrorIds.InvalidBackupTargetUrl, t => t.Root + " ", Url),
+        Row("url: only spaces", ErrorIds.InvalidBackupTargetUrl, _ => "   ", Url),
+        Row("url: trailing newline", ErrorIds.InvalidBackupTargetUrl, t => "vfs://" + t.Root + "\n", Url),
+        Row("url: tab inside", ErrorIds.InvalidBackupTargetUrl, t => t.Root + "\tx", Url),
+        Row("url: s3 with trailing space", ErrorIds.InvalidBackupTargetUrl, _ => "s3://bucket@us-east-1/ ", Url),
+
+        // Names: checked for length and characters before anything is written (not even volume.cfg).
+        Row("name: 1 KB backup name", ErrorIds.InvalidName, _ => new string('b', 1024), (t, v) => Backup(t, backupName: v)),
+        Row("name: backup name one over the limit", ErrorIds.InvalidName, _ => new string('b', NameRules.MaxBackupNameLength + 1), (t, v) => Backup(t, backupName: v)),
+        Row("name: backup name with a slash", ErrorIds.InvalidName, _ => "backup/x", (t, v) => Backup(t, backupName: v)),
+        Row("name: 1 KB volume name", ErrorIds.InvalidName, _ => new string('v', 1024), (t, v) => Backup(t, volume: v)),
+        Row("name: 1 KB snapshot name", ErrorIds.InvalidName, _ => new string('s', 1024), (t, v) => Backup(t, snapshot: v)),
+        Row("name: snapshot name with a NUL", ErrorIds.InvalidName, _ => "snap\0x", (t, v) => Backup(t, snapshot: v)),
+        Row("name: 1 KB target name", ErrorIds.InvalidName, _ => new string('t', 1024), (_, v) => Run(() => Targets.TargetRegistry.ValidateName(v))),
+        Row("name: 1 KB backup name in a manifest", ErrorIds.InvalidManifest, _ => new string('m', 1024), (t, v) => PlanManifest(ManifestNamed(v))),
+        Row("name: 1 KB -Name over a manifest", ErrorIds.InvalidName, _ => new string('o', 1024), (t, v) => PlanManifest(ManifestNamed("backup-ok"), backupName: v)),
+
+        // Labels.
+        Row("label: 1 KB value", ErrorIds.InvalidLabel, _ => new string('l', 1024), (t, v) => Backup(t, labels: new() { ["app"] = v })),
+        Row("label: 1 KB key", ErrorIds.InvalidLabel, _ => new string('k', 1024), (t, v) => Backup(t, labels: new() { [v] = "x" })),
+        Row("label: value with a newline", ErrorIds.InvalidLabel, _ => "app", (t, v) => Backup(t, labels: new() { [v] = "a\nb" })),
+
+        // Images: anything but a regular file or a block device is refused before it is opened.
+        Row("image: a FIFO", ErrorIds.SnapshotReadFailed, t => Fifo(t.WorkFile("pipe.img")), (t, v) => Backup(t, image: v)),
+        Row("image: a link to a FIFO", ErrorIds.SnapshotReadFailed, t => Link(t.WorkFile("pipe-link.img"), Fifo(t.WorkFile("pipe2.img"))), (t, v) => Backup(t, image: v)),
+
+        // Hostile store files: links out of the store are never followed, to delete, write or read.
+        Row("store: volume folder links outside (remove volume)", ErrorIds.LinkOutsideBackupTarget, t => LinkedVolume(t, "vol-linked"), (t, _) => DeleteVolume(t, "vol-linked")),
+        Row("store: volume folder links outside (backup into it)", ErrorIds.LinkOutsideBackupTarget, t => LinkedVolume(t, "vol-linked"), (t, _) => Backup(t, volume: "vol-linked")),
+        Row("store: backups folder links outside (restore)", ErrorIds.LinkOutsideBackupTarget, t => LinkOut(t, StorePaths.BackupsDir(SeedVolume)), (t, _) => Restore(t, t.WorkFile("out.img"))),
+        Row("store: backups folder links outside (remove backup)", ErrorIds.LinkOutsideBackupTarget, t => LinkOut(t, StorePaths.BackupsDir(SeedVolume)), (t, _) => t.DeleteBackupsAsync(SeedVolume, SeedBackup)),
+        Row("store: volume.cfg links outside (restore)", ErrorIds.LinkOutsideBackupTarget, t => LinkOut(t, StorePaths.VolumeConfig(SeedVolume)), (t, _) => Restore(t, t.WorkFile("out.img"))),
+
+        // Manifests: bounded in size and nesting before any object graph is built; never a crash.
+        Row("manifest: 50,000 nested [", ErrorIds.InvalidManifest, _ => $"limit of {ManifestLimits.MaxDepth}", (_, _) => Parse(new string('[', 50_000))),
+        Row("manifest: 50,000 nested {", ErrorIds.InvalidManifest, _ => $"limit of {ManifestLimits.MaxDepth}", (_, _) => Parse(new string('{', 50_000))),
+        Row("manifest: nested [ inside a spec", ErrorIds.InvalidManifest, _ => $"limit of {ManifestLimits.MaxDepth}", (_, _) => Parse(ManifestNamed("b-deep") + "  labels: " + new string('[', 10_000))),
+        Row("manifest: 1,000 levels of block mappings", ErrorIds.InvalidManifest, _ => $"limit of {ManifestLimits.MaxDepth}", (_, _) => Parse(DeepBlockMappings(1_000))),
+        Row("manifest: 5,000 levels of block sequences", ErrorIds.InvalidManifest, _ => $"limit of {ManifestLimits.MaxDepth}", (_, _) => Parse(string.Concat(Enumerable.Repeat("- ", 5_000)) + "x\n")),
+        Row("manifest: text over the size limit", ErrorIds.InvalidManifest, _ => $"limit of {ManifestLimits.MaxCharacters}", (_, _) => Parse("# " + new string('x', ManifestLimits.MaxCharacters))),
+        Row("manifest: file over the size limit", ErrorIds.InvalidManifest, t => BigFile(t.WorkFile("big.yaml")), (_, v) => Task.FromResult(ManifestSource.FromFile(v))),
+
+        // Restore destinations inside the store: refused, with or without overwrite.
+        Row("restore: over the store's volume.cfg", ErrorIds.RestoreTargetInsideStore, t => Path.Combine(t.Root, StorePaths.VolumeConfig(SeedVolume)), (t, v) => Restore(t, v)),
+        Row("restore: new file in backupstore/", ErrorIds.RestoreTargetInsideStore, t => Path.Combine(t.Root, "backupstore", "x.img"), (t, v) => Restore(t, v)),
+        Row("restore: new file in the target root", ErrorIds.RestoreTargetInsideStore, t => Path.Combine(t.Root, "x.img"), (t, v) => Restore(t, v)),
+        Row("restore: through a linked folder", ErrorIds.RestoreTargetInsideStore, t => Path.Combine(Link(t.WorkFile("into-store"), t.Root), "x.img"), (t, v) => Restore(t, v)),
+        Row("restore: over a link to volume.cfg", ErrorIds.RestoreTargetInsideStore, t => Link(t.WorkFile("cfg-link"), Path.Combine(t.Root, StorePaths.VolumeConfig(SeedVolume))), (t, v) => Restore(t, v)),
+        Row("restore: relative path with ..", ErrorIds.RestoreTargetInsideStore, t => Path.Combine(t.Root, "backupstore", "y.img"), (t, _) => Restore(t, Path.Combine(t.Work, "..", "target", "backupstore", "y.img"))),
+
+        // Volume sizes (the lead's rows go here: a huge or inconsistent Size, blocks mapped at or beyond it).
+    };
+
+    public static async Task SeedAsync(TestStore t)
+    {
+        string image = TestImages.Create(t.WorkFile("seed.img"), 4 * TestImages.MiB, (0, TestImages.RandomBytes(9, 1000)));
+        await t.BackupAsync(SeedVolume, image, backupName: SeedBackup);
+    }
+
+    private static Task Url(TestStore t, string url) => Task.FromResult(TargetUrl.Parse(url));
+
+    private static Task Run(Action check)
+    {
+        check();
+        return Task.CompletedTask;
+    }
+
+    private static Task Backup(TestStore t, string volume = "vol-new", string snapshot = "snap-1", string? backupName = null,
+        Dictionary<string, string>? labels = null, string? image = null) =>
+        t.BackupAsync(volume, image ?? t.WorkFile("seed.img"), snapshot: snapshot, backupName: backupName, labels: labels);
+
+    private static Task Restore(TestStore t, string output) => t.RestoreAsync(SeedVolume, SeedBackup, output, overwrite: true);
+
+    private static Task DeleteVolume(TestStore t, string volume) =>
+        new VolumeDeleter(t.Store, TestStore.FastLocks).DeleteAsync(volume, null, null, CancellationToken.None);
+
+    private static Task Parse(string yaml) => Task.FromResult(ManifestParser.Parse(yaml, "hostile.yaml", ManifestKinds.Backup));
+
+    private static Task PlanManifest(string yaml, string? backupName = null) => Task.FromResult(BackupManifestPlanner.Plan(
+        ManifestParser.Parse(yaml, "names.yaml", ManifestKinds.Backup).Backups, new BackupManifestOverrides { BackupName = backupName }));
+
+    private static string ManifestNamed(string name) => $"""
+        apiVersion: longhorn.io/v1beta2
+        kind: Backup
+        metadata:
+          name: {name}
+          labels:
+            backup-volume: vol-new
+        spec:
+          snapshotName: snap-1
+
+        """;
+
+    private static string DeepBlockMappings(int levels) =>
+        string.Concat(Enumerable.Range(0, levels).Select(i => new string(' ', i) + "k:\n")) + new string(' ', levels) + "v\n";
+
+    private static string BigFile(string path)
+    {
+        File.WriteAllText(path, "# " + new string('x', ManifestLimits.MaxCharacters));
+        return path;
+    }
+
+    public static string Fifo(string path)
+    {
+        var mkfifo = System.Diagnostics.Process.Start("mkfifo", new[] { path });
+        mkfifo.WaitForExit();
+        Assert.Equal(0, mkfifo.ExitCode);
+        return path;
+    }
+
+    private static string Link(string path, string target)
+    {
+        if (Directory.Exists(target)) Directory.CreateSymbolicLink(path, target);
+        else File.CreateSymbolicLink(path, target);
+        return path;
+    }
+
+    /// <summary>Moves a store folder or file outside the store (next to a precious.txt) and links it back. Returns the link.</summary>
+    public static string LinkOut(TestStore t, string key)
+    {
+        string inside = Path.Combine(t.Root, key);
+        string outside = Path.Combine(t.WorkFile("outside"), Path.GetFileName(inside));
+        Directory.CreateDirectory(t.WorkFile("outside"));
+        File.WriteAllText(Path.Combine(t.WorkFile("outside"), "precious.txt"), "not a backup file");
+        if (Directory.Exists(inside)) Directory.Move(inside, outside);
+        else File.Move(inside, outside);
+        return Link(inside, outside);
+    }
+
+    /// <summary>A volume folder in the store that is a link to a folder outside holding a volume.cfg and a precious.txt.</summary>
+    public static string LinkedVolume(TestStore t, string volume)
+    {
+        string outside = Directory.CreateDirectory(t.WorkFile("outside-volume")).FullName;
+        File.Copy(t.VolumeCfgFile(SeedVolume), Path.Combine(outside, "volume.cfg"));
+        Directory.CreateDirectory(Path.Combine(outside, "backups"));
+        File.WriteAllText(Path.Combine(outside, "backups", "backup_x.cfg"), "{}");
+        File.WriteAllText(Path.Combine(outside, "precious.txt"), "not a backup file");
+        string link = t.VolumeDir(volume);
+        Directory.CreateDirectory(Path.GetDirectoryName(link)!);
+        return Link(link, outside);
+    }
+}
