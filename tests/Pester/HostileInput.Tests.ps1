@@ -54,6 +54,27 @@ Describe 'Hostile input corpus' {
     }
 }
 
+Describe 'New-LhBackup -Path on a FIFO' {
+    It 'gives SnapshotReadFailed naming the path at once, without opening (and blocking on) the FIFO' {
+        $fifo = Join-Path $work 'snapshot.pipe'
+        & mkfifo $fifo
+        $before = Get-AllState
+        # In a child process: if the FIFO were opened, the open would block forever, and only a process can be stopped.
+        $job = Start-Job -ScriptBlock {
+            Import-Module $using:env:LONGHORNBACKUP_TEST_MODULE
+            try { New-LhBackup -VolumeName vol-new -SnapshotName s -Path $using:fifo -ErrorAction Stop }
+            catch { [pscustomobject]@{ Id = $_.FullyQualifiedErrorId; Message = $_.Exception.Message } }
+        }
+        $finished = $job | Wait-Job -Timeout 120
+        $result = if ($finished) { $job | Receive-Job } else { $job | Stop-Job; $null }
+        $job | Remove-Job -Force
+        $finished | Should -Not -BeNullOrEmpty -Because 'New-LhBackup must not block on a FIFO'
+        $result.Id | Should -BeLike 'SnapshotReadFailed,*'
+        $result.Message | Should -BeLike "*$fifo*"
+        Get-AllState | Should -Be $before
+    }
+}
+
 Describe 'Remove-LhBackupVolume and symbolic links' {
     It 'refuses a volume folder that links outside the store: precious.txt survives, the error names the link' {
         # A real volume's folder moved out of the store (next to a precious.txt) and linked back in its place.
