@@ -80,7 +80,18 @@ internal static class HostileInputCorpus
         Row("restore: over a link to volume.cfg", ErrorIds.RestoreTargetInsideStore, t => Link(t.WorkFile("cfg-link"), Path.Combine(t.Root, StorePaths.VolumeConfig(SeedVolume))), (t, v) => Restore(t, v)),
         Row("restore: relative path with ..", ErrorIds.RestoreTargetInsideStore, t => Path.Combine(t.Root, "backupstore", "y.img"), (t, _) => Restore(t, Path.Combine(t.Work, "..", "target", "backupstore", "y.img"))),
 
-        // Volume sizes (the lead's rows go here: a huge or inconsistent Size, blocks mapped at or beyond it).
+        // Volume sizes: volume.cfg's Size sizes every restore, so it and the block maps are checked before anything is written.
+        Row("size: a snapshot smaller than its volume", ErrorIds.SnapshotSmallerThanVolume, t => TestImages.Create(t.WorkFile("small.img"), TestImages.Block),
+            (t, v) => Backup(t, volume: SeedVolume, image: v)),
+        Row("size: volume.cfg with a huge Size (restore)", ErrorIds.CorruptConfig, t => SetVolumeSize(t, long.MaxValue - 7), (t, _) => Restore(t, t.WorkFile("out.img"))),
+        Row("size: volume.cfg with a huge Size (backup)", ErrorIds.CorruptConfig, t => SetVolumeSize(t, long.MaxValue - 7), (t, _) => Backup(t, volume: SeedVolume)),
+        Row("size: volume.cfg with a negative Size", ErrorIds.CorruptConfig, t => SetVolumeSize(t, -1), (t, _) => Restore(t, t.WorkFile("out.img"))),
+        Row("size: a block mapped beyond the volume", ErrorIds.BlocksBeyondVolumeSize, t => MapAlso(t, 8L * TestImages.MiB), (t, _) => Restore(t, t.WorkFile("out.img"))),
+        // Replica directories: broken metadata or layers give the module's own errors, and nothing blocks.
+        Row("replica: a layer that is a FIFO", ErrorIds.SnapshotReadFailed, t => Fifo(Replace(Replica(t), ReplicaBuilder.Snap("a"))), (t, _) => OpenReplica(t, "d")),
+        Row("replica: volume.meta is not JSON", ErrorIds.ReplicaInvalid, t => Write(Path.Combine(Replica(t), "volume.meta"), "{\"Size\": [1"), (t, _) => OpenReplica(t, "d")),
+        Row("replica: a chain that loops", ErrorIds.ReplicaInvalid, t => Loop(Replica(t)), (t, _) => OpenReplica(t, "d")),
+        Row("size: a block offset not on a block boundary", ErrorIds.CorruptConfig, t => MapAlso(t, TestImages.Block + 512), (t, _) => Restore(t, t.WorkFile("out.img"))),
     };
 
     public static async Task SeedAsync(TestStore t)
@@ -157,6 +168,51 @@ internal static class HostileInputCorpus
         if (Directory.Exists(inside)) Directory.Move(inside, outside);
         else File.Move(inside, outside);
         return Link(inside, outside);
+    }
+
+    private static string Replica(TestStore t) => ReplicaChainTests.FiveLayers(t.Work, "pvc-hostile").Path;
+
+    private static Task OpenReplica(TestStore t, string snapshot) =>
+        Task.FromResult(BlockSources.Open(new BlockSourceSpec { ReplicaPath = Path.Combine(t.Work, "pvc-hostile-1a2b3c4d"), SnapshotName = snapshot }));
+
+    /// <summary>Deletes a file of a replica so something else can take its place; returns its path.</summary>
+    private static string Replace(string replica, string file)
+    {
+        string path = Path.Combine(replica, file);
+        File.Delete(path);
+        return path;
+    }
+
+    private static string Write(string path, string text)
+    {
+        File.WriteAllText(path, text);
+        return Path.GetFileName(path);
+    }
+
+    /// <summary>Makes snapshot a's parent snapshot d, so the chain from d loops; returns the layer named in the error.</summary>
+    private static string Loop(string replica)
+    {
+        string meta = Path.Combine(replica, ReplicaBuilder.Snap("a") + ".meta");
+        File.WriteAllText(meta, File.ReadAllText(meta).Replace("\"Parent\":\"\"", $"\"Parent\":\"{ReplicaBuilder.Snap("d")}\""));
+        return ReplicaBuilder.Snap("d");
+    }
+
+    /// <summary>Rewrites the seed volume's volume.cfg with another Size; returns the file (the message names it).</summary>
+    private static string SetVolumeSize(TestStore t, long size)
+    {
+        var cfg = t.ReadVolumeCfg(SeedVolume);
+        cfg.Size = size;
+        File.WriteAllBytes(t.VolumeCfgFile(SeedVolume), cfg.ToJson());
+        return "volume.cfg";
+    }
+
+    /// <summary>Maps the seed backup's first block at one more offset; returns that offset or the backup (the message names them).</summary>
+    private static string MapAlso(TestStore t, long offset)
+    {
+        var cfg = t.ReadBackupCfg(SeedVolume, SeedBackup);
+        cfg.Blocks.Add(new BlockMapping(offset, cfg.Blocks[0].BlockChecksum));
+        File.WriteAllBytes(t.BackupCfgFile(SeedVolume, SeedBackup), cfg.ToJson());
+        return offset % TestImages.Block == 0 ? SeedBackup : offset.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>A volume folder in the store that is a link to a folder outside holding a volume.cfg and a precious.txt.</summary>

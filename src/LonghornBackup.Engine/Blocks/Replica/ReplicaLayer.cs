@@ -34,6 +34,10 @@ internal sealed class ReplicaLayer : IDisposable
 
     public static ReplicaLayer Open(string name, string path, long volumeSize)
     {
+        // A layer is a sparse regular file; a FIFO in its place would block the open until a writer came.
+        if (ImageFileType.Unsupported(path) is { } kind)
+            throw new LonghornBackupException(ErrorIds.SnapshotReadFailed, ErrorKind.InvalidData,
+                $"The replica layer '{path}' is {kind}, not a regular file.", path);
         SafeFileHandle handle;
         try { handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.RandomAccess); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
