@@ -16,6 +16,7 @@ public class ErrorIdTests
     {
         [ErrorIds.OperationCancelled] = "Ctrl+C stops the pipeline (PipelineStoppedException); the engine's id is tested in CrashTests.",
         [ErrorIds.InvalidRetention] = "Remove-LhBackup -KeepLast validates its range (1 or more) before the engine sees it; RetentionTests cover the engine.",
+        [ErrorIds.SnapshotChanged] = "a replica layer must change while it is being read; ReplicaChainTests change one between opening and reading.",
     };
 
     public static IEnumerable<object[]> Cases() => new[]
@@ -66,6 +67,16 @@ public class ErrorIdTests
             "New-Item -ItemType SymbolicLink -Path \"$d/backups\" -Target '" + h.Work + "/outside' | Out-Null; Get-LhBackup", backup: true)),
         Case(ErrorIds.RestoreTargetInsideStore, ErrorCategory.InvalidArgument, h => WithTarget(h,
             "Get-LhBackup | Restore-LhBackup -Path '" + h.Target + "/x.img' -Force", backup: true)),
+        Case(ErrorIds.SnapshotSmallerThanVolume, ErrorCategory.InvalidArgument, h => WithTarget(h,
+            $"New-LhBackup -VolumeName v1 -SnapshotName s2 -Path '{h.NewImage("small.img", 2, 0)}'", backup: true)),
+        Case(ErrorIds.BlocksBeyondVolumeSize, ErrorCategory.InvalidData, h => WithTarget(h,
+            // A volume record shrunk below the backup's second block, as an older version left it.
+            $"$b = New-LhBackup -VolumeName v2 -SnapshotName s -Path '{h.NewImage("c.img", 4, 0, 1)}'; " +
+            "$f = Get-ChildItem -Recurse -Filter volume.cfg '" + h.Target + "' | Where-Object { $_.Directory.Name -eq 'v2' }; " +
+            "(Get-Content -Raw $f) -replace '\"Size\":\"\\d+\"', '\"Size\":\"2097152\"' | Set-Content -NoNewline $f; $b | Restore-LhBackup -Path r.img")),
+        Case(ErrorIds.ReplicaNotFound, ErrorCategory.ObjectNotFound, h => $"Get-LhSnapshot -ReplicaPath '{h.Work}'"),
+        Case(ErrorIds.ReplicaInvalid, ErrorCategory.InvalidData, h =>
+            $"New-Item -ItemType Directory '{h.Work}/pvc-1-0a1b2c3d' | Out-Null; Set-Content '{h.Work}/pvc-1-0a1b2c3d/volume.meta' '{{not json'; Get-LhSnapshot -ReplicaPath '{h.Work}/pvc-1-0a1b2c3d'"),
         Case(ErrorIds.InvalidManifest, ErrorCategory.InvalidData, h => WithTarget(h,
             "Set-Content bad.yaml \"apiVersion: v1`nkind: Backup`nmetadata:`n  name: b1`nspec:`n  snapshotName: s\"; New-LhBackup -Manifest bad.yaml -VolumeName v1 -Path a.img", backup: true)),
         Case(ErrorIds.SnapshotPathMissing, ErrorCategory.InvalidArgument, h => WithTarget(h,

@@ -6,7 +6,7 @@ namespace LonghornBackup.Engine.Tests;
 
 /// <summary>
 /// A block file from a damaged or hostile store that decompresses to far more than one block is refused as soon as it
-/// passes one block, instead of being expanded into memory first (64 MiB here; gigabytes in a real attack).
+/// passes twice a block, instead of being expanded into memory first (64 MiB here; gigabytes in a real attack).
 /// </summary>
 public class DecompressionBombTests
 {
@@ -31,7 +31,7 @@ public class DecompressionBombTests
     }
 
     [Fact]
-    public async Task A_restore_stops_decompressing_one_byte_past_a_block()
+    public async Task A_restore_stops_decompressing_at_twice_a_block()
     {
         var (t, backup, checksum) = await StoreWithBomb();
         using (t)
@@ -40,7 +40,7 @@ public class DecompressionBombTests
             var e = await Assert.ThrowsAsync<LonghornBackupException>(() => t.RestoreAsync("vol-bomb", backup, output));
             Assert.Equal(ErrorIds.BlockDecompressionFailed, e.ErrorId);
             Assert.Contains(checksum, e.Message);
-            Assert.Contains($"more than {B + 1} bytes", e.Message);
+            Assert.Contains($"more than {2 * B} bytes", e.Message);
             Assert.False(File.Exists(output));
         }
     }
@@ -55,7 +55,7 @@ public class DecompressionBombTests
             var problem = Assert.Single(result.Problems);
             Assert.Equal(checksum, problem.Checksum);
             Assert.Equal(BlockProblemKind.Corrupt, problem.Kind);
-            Assert.Contains($"more than {B + 1} bytes", problem.Detail);
+            Assert.Contains($"more than {2 * B} bytes", problem.Detail);
         }
     }
 }

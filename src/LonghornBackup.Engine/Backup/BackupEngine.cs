@@ -28,10 +28,21 @@ public sealed class BackupEngine
         _locking = locking;
     }
 
-    public Task<BackupResult> RunAsync(BackupRequest request, IProgress<OperationProgress>? progress, CancellationToken ct) =>
-        request.DryRun
-            ? new BackupEngine(new Backupstore(new PreviewStore(_store.Store), _store.Url), _clock, _locking).RunCoreAsync(request, progress, ct)
-            : RunCoreAsync(request, progress, ct);
+    public async Task<BackupResult> RunAsync(BackupRequest request, IProgress<OperationProgress>? progress, CancellationToken ct)
+    {
+        try
+        {
+            return await (request.DryRun
+                ? new BackupEngine(new Backupstore(new PreviewStore(_store.Store), _store.Url), _clock, _locking).RunCoreAsync(request, progress, ct)
+                : RunCoreAsync(request, progress, ct)).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Cancelled anywhere, also in the reads before the lock: the module's own error, as from the transfer.
+            throw new LonghornBackupException(ErrorIds.OperationCancelled, ErrorKind.OperationStopped,
+                $"The backup of volume '{request.VolumeName}' was cancelled.", request.VolumeName);
+        }
+    }
 
     private async Task<BackupResult> RunCoreAsync(BackupRequest request, IProgress<OperationProgress>? progress, CancellationToken ct)
     {
