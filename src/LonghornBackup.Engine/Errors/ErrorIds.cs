@@ -44,4 +44,6 @@ public static class ErrorIds
     public const string LockConflict = "LockConflict";
     public const string BackupVerificationFailed = "BackupVerificationFailed";
     public const string InvalidRetention = "InvalidRetention";
+    /// <summary>A removal needs confirmation, but the session cannot ask (-NonInteractive, standard input at its end): use -Force.</summary>
+    public const string ConfirmationRequired = "ConfirmationRequired";
 }
