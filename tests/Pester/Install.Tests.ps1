@@ -143,8 +143,10 @@ $m = Get-Module LonghornBackup
         Get-RelativeTree $installed | Should -Be (Get-RelativeTree $staged)
         Join-Path $other 'keep.txt' | Should -Exist
         @(Get-ChildItem -LiteralPath (Join-Path $dest 'LonghornBackup') -Force).Name | Sort-Object | Should -Be @('0.0.1', $version)
-        Import-Module (Join-Path $installed 'LonghornBackup.psd1') -PassThru -Force | ForEach-Object ModuleBase | Should -Be $installed
-        Import-Module $env:LONGHORNBACKUP_TEST_MODULE -Force
+        # Imported in a child: importing it here would tie this session's format data to a folder deleted after the file.
+        $r = Invoke-InHome (Join-Path $work 'home-dest') @('-Command', "(Import-Module '$(Join-Path $installed 'LonghornBackup.psd1')' -PassThru).ModuleBase")
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        $r.Output.Trim() | Should -Be $installed
     }
 }
 
