@@ -213,31 +213,6 @@ Import-Module LonghornBackup
     }
 }
 
-Describe 'build.ps1 -Task Package with PowerShellGet 2' {
-    It 'Install-Module installs the package from a repository registered with Register-PSRepository' -Skip:$IsWindows {
-        $repo = Join-Path $work 'repository-psget'
-        $null = New-Item -ItemType Directory -Path $repo -Force
-        Copy-Item -LiteralPath (Join-Path $repoRoot "out/LonghornBackup.$version.nupkg") -Destination $repo
-        $homeDir = Join-Path $work 'home-psget'
-        $r = Invoke-InHome $homeDir @('-Command', @"
-`$ErrorActionPreference = 'Stop'
-if (-not [Environment]::GetFolderPath('UserProfile').StartsWith('$homeDir')) { throw 'HOME is not the test folder' }
-`$psget = Get-Module -ListAvailable PowerShellGet | Where-Object { `$_.Version.Major -eq 2 } | Select-Object -First 1
-if (-not `$psget) { 'RESULT:{"Skipped":"PowerShellGet 2 does not ship with this PowerShell"}'; exit 0 }
-Import-Module `$psget
-Register-PSRepository -Name LhTestLocal2 -SourceLocation '$repo' -InstallationPolicy Trusted
-Install-Module -Name LonghornBackup -Repository LhTestLocal2 -Scope CurrentUser -Force
-Import-Module LonghornBackup
-'RESULT:' + ([pscustomobject]@{ Base = (Get-Module LonghornBackup).ModuleBase; Version = "`$((Get-Module LonghornBackup).Version)" } | ConvertTo-Json -Compress)
-"@)
-        $r.ExitCode | Should -Be 0 -Because $r.Output
-        $info = @($r.Output -split "`n" | Where-Object { $_ -like 'RESULT:*' })[-1].Substring(7) | ConvertFrom-Json
-        if ($info.PSObject.Properties['Skipped']) { Set-ItResult -Skipped -Because $info.Skipped; return }
-        $info.Version | Should -Be $version
-        $info.Base | Should -BeLike "$homeDir*"
-    }
-}
-
 Describe 'Installing' {
     It 'never wrote to the real user or all-users module folders' {
         @($realFolders | ForEach-Object { Get-TreeState $_ }) | Should -Be $realBefore
