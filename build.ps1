@@ -1,4 +1,5 @@
 #Requires -Version 7.4
+
 <#
 .SYNOPSIS
     Builds, stages, tests and demonstrates the LonghornBackup module.
@@ -13,12 +14,21 @@
     Bench : the benchmark (bench/Run-Benchmark.ps1; -Quick for a short run, -Repeat 3 for medians of three runs):
             results in out/bench/.
     Clean : remove out/ and every bin/ and obj/ folder under src/, tests/ and tools/.
+    Install: Build, then copy the staged module to <modules folder>/LonghornBackup/<version>/ (replacing that version):
+            -Scope CurrentUser (default; ~/.local/share/powershell/Modules, Documents\PowerShell\Modules on Windows)
+            or AllUsers (root/admin; /usr/local/share/powershell/Modules, $env:ProgramFiles\PowerShell\Modules), or
+            the modules folder -Destination names. Then Import-Module LonghornBackup works without a path.
+    Package: Build, then out/LonghornBackup.<version>.nupkg, which Install-PSResource (or Install-Module) installs
+            from a repository (a folder registered with Register-PSResourceRepository) holding it.
+    -NoBuild: Install and Package use the module already staged in out/LonghornBackup/.
 .EXAMPLE
     dotnet tool restore && dotnet pwsh -NoProfile -File build.ps1 -Task Test
+.EXAMPLE
+    dotnet pwsh -NoProfile -File build.ps1 -Task Install; sudo dotnet pwsh -NoProfile -File build.ps1 -Task Install -Scope AllUsers
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Clean', 'Install', 'Package')]
     [string] $Task = 'Build',
 
     [string] $Configuration = 'Release',
@@ -27,7 +37,14 @@ param(
     [switch] $Quick,
 
     # Bench only: run every measurement this many times and report the medians.
-    [ValidateRange(1, 9)] [int] $Repeat = 1
+    [ValidateRange(1, 9)] [int] $Repeat = 1,
+
+    # Install only: CurrentUser (default) or AllUsers (as root/admin); -Destination: a modules folder instead.
+    [ValidateSet('CurrentUser', 'AllUsers')] [string] $Scope = 'CurrentUser',
+    [string] $Destination,
+
+    # Install and Package only: use the module already staged in out/LonghornBackup/ instead of building.
+    [switch] $NoBuild
 )
 
 $ErrorActionPreference = 'Stop'
@@ -54,6 +71,9 @@ $CmdletsProj = Join-Path $Root 'src/LonghornBackup.Cmdlets/LonghornBackup.Cmdlet
 $ModuleTfms  = @('net8.0', 'net472')
 # Assemblies PowerShell itself provides; never shipped in the module folder.
 $HostAssemblies = @('System.Management.Automation.dll', 'Microsoft.Management.Infrastructure.dll')
+
+# Task code kept beside this script: Clean, Install, Package.
+foreach ($helper in Get-ChildItem -LiteralPath (Join-Path $PSScriptRoot 'tools/build') -Filter '*.ps1' -File) { . $helper.FullName }
 
 function Write-Step([string] $Message) {
     Write-Host "==> $Message"
@@ -98,24 +118,6 @@ function Get-ProjectVersion {
         throw "Version '$v' in Directory.Build.props is not a plain Major.Minor.Patch[.Revision] version, which ModuleVersion requires."
     }
     return $v
-}
-
-function Invoke-Clean {
-    Write-Step 'Clean'
-    if (Test-Path -LiteralPath $OutDir) { Remove-Item -LiteralPath $OutDir -Recurse -Force }
-    foreach ($top in 'src', 'tests', 'tools', 'examples', 'bench') {
-        $dir = Join-Path $Root $top
-        if (-not (Test-Path -LiteralPath $dir)) { continue }
-        Get-ChildItem -LiteralPath $dir -Directory -Recurse -Force |
-            Where-Object { $_.Name -in 'bin', 'obj' -and (Test-Path -LiteralPath $_.FullName) } |
-            Sort-Object { $_.FullName.Length } |
-            ForEach-Object {
-                if (Test-Path -LiteralPath $_.FullName) {
-                    Write-Host "    removing $([IO.Path]::GetRelativePath($Root, $_.FullName))"
-                    Remove-Item -LiteralPath $_.FullName -Recurse -Force
-                }
-            }
-    }
 }
 
 function Invoke-Build {
@@ -356,6 +358,8 @@ try {
         'Clean' { Invoke-Clean }
         'Build' { Invoke-Build }
         'Demo'  { Invoke-Demo }
+        'Install' { if (-not $NoBuild) { Invoke-Build }; $null = Install-StagedModule $StageDir -Scope $Scope -Destination $Destination }
+        'Package' { if (-not $NoBuild) { Invoke-Build }; $null = New-ModulePackage $StageDir -OutputDir $OutDir }
         'Bench' {
             Write-Step 'bench/Run-Benchmark.ps1 (fresh pwsh)'
             $benchArgs = @('-File', (Join-Path $Root 'bench/Run-Benchmark.ps1'), '-Configuration', $Configuration)

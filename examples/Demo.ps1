@@ -1,4 +1,5 @@
 #Requires -Version 7.4
+
 <#
 .SYNOPSIS
     End-to-end demo: back up a sparse raw image three times (full, incremental, forced full) to a

@@ -91,6 +91,8 @@ public class ErrorIdTests
             "New-LhBackup -VolumeName v1 -SnapshotName s2 -Path a.img", backup: true)),
         Case(ErrorIds.BackupVerificationFailed, ErrorCategory.InvalidData, h => WithTarget(h,
             "Get-ChildItem -Recurse -Filter '*.blk' '" + h.Target + "' | Select-Object -First 1 | Remove-Item; Test-LhBackup -VolumeName v1", backup: true)),
+        // A hosted runspace has no user interface to ask with: a removal without -Force is refused, not attempted.
+        Case(ErrorIds.ConfirmationRequired, ErrorCategory.InvalidOperation, h => WithTarget(h, "Get-LhBackup -VolumeName v1 | Remove-LhBackup", backup: true)),
         Case(ErrorIds.InvalidTargetSetting, ErrorCategory.InvalidArgument, h => "Set-LhBackupTarget -Url s3://lhb-test@us-east-1/x/ -EndpointUrl 'not a url'"),
         Case(ErrorIds.CredentialsNotFound, ErrorCategory.AuthenticationError, h =>
             "Set-LhBackupTarget -Url s3://lhb-test@us-east-1/x/ -EndpointUrl http://127.0.0.1:9 -ProfileName no-such-profile -WarningAction SilentlyContinue; Get-LhBackup"),

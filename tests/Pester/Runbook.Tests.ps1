@@ -63,3 +63,37 @@ Describe 'examples/Nightly-Backup.ps1' {
         finally { Rename-Item -LiteralPath (Join-Path $work 'target-unmounted') -NewName 'target' }
     }
 }
+
+Describe 'the examples as documented scripts' {
+    It 'Get-Help shows the runbook''s comment-based help: synopsis, every parameter, examples and the exit codes' {
+        $help = Get-Help $runbook -Full
+        $help.Synopsis | Should -Match 'nightly backup runbook'
+        ($help.description | Out-String) | Should -Match 'Install-PSResource'
+        $parameters = @((Get-Command $runbook).Parameters.Keys | Where-Object { $_ -notin [System.Management.Automation.PSCmdlet]::CommonParameters })
+        $parameters.Count | Should -Be 11
+        foreach ($name in $parameters) {
+            $p = $help.parameters.parameter | Where-Object name -EQ $name
+            ($p.description | Out-String).Trim() | Should -Not -BeNullOrEmpty -Because "-$name needs a .PARAMETER description"
+        }
+        @($help.examples.example).Count | Should -BeGreaterOrEqual 2
+        $notes = $help.alertSet | Out-String
+        $notes | Should -Match 'Exit codes'
+        $notes | Should -Match '0\s+the backup'
+        $notes | Should -Match '1\s+anything failed'
+    }
+
+    It '<Name> has comment-based help and sets $ErrorActionPreference = ''Stop''' -ForEach @(
+        @{ Name = 'Nightly-Backup.ps1' }
+        @{ Name = 'Demo.ps1' }
+    ) {
+        $path = Join-Path $PSScriptRoot "../../examples/$Name"
+        $ast = [System.Management.Automation.Language.Parser]::ParseFile($path, [ref]$null, [ref]$null)
+        $sets = @($ast.EndBlock.Statements | Where-Object {
+            $_ -is [System.Management.Automation.Language.AssignmentStatementAst] -and $_.Left.Extent.Text -eq '$ErrorActionPreference'
+        })
+        $sets.Count | Should -Be 1
+        $sets[0].Right.Extent.Text | Should -Be "'Stop'"
+        # Without help PowerShell shows the syntax line as the synopsis.
+        (Get-Help $path).Synopsis | Should -Not -Match "$([regex]::Escape($Name)) \[" -Because 'the help block must be recognised'
+    }
+}

@@ -18,6 +18,9 @@ public abstract class LhCmdlet : PSCmdlet, IDisposable
 
     internal TargetRegistry Registry { get; } = new();
 
+    /// <summary>A confirmation prompt of this command was answered (so later ones may be answered by "Yes to All").</summary>
+    internal bool ConfirmationAnswered { get; set; }
+
     /// <summary>Resolves a PowerShell path (relative to the current location, ~ expanded) to a file-system path.</summary>
     internal string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 

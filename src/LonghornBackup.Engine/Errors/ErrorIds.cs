@@ -58,4 +58,6 @@ public static class ErrorIds
     public const string LinkOutsideBackupTarget = "LinkOutsideBackupTarget";
     /// <summary>A restore destination lies inside the backup target's own folder.</summary>
     public const string RestoreTargetInsideStore = "RestoreTargetInsideStore";
+    /// <summary>A removal needs confirmation, but the session cannot ask (-NonInteractive, standard input at its end): use -Force.</summary>
+    public const string ConfirmationRequired = "ConfirmationRequired";
 }
