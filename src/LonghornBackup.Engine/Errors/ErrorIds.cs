@@ -48,4 +48,12 @@ public static class ErrorIds
     public const string SnapshotSmallerThanVolume = "SnapshotSmallerThanVolume";
     /// <summary>A backup maps blocks at or beyond its volume's recorded size; a restore by that size would drop them.</summary>
     public const string BlocksBeyondVolumeSize = "BlocksBeyondVolumeSize";
+    /// <summary>An export cannot listen on its Unix socket or TCP port (in use, no such folder, no permission).</summary>
+    public const string ExportListenFailed = "ExportListenFailed";
+    /// <summary>No running export has that id.</summary>
+    public const string ExportNotFound = "ExportNotFound";
+    /// <summary>Mount-LhBackup needs Linux, root, the kernel's NBD driver and nbd-client; the message says which is missing.</summary>
+    public const string NbdNotAvailable = "NbdNotAvailable";
+    /// <summary>Connecting the NBD device, mounting or unmounting failed, or the path is not a mounted backup.</summary>
+    public const string MountFailed = "MountFailed";
 }
