@@ -31,6 +31,11 @@
         'Remove-LhBackup'
         'Remove-LhBackupVolume'
         'Test-LhBackup'
+        'Start-LhBackupExport'
+        'Get-LhBackupExport'
+        'Stop-LhBackupExport'
+        'Mount-LhBackup'
+        'Dismount-LhBackup'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
