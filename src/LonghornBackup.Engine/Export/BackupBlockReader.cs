@@ -68,6 +68,7 @@ internal sealed class BackupBlockReader
     /// </summary>
     public async Task<BlockReadLease> ReadAsync(long offset, int length, CancellationToken ct)
     {
+        if (length == 0) return new BlockReadLease();
         long first = offset / BlockSize, last = (offset + Math.Max(length, 1) - 1) / BlockSize;
         var pending = new List<Task<BlockCache.CachedBlock>?>();
         for (long i = first; i <= last; i++)

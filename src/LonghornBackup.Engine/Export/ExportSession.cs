@@ -19,12 +19,15 @@ public sealed class ExportSession
     private readonly IReadOnlyList<VolumeLock> _locks;
     private readonly NbdServer _server;
     private readonly ConcurrentQueue<string> _warnings = new();
+    private readonly CancellationTokenSource _cancel;
     private readonly TaskCompletionSource<bool> _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _stopping;
 
-    private ExportSession(Backupstore store, ExportRequest request, IReadOnlyList<VolumeLock> locks, IReadOnlyList<BackupExport> exports)
+    private ExportSession(Backupstore store, ExportRequest request, IReadOnlyList<VolumeLock> locks, IReadOnlyList<BackupExport> exports,
+        CancellationTokenSource cancel)
     {
         _store = store;
+        _cancel = cancel;
         _locks = locks;
         Exports = exports;
         Endpoint = request.Endpoint;
@@ -78,7 +81,8 @@ public sealed class ExportSession
                     request.IncludeBlocksBeyondVolumeSize, "Nothing was exported.", "-IncludeBlocksBeyondVolumeSize", ct))).ConfigureAwait(false);
                 await Task.WhenAll(lockTasks).ConfigureAwait(false);
                 locks.AddRange(lockTasks.Select(t => t.Result));
-                var session = new ExportSession(store, request, locks, CreateExports(store, sources, request));
+                var cancel = new CancellationTokenSource();   // stops the readers' fetches when the session stops
+                var session = new ExportSession(store, request, locks, CreateExports(store, sources, request, cancel.Token), cancel);
                 session.Listen();
                 return session;
             }
@@ -99,13 +103,14 @@ public sealed class ExportSession
         }
     }
 
-    private static List<BackupExport> CreateExports(Backupstore store, IReadOnlyList<RestoreSource> sources, ExportRequest request)
+    private static List<BackupExport> CreateExports(Backupstore store, IReadOnlyList<RestoreSource> sources, ExportRequest request,
+        CancellationToken stopping)
     {
         int fetchers = request.Fetchers ?? Math.Max(2, Environment.ProcessorCount);
         var duplicated = sources.GroupBy(s => s.Backup.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
         return sources.Select(s => new BackupExport(
             duplicated.Contains(s.Backup.Name) ? $"{s.Backup.VolumeName}/{s.Backup.Name}" : s.Backup.Name,
-            new BackupBlockReader(store.Store, s, request.CacheBytes, fetchers, CancellationToken.None),
+            new BackupBlockReader(store.Store, s, request.CacheBytes, fetchers, stopping),
             store.BackupUrl(s.Backup.VolumeName, s.Backup.Name))).ToList();
     }
 
@@ -138,6 +143,7 @@ public sealed class ExportSession
         try
         {
             await _server.StopAsync().ConfigureAwait(false);
+            _cancel.Cancel();
             foreach (var l in _locks) await l.ReleaseAsync().ConfigureAwait(false);
             _store.Dispose();
         }
