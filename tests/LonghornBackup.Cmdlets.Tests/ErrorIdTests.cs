@@ -74,6 +74,21 @@ public class ErrorIdTests
             "New-LhBackup -VolumeName v1 -SnapshotName s2 -Path a.img", backup: true)),
         Case(ErrorIds.BackupVerificationFailed, ErrorCategory.InvalidData, h => WithTarget(h,
             "Get-ChildItem -Recurse -Filter '*.blk' '" + h.Target + "' | Select-Object -First 1 | Remove-Item; Test-LhBackup -VolumeName v1", backup: true)),
+        Case(ErrorIds.SnapshotSmallerThanVolume, ErrorCategory.InvalidArgument, h => WithTarget(h,
+            $"New-LhBackup -VolumeName v1 -SnapshotName s2 -Path '{h.NewImage("small.img", 2, 0)}'", backup: true)),
+        Case(ErrorIds.BlocksBeyondVolumeSize, ErrorCategory.InvalidData, h => WithTarget(h,
+            // A 4 MiB backup whose volume record was shrunk to 2 MiB, as older versions left it: its second block lies beyond.
+            $"New-LhBackup -VolumeName v2 -SnapshotName s -Path '{h.NewImage("c.img", 4, 0, 1)}' | Out-Null; " +
+            "$f = Get-ChildItem -Recurse -Filter volume.cfg '" + h.Target + "' | Where-Object { $_.Directory.Name -eq 'v2' }; " +
+            "(Get-Content -Raw $f) -replace '\"Size\":\"\\d+\"', '\"Size\":\"2097152\"' | Set-Content -NoNewline $f; " +
+            "Get-LhBackup -VolumeName v2 | Restore-LhBackup -Path r.img")),
+        Case(ErrorIds.ExportListenFailed, ErrorCategory.ResourceUnavailable, h => WithTarget(h,
+            $"Get-LhBackup | Start-LhBackupExport -SocketPath '{h.Work}/no/such/folder/x.sock'", backup: true)),
+        Case(ErrorIds.ExportNotFound, ErrorCategory.ObjectNotFound, h => "Stop-LhBackupExport -Id 424242"),
+        // This machine has no kernel NBD (nor nbd-client); the export works, the mount says what is missing.
+        Case(ErrorIds.NbdNotAvailable, ErrorCategory.ResourceUnavailable, h => WithTarget(h,
+            $"$e = Get-LhBackup | Start-LhBackupExport; try {{ $e | Mount-LhBackup -Path '{h.Work}' }} finally {{ $e | Stop-LhBackupExport }}", backup: true)),
+        Case(ErrorIds.MountFailed, ErrorCategory.InvalidOperation, h => $"Dismount-LhBackup -Path '{h.Work}'"),
         Case(ErrorIds.InvalidTargetSetting, ErrorCategory.InvalidArgument, h => "Set-LhBackupTarget -Url s3://lhb-test@us-east-1/x/ -EndpointUrl 'not a url'"),
         Case(ErrorIds.CredentialsNotFound, ErrorCategory.AuthenticationError, h =>
             "Set-LhBackupTarget -Url s3://lhb-test@us-east-1/x/ -EndpointUrl http://127.0.0.1:9 -ProfileName no-such-profile -WarningAction SilentlyContinue; Get-LhBackup"),
