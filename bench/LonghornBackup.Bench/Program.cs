@@ -18,7 +18,7 @@ using LonghornBackup.Engine.Targets;
 //   backup   --target null|DIR --volume V --snapshot S --image F --mode full|incremental
 //            --compression lz4|gzip|none --block-size-mib 2|16 --json OUT [--no-cache]
 //   restore  --target DIR --volume V --backup NAME|latest --output F --json OUT
-//   export   --target DIR --volume V --backup NAME|latest --socket F --ready F --stop F --json OUT [--cache-mib 64]
+//   export   --target DIR --volume V --backup NAME|latest --socket F --ready F --stop F --json OUT [--cache-mib 64] [--fetchers N]
 //            (serves the backup over NBD; writes its URI to --ready, stops when the --stop file appears)
 var opts = ParseArgs(args);
 string command = args.Length > 0 ? args[0] : "";
@@ -85,6 +85,7 @@ switch (command)
             Backups = new[] { (opts["volume"], backup) },
             Endpoint = ExportEndpoint.Unix(opts["socket"]),
             CacheBytes = long.Parse(opts.GetValueOrDefault("cache-mib", "64")) << 20,
+            Fetchers = opts.TryGetValue("fetchers", out var f) ? int.Parse(f) : null,
         }, CancellationToken.None);
         File.WriteAllText(opts["ready"], session.Endpoint.UriOf(session.Exports[0].Name));
         while (!File.Exists(opts["stop"])) await Task.Delay(50);
@@ -93,7 +94,8 @@ switch (command)
         WriteJson(opts["json"], new
         {
             Step = "export", Seconds = clock.Elapsed.TotalSeconds, served.BytesRead, served.BlocksFetched, served.BytesFetched, served.FailedReads,
-            Requests = store.Snapshot(), Warnings = session.DrainWarnings(),
+            Requests = store.Snapshot(), Warnings = session.DrainWarnings(), CacheBuffers = served.Reader.Cache.BuffersAllocated,
+            AllocatedMB = GC.GetTotalAllocatedBytes() >> 20, Gen0 = GC.CollectionCount(0), Gen1 = GC.CollectionCount(1), Gen2 = GC.CollectionCount(2),
         });
         break;
     }

@@ -21,16 +21,17 @@ internal sealed class BackupBlockReader
     private readonly Dictionary<long, string> _map;   // block index -> checksum
     private readonly BlockCache _cache;
     private readonly SemaphoreSlim _fetchSlots;
+    private readonly BatchChecksums _checksums;
     private readonly ConcurrentBag<(ArrayBufferWriter<byte> Stored, ArrayBufferWriter<byte> Decoded)> _scratch = new();
     private readonly Dictionary<string, Task> _loading = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _reported = new(StringComparer.Ordinal);
     private readonly object _gate = new();
     private readonly CancellationToken _stopping;
     private readonly int _prefetchBlocks;
-    private long _highestBlockRead = -1;
+    private readonly SequentialStreams _streams;
     private long _bytesRead, _blocksFetched, _bytesFetched, _failedReads;
 
-    /// <param name="cacheBytes">Cache size; at least four blocks are kept whatever it says.</param>
+    /// <param name="cacheBytes">Memory for blocks: the fetchers' buffers and the cache (at least four blocks whatever it says).</param>
     /// <param name="fetchers">Blocks fetched (and verified) at once.</param>
     public BackupBlockReader(IObjectStore store, RestoreSource source, long cacheBytes, int fetchers, CancellationToken stopping)
     {
@@ -39,11 +40,15 @@ internal sealed class BackupBlockReader
         _stopping = stopping;
         _map = new Dictionary<long, string>(source.Backup.Blocks.Count);
         foreach (var b in source.Backup.Blocks) _map[b.Offset / source.BlockSize] = b.BlockChecksum;
-        int capacity = (int)Math.Max(4, Math.Min(int.MaxValue, cacheBytes / source.BlockSize));
+        // The cache size covers all block memory: each fetcher's read and decode buffers, then the cached blocks.
+        long cacheBlocks = (cacheBytes - 2L * fetchers * source.BlockSize) / source.BlockSize;
+        int capacity = (int)Math.Max(4, Math.Min(int.MaxValue, cacheBlocks));
         _cache = new BlockCache(source.BlockSize, capacity);
         _fetchSlots = new SemaphoreSlim(Math.Max(1, fetchers));
+        _checksums = new BatchChecksums(source.BlockSize, fetchers, stopping);
         // Ahead of a sequential reader: enough to keep every fetcher busy, never more than half the cache.
         _prefetchBlocks = Math.Max(1, Math.Min(Math.Max(4, fetchers * 2), capacity / 2));
+        _streams = new SequentialStreams(_prefetchBlocks, capacity / 2);
     }
 
     public long Size => _source.Size;
@@ -58,6 +63,9 @@ internal sealed class BackupBlockReader
 
     /// <summary>Called once per broken block, from a server thread, with the error that names it.</summary>
     public Action<LonghornBackupException>? OnBlockFailed { get; set; }
+
+    /// <summary>Offset of the first block that holds data; null for an image of holes only.</summary>
+    public long? FirstMappedOffset => _source.Backup.Blocks.Count > 0 ? _source.Backup.Blocks[0].Offset : null;
 
     /// <summary>True when the block at that index holds data (false: a hole, which reads as zeros).</summary>
     public bool IsMapped(long blockIndex) => _map.ContainsKey(blockIndex);
@@ -124,17 +132,8 @@ internal sealed class BackupBlockReader
 
     private void PrefetchAfter(long first, long last)
     {
-        long highest;
-        lock (_gate)
-        {
-            highest = _highestBlockRead;
-            if (last > _highestBlockRead) _highestBlockRead = last;
-        }
-        // Sequential: this read starts at or just behind the furthest block read so far (clients keep several reads
-        // in flight, so they arrive a little out of order).
-        if (highest < 0 ? first != 0 : first > highest + 1 || first < highest - _prefetchBlocks) return;
-        long from = Math.Max(last, highest) + 1;
-        for (long i = from; i < from + _prefetchBlocks; i++)
+        var (from, count) = _streams.Record(first, last, _prefetchBlocks);
+        for (long i = from; i < from + count; i++)
             if (_map.TryGetValue(i, out var checksum)) _ = StartLoad(checksum, i);
     }
 
@@ -179,15 +178,13 @@ internal sealed class BackupBlockReader
             try
             {
                 if (_cache.Contains(checksum)) return;
-                if (!_scratch.TryTake(out var buffers)) buffers = (new ArrayBufferWriter<byte>(BlockSize), new ArrayBufferWriter<byte>(BlockSize));
+                // A stored block of a little more than one block fits without the writer doubling its buffer; the decode
+                // buffer grows on first use (incompressible blocks are used where they were read).
+                if (!_scratch.TryTake(out var buffers)) buffers = (new ArrayBufferWriter<byte>(BlockSize + 64 * 1024), new ArrayBufferWriter<byte>());
                 try
                 {
                     string key = StorePaths.Block(VolumeName, checksum);
-                    var data = await BlockVerifier.ReadVerifiedAsync(_store, key, checksum, _source.Method, BlockSize,
-                        buffers.Stored, buffers.Decoded, 0, stored => Interlocked.Add(ref _bytesFetched, stored), _stopping).ConfigureAwait(false)
-                        ?? throw new LonghornBackupException(ErrorIds.BlockMissing, ErrorKind.InvalidData,
-                            $"Block {checksum} (offset {blockIndex * BlockSize}) of backup '{BackupName}' is missing from the store: {key}",
-                            key, "Run a full backup (New-LhBackup -BackupMode Full) of a snapshot holding this data to repair the volume.");
+                    var data = await FetchVerifiedAsync(key, checksum, blockIndex, buffers.Stored, buffers.Decoded).ConfigureAwait(false);
                     _cache.Add(checksum, data.Span);
                     Interlocked.Increment(ref _blocksFetched);
                 }
@@ -215,6 +212,32 @@ internal sealed class BackupBlockReader
         {
             lock (_gate) _loading.Remove(checksum);
         }
+    }
+
+    /// <summary>
+    /// Reads and decodes a block, and hashes it with whatever other blocks wait (BatchChecksums). A block that fails
+    /// is read again through BlockVerifier.ReadVerifiedAsync (three reads in all, as a restore), which names the
+    /// failure; a missing block is BlockMissing naming its offset.
+    /// </summary>
+    private async Task<ReadOnlyMemory<byte>> FetchVerifiedAsync(string key, string checksum, long blockIndex,
+        ArrayBufferWriter<byte> stored, ArrayBufferWriter<byte> decoded)
+    {
+        ReadOnlyMemory<byte>? data = null;
+        if (await _store.ReadToAsync(key, stored, _stopping).ConfigureAwait(false))
+        {
+            Interlocked.Add(ref _bytesFetched, stored.WrittenCount);
+            try
+            {
+                var candidate = BlockVerifier.Decode(_source.Method, checksum, key, stored.WrittenMemory, BlockSize, decoded);
+                if (await _checksums.OfAsync(candidate).ConfigureAwait(false) == checksum) return candidate;
+            }
+            catch (LonghornBackupException) { /* read again below: the damage may be the transfer's */ }
+            data = await BlockVerifier.ReadVerifiedAsync(_store, key, checksum, _source.Method, BlockSize, stored, decoded, 1,
+                n => Interlocked.Add(ref _bytesFetched, n), _stopping).ConfigureAwait(false);
+        }
+        return data ?? throw new LonghornBackupException(ErrorIds.BlockMissing, ErrorKind.InvalidData,
+            $"Block {checksum} (offset {blockIndex * BlockSize}) of backup '{BackupName}' is missing from the store: {key}",
+            key, "Run a full backup (New-LhBackup -BackupMode Full) of a snapshot holding this data to repair the volume.");
     }
 
     private void Report(LonghornBackupException e, string checksum)

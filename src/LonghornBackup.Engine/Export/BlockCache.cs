@@ -1,8 +1,8 @@
 namespace LonghornBackup.Engine.Export;
 
 /// <summary>
-/// Verified blocks by checksum, least recently used first out, holding at most <see cref="Capacity"/> blocks that no
-/// read is using. A block a read holds (<see cref="CachedBlock"/>) is never evicted or reused under it; its buffer
+/// Verified blocks by checksum, least recently used first out, holding at most <see cref="Capacity"/> blocks (more
+/// only while reads hold them). A block a read holds (<see cref="CachedBlock"/>) is never evicted or reused under it; its buffer
 /// returns to the free list when it is released after eviction. Buffers are reused, so memory stays flat however
 /// much is read.
 /// </summary>
@@ -26,7 +26,7 @@ internal sealed class BlockCache
     /// <summary>Blocks in the cache now, held or not (for tests and statistics).</summary>
     public int Count { get { lock (_gate) return _entries.Count; } }
 
-    /// <summary>Buffers allocated in all: at most the capacity plus the blocks reads held at once.</summary>
+    /// <summary>Buffers allocated in all: about the capacity, plus blocks reads held beyond it at once.</summary>
     public int BuffersAllocated { get; private set; }
 
     public bool Contains(string checksum) { lock (_gate) return _entries.ContainsKey(checksum); }
@@ -71,12 +71,15 @@ internal sealed class BlockCache
         return new byte[BlockSize];
     }
 
+    /// <summary>
+    /// Evicts the least recently used blocks no read holds until at most <see cref="Capacity"/> blocks are cached
+    /// (held ones count too: blocks held beyond it are a passing overflow). Their buffers are kept for the next
+    /// blocks, never more than the capacity allows in all, so the cache neither grows nor churns the heap.
+    /// </summary>
     private void EvictOverCapacity()
     {
         var node = _recency.Last;
-        int unheld = 0;
-        foreach (var e in _entries.Values) if (e.Refs == 0) unheld++;
-        while (unheld > Capacity && node is not null)
+        while (_entries.Count > Capacity && node is not null)
         {
             var previous = node.Previous;
             var entry = node.Value;
@@ -85,13 +88,10 @@ internal sealed class BlockCache
                 _recency.Remove(node);
                 _entries.Remove(entry.Checksum);
                 entry.Evicted = true;
-                _free.Push(entry.Data);
-                unheld--;
+                if (_entries.Count + _free.Count < Capacity + 2) _free.Push(entry.Data);
             }
             node = previous;
         }
-        // Buffers beyond what the cache can use again are left to the collector.
-        while (_free.Count > 2) _free.Pop();
     }
 
     private void Release(Entry entry)

@@ -12,9 +12,9 @@ public sealed class ExportRequest
     public required ExportEndpoint Endpoint { get; init; }
     /// <summary>Name of the target the backups are on, for listings.</summary>
     public string TargetName { get; init; } = "";
-    /// <summary>Decoded blocks kept in memory per served backup (at least four blocks).</summary>
+    /// <summary>Memory for blocks per served backup: the fetchers' buffers (two blocks each), the rest caches decoded blocks (at least four).</summary>
     public long CacheBytes { get; init; } = DefaultCacheBytes;
-    /// <summary>Blocks fetched and verified at once per served backup; default one per core (at least two).</summary>
+    /// <summary>Blocks fetched at once per served backup; default two per core (at least eight).</summary>
     public int? Fetchers { get; init; }
     /// <summary>How long to wait for the volumes' locks while a deletion holds one; null fails at once.</summary>
     public TimeSpan? LockTimeout { get; init; }

@@ -84,6 +84,10 @@ public sealed class ExportSession
                 var cancel = new CancellationTokenSource();   // stops the readers' fetches when the session stops
                 var session = new ExportSession(store, request, locks, CreateExports(store, sources, request, cancel.Token), cancel);
                 session.Listen();
+                // The first block with data holds what every client reads first (partition table, superblock); fetching
+                // it now also readies the fetch and verify code, so the first read of any block answers quickly.
+                foreach (var export in session.Exports)
+                    if (export.Reader.FirstMappedOffset is long first) export.Reader.Prefetch(first, 1);
                 return session;
             }
             finally
@@ -106,7 +110,8 @@ public sealed class ExportSession
     private static List<BackupExport> CreateExports(Backupstore store, IReadOnlyList<RestoreSource> sources, ExportRequest request,
         CancellationToken stopping)
     {
-        int fetchers = request.Fetchers ?? Math.Max(2, Environment.ProcessorCount);
+        // Fetching is cheap next to hashing: eight in flight fill a multi-buffer group of checksums.
+        int fetchers = request.Fetchers ?? Math.Max(8, Environment.ProcessorCount * 2);
         var duplicated = sources.GroupBy(s => s.Backup.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
         return sources.Select(s => new BackupExport(
             duplicated.Contains(s.Backup.Name) ? $"{s.Backup.VolumeName}/{s.Backup.Name}" : s.Backup.Name,
