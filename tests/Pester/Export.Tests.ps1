@@ -233,3 +233,19 @@ Describe 'Mount-LhBackup on a machine without kernel NBD' {
         $err.Exception.Message | Should -Match 'not a mounted backup'
     }
 }
+
+Describe 'Removing the module' {
+    It 'stops its exports: socket file and lock removed' {
+        $out = Invoke-FreshSession @"
+Import-Module '$env:LONGHORNBACKUP_TEST_MODULE'
+`$e = Start-LhBackupExport -VolumeName nbd-b -Name $($backup2.Name)
+`$socket = `$e.SocketPath
+`$before = Test-Path -LiteralPath `$socket
+Remove-Module LonghornBackup
+[pscustomobject]@{ Before = `$before; After = (Test-Path -LiteralPath `$socket) } | ConvertTo-Json -Compress
+"@
+        $out.Before | Should -BeTrue
+        $out.After | Should -BeFalse
+        (Get-LockFiles nbd-b).Count | Should -Be 0
+    }
+}
