@@ -95,6 +95,7 @@ switch (command)
         {
             Step = "export", Seconds = clock.Elapsed.TotalSeconds, served.BytesRead, served.BlocksFetched, served.BytesFetched, served.FailedReads,
             Requests = store.Snapshot(), Warnings = session.DrainWarnings(), CacheBuffers = served.Reader.Cache.BuffersAllocated,
+            HashedBlocks = served.Reader.Checksums.Hashed.Blocks, HashGroups = served.Reader.Checksums.Hashed.Groups,
             AllocatedMB = GC.GetTotalAllocatedBytes() >> 20, Gen0 = GC.CollectionCount(0), Gen1 = GC.CollectionCount(1), Gen2 = GC.CollectionCount(2),
         });
         break;

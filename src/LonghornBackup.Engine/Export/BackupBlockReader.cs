@@ -56,6 +56,7 @@ internal sealed class BackupBlockReader
     public string VolumeName => _source.Backup.VolumeName;
     public string BackupName => _source.Backup.Name;
     public BlockCache Cache => _cache;
+    public BatchChecksums Checksums => _checksums;
     public long BytesRead => Interlocked.Read(ref _bytesRead);
     public long BlocksFetched => Interlocked.Read(ref _blocksFetched);
     public long BytesFetched => Interlocked.Read(ref _bytesFetched);
@@ -222,20 +223,30 @@ internal sealed class BackupBlockReader
     private async Task<ReadOnlyMemory<byte>> FetchVerifiedAsync(string key, string checksum, long blockIndex,
         ArrayBufferWriter<byte> stored, ArrayBufferWriter<byte> decoded)
     {
-        ReadOnlyMemory<byte>? data = null;
-        if (await _store.ReadToAsync(key, stored, _stopping).ConfigureAwait(false))
+        ReadOnlyMemory<byte>? data;
+        _checksums.Expect();
+        bool submitted = false;
+        try
         {
-            Interlocked.Add(ref _bytesFetched, stored.WrittenCount);
-            try
+            if (await _store.ReadToAsync(key, stored, _stopping).ConfigureAwait(false))
             {
+                Interlocked.Add(ref _bytesFetched, stored.WrittenCount);
                 var candidate = BlockVerifier.Decode(_source.Method, checksum, key, stored.WrittenMemory, BlockSize, decoded);
+                submitted = true;
                 if (await _checksums.OfAsync(candidate).ConfigureAwait(false) == checksum) return candidate;
             }
-            catch (LonghornBackupException) { /* read again below: the damage may be the transfer's */ }
-            data = await BlockVerifier.ReadVerifiedAsync(_store, key, checksum, _source.Method, BlockSize, stored, decoded, 1,
-                n => Interlocked.Add(ref _bytesFetched, n), _stopping).ConfigureAwait(false);
+            else return Missing();
         }
-        return data ?? throw new LonghornBackupException(ErrorIds.BlockMissing, ErrorKind.InvalidData,
+        catch (LonghornBackupException e) when (e.ErrorId != ErrorIds.BlockMissing) { /* read again: the damage may be the transfer's */ }
+        finally
+        {
+            if (!submitted) _checksums.Abandon();
+        }
+        data = await BlockVerifier.ReadVerifiedAsync(_store, key, checksum, _source.Method, BlockSize, stored, decoded, 1,
+            n => Interlocked.Add(ref _bytesFetched, n), _stopping).ConfigureAwait(false);
+        return data ?? Missing();
+
+        ReadOnlyMemory<byte> Missing() => throw new LonghornBackupException(ErrorIds.BlockMissing, ErrorKind.InvalidData,
             $"Block {checksum} (offset {blockIndex * BlockSize}) of backup '{BackupName}' is missing from the store: {key}",
             key, "Run a full backup (New-LhBackup -BackupMode Full) of a snapshot holding this data to repair the volume.");
     }
