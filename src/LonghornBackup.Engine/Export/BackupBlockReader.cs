@@ -16,6 +16,7 @@ namespace LonghornBackup.Engine.Export;
 internal sealed class BackupBlockReader
 {
     private static readonly byte[] Zeros = new byte[256 * 1024];
+    private const int HeldBeyondCache = 4;
     private readonly IObjectStore _store;
     private readonly RestoreSource _source;
     private readonly Dictionary<long, string> _map;   // block index -> checksum
@@ -40,8 +41,9 @@ internal sealed class BackupBlockReader
         _stopping = stopping;
         _map = new Dictionary<long, string>(source.Backup.Blocks.Count);
         foreach (var b in source.Backup.Blocks) _map[b.Offset / source.BlockSize] = b.BlockChecksum;
-        // The cache size covers all block memory: each fetcher's read and decode buffers, then the cached blocks.
-        long cacheBlocks = (cacheBytes - 2L * fetchers * source.BlockSize) / source.BlockSize;
+        // The cache size covers all block memory: each fetcher's read and decode buffers, the blocks replies hold
+        // beyond the cache while they are sent (a few), then the cached blocks.
+        long cacheBlocks = (cacheBytes - 2L * fetchers * source.BlockSize) / source.BlockSize - HeldBeyondCache;
         int capacity = (int)Math.Max(4, Math.Min(int.MaxValue, cacheBlocks));
         _cache = new BlockCache(source.BlockSize, capacity);
         _fetchSlots = new SemaphoreSlim(Math.Max(1, fetchers));
