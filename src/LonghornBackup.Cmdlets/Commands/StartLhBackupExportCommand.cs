@@ -39,7 +39,7 @@ public sealed class StartLhBackupExportCommand : LhTargetCmdlet
     [Parameter(ParameterSetName = TcpPort)]
     public string Address { get; set; } = "127.0.0.1";
 
-    /// <summary>Bytes of decoded blocks kept in memory per served backup (at least four blocks).</summary>
+    /// <summary>Memory for blocks per served backup: fetch buffers, then the cache of verified blocks (at least four).</summary>
     [Parameter]
     [ValidateRange(1L, 1L << 40)]
     public long CacheSize { get; set; } = ExportRequest.DefaultCacheBytes;
