@@ -90,7 +90,7 @@ Set-LhBackupTarget -Url '$fixtureStore' | Out-Null
 } | ConvertTo-Json -Compress
 "@
         $expected = Get-Content -Raw (Join-Path $fixtureStore 'list-inspect.json') | ConvertFrom-Json -AsHashtable
-        $result.Commands | Should -Be 12
+        $result.Commands | Should -Be 17
         $result.NotSet | Should -BeLike 'BackupTargetNotSet,*'
         $result.Volumes | Should -Be $expected.Count
         $result.Backups | Should -Be (($expected.Values | ForEach-Object { $_.Backups.Count } | Measure-Object -Sum).Sum)
