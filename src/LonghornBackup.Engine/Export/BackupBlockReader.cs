@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using LonghornBackup.Engine.Compression;
 using LonghornBackup.Engine.Errors;
 using LonghornBackup.Engine.Format;
 using LonghornBackup.Engine.Restore;
@@ -41,8 +42,8 @@ internal sealed class BackupBlockReader
         _stopping = stopping;
         _map = new Dictionary<long, string>(source.Backup.Blocks.Count);
         foreach (var b in source.Backup.Blocks) _map[b.Offset / source.BlockSize] = b.BlockChecksum;
-        // The cache size covers all block memory: each fetcher's read and decode buffers, the blocks replies hold
-        // beyond the cache while they are sent (a few), then the cached blocks.
+        // The cache size covers all block memory: each fetcher's read buffer and the block it decodes into, the
+        // blocks replies hold beyond the cache while they are sent (a few), then the cached blocks.
         long cacheBlocks = (cacheBytes - 2L * fetchers * source.BlockSize) / source.BlockSize - HeldBeyondCache;
         int capacity = (int)Math.Max(4, Math.Min(int.MaxValue, cacheBlocks));
         _cache = new BlockCache(source.BlockSize, capacity);
@@ -187,8 +188,7 @@ internal sealed class BackupBlockReader
                 try
                 {
                     string key = StorePaths.Block(VolumeName, checksum);
-                    var data = await FetchVerifiedAsync(key, checksum, blockIndex, buffers.Stored, buffers.Decoded).ConfigureAwait(false);
-                    _cache.Add(checksum, data.Span);
+                    await FetchVerifiedAsync(key, checksum, blockIndex, buffers.Stored, buffers.Decoded).ConfigureAwait(false);
                     Interlocked.Increment(ref _blocksFetched);
                 }
                 finally
@@ -218,39 +218,56 @@ internal sealed class BackupBlockReader
     }
 
     /// <summary>
-    /// Reads and decodes a block, and hashes it with whatever other blocks wait (BatchChecksums). A block that fails
-    /// is read again through BlockVerifier.ReadVerifiedAsync (three reads in all, as a restore), which names the
-    /// failure; a missing block is BlockMissing naming its offset.
+    /// Reads a block, decodes it straight into a cache buffer (lz4 frames, as Longhorn and this module write them;
+    /// other encodings go through BlockVerifier.Decode), hashes it with whatever other blocks wait (BatchChecksums) and
+    /// caches it. A block that fails is read again through BlockVerifier.ReadVerifiedAsync (three reads in all, as a
+    /// restore), which names the failure; a missing block is BlockMissing naming its offset.
     /// </summary>
-    private async Task<ReadOnlyMemory<byte>> FetchVerifiedAsync(string key, string checksum, long blockIndex,
-        ArrayBufferWriter<byte> stored, ArrayBufferWriter<byte> decoded)
+    private async Task FetchVerifiedAsync(string key, string checksum, long blockIndex, ArrayBufferWriter<byte> stored,
+        ArrayBufferWriter<byte> decoded)
     {
-        ReadOnlyMemory<byte>? data;
         _checksums.Expect();
         bool submitted = false;
+        byte[]? buffer = null;
         try
         {
-            if (await _store.ReadToAsync(key, stored, _stopping).ConfigureAwait(false))
+            if (!await _store.ReadToAsync(key, stored, _stopping).ConfigureAwait(false)) throw Missing();
+            Interlocked.Add(ref _bytesFetched, stored.WrittenCount);
+            buffer = _cache.Rent();
+            DecodeInto(key, checksum, stored.WrittenMemory, decoded, buffer);
+            submitted = true;
+            if (await _checksums.OfAsync(buffer).ConfigureAwait(false) == checksum)
             {
-                Interlocked.Add(ref _bytesFetched, stored.WrittenCount);
-                var candidate = BlockVerifier.Decode(_source.Method, checksum, key, stored.WrittenMemory, BlockSize, decoded);
-                submitted = true;
-                if (await _checksums.OfAsync(candidate).ConfigureAwait(false) == checksum) return candidate;
+                _cache.AddOwned(checksum, buffer);
+                buffer = null;
+                return;
             }
-            else return Missing();
         }
         catch (LonghornBackupException e) when (e.ErrorId != ErrorIds.BlockMissing) { /* read again: the damage may be the transfer's */ }
         finally
         {
             if (!submitted) _checksums.Abandon();
+            if (buffer is not null) _cache.Return(buffer);
         }
-        data = await BlockVerifier.ReadVerifiedAsync(_store, key, checksum, _source.Method, BlockSize, stored, decoded, 1,
-            n => Interlocked.Add(ref _bytesFetched, n), _stopping).ConfigureAwait(false);
-        return data ?? Missing();
+        var data = await BlockVerifier.ReadVerifiedAsync(_store, key, checksum, _source.Method, BlockSize, stored, decoded, 1,
+            n => Interlocked.Add(ref _bytesFetched, n), _stopping).ConfigureAwait(false) ?? throw Missing();
+        _cache.Add(checksum, data.Span);
 
-        ReadOnlyMemory<byte> Missing() => throw new LonghornBackupException(ErrorIds.BlockMissing, ErrorKind.InvalidData,
+        LonghornBackupException Missing() => new(ErrorIds.BlockMissing, ErrorKind.InvalidData,
             $"Block {checksum} (offset {blockIndex * BlockSize}) of backup '{BackupName}' is missing from the store: {key}",
             key, "Run a full backup (New-LhBackup -BackupMode Full) of a snapshot holding this data to repair the volume.");
+    }
+
+    /// <summary>One whole block into <paramref name="buffer"/>; throws the verifier's error when it does not decode to one.</summary>
+    private void DecodeInto(string key, string checksum, ReadOnlyMemory<byte> stored, ArrayBufferWriter<byte> decoded, byte[] buffer)
+    {
+        if (CompressionMethods.ForStoredBlock(_source.Method, stored.Span).Name == CompressionMethods.Lz4
+            && Lz4FrameSpanDecoder.TryDecode(stored.Span, buffer, out var content) && content.Length == BlockSize)
+        {
+            if (content.InFrame) stored.Span.Slice(content.Start, content.Length).CopyTo(buffer);
+            return;
+        }
+        BlockVerifier.Decode(_source.Method, checksum, key, stored, BlockSize, decoded).Span.CopyTo(buffer);
     }
 
     private void Report(LonghornBackupException e, string checksum)

@@ -65,6 +65,31 @@ internal sealed class BlockCache
         }
     }
 
+    /// <summary>A block buffer to fill before <see cref="AddOwned"/> (or give back with <see cref="Return"/>).</summary>
+    public byte[] Rent()
+    {
+        lock (_gate) return _free.Count > 0 ? _free.Pop() : Allocate();
+    }
+
+    public void Return(byte[] buffer)
+    {
+        lock (_gate) if (_free.Count < Capacity) _free.Push(buffer);
+    }
+
+    /// <summary>Caches a rented buffer holding a verified block, without copying it.</summary>
+    public void AddOwned(string checksum, byte[] buffer)
+    {
+        if (buffer.Length != BlockSize) throw new ArgumentException("A cached block is one whole block.", nameof(buffer));
+        lock (_gate)
+        {
+            if (_entries.ContainsKey(checksum)) { _free.Push(buffer); return; }
+            var entry = new Entry(checksum, buffer);
+            entry.Node = _recency.AddFirst(entry);
+            _entries.Add(checksum, entry);
+            EvictOverCapacity();
+        }
+    }
+
     private byte[] Allocate()
     {
         BuffersAllocated++;
@@ -74,7 +99,7 @@ internal sealed class BlockCache
     /// <summary>
     /// Evicts the least recently used blocks no read holds until at most <see cref="Capacity"/> blocks are cached
     /// (held ones count too: blocks held beyond it are a passing overflow). Their buffers are kept for the next
-    /// blocks, never more than the capacity allows in all, so the cache neither grows nor churns the heap.
+    /// blocks, so the cache neither grows nor churns the heap.
     /// </summary>
     private void EvictOverCapacity()
     {
@@ -88,7 +113,8 @@ internal sealed class BlockCache
                 _recency.Remove(node);
                 _entries.Remove(entry.Checksum);
                 entry.Evicted = true;
-                if (_entries.Count + _free.Count < Capacity + 2) _free.Push(entry.Data);
+                // Kept for the next blocks: the cache stays full once filled, so what is free is what fetches hold.
+                if (_free.Count < Capacity) _free.Push(entry.Data);
             }
             node = previous;
         }
