@@ -249,3 +249,34 @@ Remove-Module LonghornBackup
         (Get-LockFiles nbd-b).Count | Should -Be 0
     }
 }
+
+Describe 'A backup whose block map does not fit its volume record' {
+    BeforeAll {
+        # What an older version left after backing up a smaller image as the same volume: volume.cfg shrank to 8 MiB.
+        $script:volumeCfg = (Get-ChildItem -LiteralPath $target -Recurse -Filter volume.cfg | Where-Object { $_.Directory.Name -eq 'nbd-a' }).FullName
+        $script:savedCfg = [IO.File]::ReadAllText($volumeCfg)
+        [IO.File]::WriteAllText($volumeCfg, ($savedCfg -replace '"Size":"\d+"', '"Size":"8388608"'))
+    }
+    AfterAll { [IO.File]::WriteAllText($volumeCfg, $savedCfg) }
+
+    It 'is not served truncated: BlocksBeyondVolumeSize, nothing listening, no lock left' {
+        $err = $null
+        try { $backup | Start-LhBackupExport -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'BlocksBeyondVolumeSize,*'
+        $err.Exception.Message | Should -Match 'Nothing was exported'
+        Get-LhBackupExport | Should -BeNullOrEmpty
+        (Get-LockFiles nbd-a).Count | Should -Be 0
+    }
+
+    It 'is served whole with -IncludeBlocksBeyondVolumeSize' {
+        $e = $backup | Start-LhBackupExport -IncludeBlocksBeyondVolumeSize
+        try {
+            $e.Size | Should -Be 20MB -Because 'the last mapped block (9) ends at 20 MiB'
+            # Blocks 4 and 9 lie beyond the 8 MiB record (block 3 was corrupted above).
+            foreach ($r in Read-Nbd $e.Uri -Ranges @(@(8MB, 65536), @((18MB + 12345), 65536), @((20MB - 4096), 4096))) {
+                $r.sha256 | Should -Be (Get-Sha256 (Read-Image $image $r.offset $r.length)) -Because "the read at $($r.offset)"
+            }
+        }
+        finally { $e | Stop-LhBackupExport }
+    }
+}
