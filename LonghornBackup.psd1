@@ -33,6 +33,11 @@
         'Test-LhBackup'
         'Get-LhSnapshot'
         'Export-LhSnapshot'
+        'Start-LhBackupExport'
+        'Get-LhBackupExport'
+        'Stop-LhBackupExport'
+        'Mount-LhBackup'
+        'Dismount-LhBackup'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -251,6 +251,7 @@ function Invoke-Test {
     Invoke-Build
     $pesterPath = Get-PesterPath
     Install-S3TestServer
+    & (Join-Path $Root 'tools/Install-NbdClients.ps1')
 
     if (Test-Path -LiteralPath $ResultsDir) { Remove-Item -LiteralPath $ResultsDir -Recurse -Force }
     $null = New-Item -ItemType Directory -Path $ResultsDir

@@ -201,6 +201,9 @@ foreach ($round in 1..$Repeat) {
 }
 Remove-Item -Recurse -Force $fast -ErrorAction SilentlyContinue
 
+# NBD export (issue 18): nbdcopy of an export against the restore of the same backup, the first read, the serving RSS.
+$results['Export'] = & (Join-Path $PSScriptRoot 'Measure-Export.ps1') -Bench $bench -Image $images['random'].Image -Repeat $Repeat -WorkDir $WorkDir -OutDir $OutDir
+
 # --- ratios --------------------------------------------------------------------------------------------------------
 # Each case's median run (by wall time) stands for it; every run's wall time is kept in AllWallSeconds.
 $allRuns = $results.Cases
@@ -257,6 +260,8 @@ if ($results.Contains('S3FullBackupRequests')) {
     $md += "S3 full backup: $($q.Puts) PUTs for $($q.NewBlocks) new blocks ($($q.PutsBeyondBlocks) metadata PUTs: cfgs, volume.cfg, lock), $($q.Heads) HEADs"
 }
 if ($Repeat -gt 1) { $md += "Each figure is the median of $Repeat runs (every run's wall time: AllWalls / AllWallSeconds in results.json)." }
+$md += ''
+$md += Get-Content -LiteralPath (Join-Path $OutDir 'export-results.md')
 $md += "Machine: $($results.Machine.Cores) cores, $($results.Machine.Cpu), $($results.Machine.Os), $($results.Machine.Date)"
 $md | Set-Content -LiteralPath (Join-Path $OutDir 'results.md')
 $results | ConvertTo-Json -Depth 8 | Set-Content -LiteralPath (Join-Path $OutDir 'results.json')

@@ -4,6 +4,7 @@ using LonghornBackup.Bench;
 using LonghornBackup.Engine.Backup;
 using LonghornBackup.Engine.Blocks;
 using LonghornBackup.Engine.Catalog;
+using LonghornBackup.Engine.Export;
 using LonghornBackup.Engine.Format;
 using LonghornBackup.Engine.Locking;
 using LonghornBackup.Engine.Restore;
@@ -18,6 +19,8 @@ using LonghornBackup.Engine.Targets;
 //   backup   --target null|DIR --volume V --snapshot S (--image F | --replica D) --mode full|incremental
 //            --compression lz4|gzip|none --block-size-mib 2|16 --json OUT [--no-cache]
 //   restore  --target DIR --volume V --backup NAME|latest --output F --json OUT
+//   export   --target DIR --volume V --backup NAME|latest --socket F --ready F --stop F --json OUT [--cache-mib 64] [--fetchers N]
+//            (serves the backup over NBD; writes its URI to --ready, stops when the --stop file appears)
 var opts = ParseArgs(args);
 string command = args.Length > 0 ? args[0] : "";
 var clock = Stopwatch.StartNew();
@@ -81,8 +84,33 @@ switch (command)
         WriteJson(opts["json"], new { Step = "restore", Seconds = clock.Elapsed.TotalSeconds, result.BlocksRestored, result.BytesDownloaded, result.Size, Requests = store.Snapshot() });
         break;
     }
+    case "export":
+    {
+        var (bs, store) = OpenTarget(opts);
+        string backup = opts["backup"];
+        if (backup == "latest") backup = (await bs.GetVolumeAsync(opts["volume"], CancellationToken.None)).LastBackupName;
+        var session = await ExportSession.StartAsync(bs, new ExportRequest
+        {
+            Backups = new[] { (opts["volume"], backup) },
+            Endpoint = ExportEndpoint.Unix(opts["socket"]),
+            CacheBytes = long.Parse(opts.GetValueOrDefault("cache-mib", "64")) << 20,
+            Fetchers = opts.TryGetValue("fetchers", out var f) ? int.Parse(f) : null,
+        }, CancellationToken.None);
+        File.WriteAllText(opts["ready"], session.Endpoint.UriOf(session.Exports[0].Name));
+        while (!File.Exists(opts["stop"])) await Task.Delay(50);
+        var served = session.Exports[0];
+        await session.StopAsync();
+        WriteJson(opts["json"], new
+        {
+            Step = "export", Seconds = clock.Elapsed.TotalSeconds, served.BytesRead, served.BlocksFetched, served.BytesFetched, served.FailedReads,
+            Requests = store.Snapshot(), Warnings = session.DrainWarnings(), CacheBuffers = served.Reader.Cache.BuffersAllocated,
+            HashedBlocks = served.Reader.Checksums.Hashed.Blocks, HashGroups = served.Reader.Checksums.Hashed.Groups,
+            AllocatedMB = GC.GetTotalAllocatedBytes() >> 20, Gen0 = GC.CollectionCount(0), Gen1 = GC.CollectionCount(1), Gen2 = GC.CollectionCount(2),
+        });
+        break;
+    }
     default:
-        Console.Error.WriteLine("usage: generate | mutate | extract | backup | restore (see Program.cs)");
+        Console.Error.WriteLine("usage: generate | mutate | extract | backup | restore | export (see Program.cs)");
         return 2;
 }
 return 0;

@@ -93,6 +93,13 @@ public class ErrorIdTests
             "Get-ChildItem -Recurse -Filter '*.blk' '" + h.Target + "' | Select-Object -First 1 | Remove-Item; Test-LhBackup -VolumeName v1", backup: true)),
         // A hosted runspace has no user interface to ask with: a removal without -Force is refused, not attempted.
         Case(ErrorIds.ConfirmationRequired, ErrorCategory.InvalidOperation, h => WithTarget(h, "Get-LhBackup -VolumeName v1 | Remove-LhBackup", backup: true)),
+        Case(ErrorIds.ExportListenFailed, ErrorCategory.ResourceUnavailable, h => WithTarget(h,
+            $"Get-LhBackup | Start-LhBackupExport -SocketPath '{h.Work}/no/such/folder/x.sock'", backup: true)),
+        Case(ErrorIds.ExportNotFound, ErrorCategory.ObjectNotFound, h => "Stop-LhBackupExport -Id 424242"),
+        // This machine has no kernel NBD (nor nbd-client); the export works, the mount says what is missing.
+        Case(ErrorIds.NbdNotAvailable, ErrorCategory.ResourceUnavailable, h => WithTarget(h,
+            $"$e = Get-LhBackup | Start-LhBackupExport; try {{ $e | Mount-LhBackup -Path '{h.Work}' }} finally {{ $e | Stop-LhBackupExport }}", backup: true)),
+        Case(ErrorIds.MountFailed, ErrorCategory.InvalidOperation, h => $"Dismount-LhBackup -Path '{h.Work}'"),
         Case(ErrorIds.InvalidTargetSetting, ErrorCategory.InvalidArgument, h => "Set-LhBackupTarget -Url s3://lhb-test@us-east-1/x/ -EndpointUrl 'not a url'"),
         Case(ErrorIds.CredentialsNotFound, ErrorCategory.AuthenticationError, h =>
             "Set-LhBackupTarget -Url s3://lhb-test@us-east-1/x/ -EndpointUrl http://127.0.0.1:9 -ProfileName no-such-profile -WarningAction SilentlyContinue; Get-LhBackup"),

@@ -120,6 +120,16 @@ public abstract class LhCmdlet : PSCmdlet, IDisposable
         return _runner.Run((_, ct) => operation(ct));
     }
 
+    /// <summary>
+    /// Writes the warnings that exports running in the background queued (broken blocks): their server threads never
+    /// write to the host, so the next command of the module does.
+    /// </summary>
+    protected override void BeginProcessing()
+    {
+        foreach (var session in Engine.Export.ExportRegistry.All)
+            foreach (var warning in session.DrainWarnings()) WriteWarning(warning);
+    }
+
     protected override void StopProcessing() => _runner?.Cancel();
 
     protected override void EndProcessing()

@@ -24,7 +24,11 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
 
     public void OnImport() => AssemblyLoadContext.Default.Resolving += ResolveEngine;
 
-    public void OnRemove(PSModuleInfo psModuleInfo) => AssemblyLoadContext.Default.Resolving -= ResolveEngine;
+    public void OnRemove(PSModuleInfo psModuleInfo)
+    {
+        StopExports();
+        AssemblyLoadContext.Default.Resolving -= ResolveEngine;
+    }
 
     private static Assembly? ResolveEngine(AssemblyLoadContext context, AssemblyName name) =>
         name.Name == EngineName && File.Exists(Path.Combine(DepsDirectory, EngineName + ".dll"))
@@ -38,6 +42,13 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
             ImportWarnings.Write(warning);
     }
 
-    public void OnRemove(PSModuleInfo psModuleInfo) => AppDomain.CurrentDomain.AssemblyResolve -= FrameworkDependencyResolver.Resolve;
+    public void OnRemove(PSModuleInfo psModuleInfo)
+    {
+        StopExports();
+        AppDomain.CurrentDomain.AssemblyResolve -= FrameworkDependencyResolver.Resolve;
+    }
 #endif
+
+    /// <summary>Exports serve in the background of the session; removing the module ends them (and frees their locks).</summary>
+    private static void StopExports() => Engine.Export.ExportRegistry.StopAll();
 }

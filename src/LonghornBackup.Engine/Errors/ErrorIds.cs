@@ -60,4 +60,12 @@ public static class ErrorIds
     public const string RestoreTargetInsideStore = "RestoreTargetInsideStore";
     /// <summary>A removal needs confirmation, but the session cannot ask (-NonInteractive, standard input at its end): use -Force.</summary>
     public const string ConfirmationRequired = "ConfirmationRequired";
+    /// <summary>An export cannot listen on its Unix socket or TCP port (in use, no such folder, no permission).</summary>
+    public const string ExportListenFailed = "ExportListenFailed";
+    /// <summary>No running export has that id.</summary>
+    public const string ExportNotFound = "ExportNotFound";
+    /// <summary>Mount-LhBackup needs Linux, root, the kernel's NBD driver and nbd-client; the message says which is missing.</summary>
+    public const string NbdNotAvailable = "NbdNotAvailable";
+    /// <summary>Connecting the NBD device, mounting or unmounting failed, or the path is not a mounted backup.</summary>
+    public const string MountFailed = "MountFailed";
 }

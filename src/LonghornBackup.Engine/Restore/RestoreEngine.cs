@@ -67,29 +67,9 @@ public sealed class RestoreEngine
     private async Task<RestoreResult> RestoreAsync(RestoreRequest request, Task<VolumeLock> lockTask,
         IProgress<OperationProgress>? progress, CancellationToken ct)
     {
-        var volume = await _store.GetVolumeAsync(request.VolumeName, ct).ConfigureAwait(false);
-        var backup = await _store.GetBackupAsync(request.VolumeName, request.BackupName, ct).ConfigureAwait(false);
-        if (backup.IsInProgress)
-            throw new LonghornBackupException(ErrorIds.BackupInProgress, ErrorKind.InvalidOperation,
-                $"The backup '{request.BackupName}' of volume '{request.VolumeName}' is still in progress (or its run was interrupted) and cannot be restored.",
-                request.BackupName);
-        BlockMapRules.ValidateVolumeSize(volume);
-        long blockSize = backup.BlockSize ?? throw new LonghornBackupException(ErrorIds.CorruptConfig, ErrorKind.InvalidData,
-            $"The backup '{request.BackupName}' records a block size that cannot be read: '{backup.Parameters?[BackupParameters.BlockSize]}'.", request.BackupName);
-        if (blockSize <= 0 || blockSize > BlockSizes.Large * 4L)
-            throw new LonghornBackupException(ErrorIds.CorruptConfig, ErrorKind.InvalidData,
-                $"The backup '{request.BackupName}' records an unsupported block size {blockSize}.", request.BackupName);
-        BlockMapRules.ValidateOffsets(backup, blockSize);
-        long size = volume.Size;
-        var beyond = BlockMapRules.FindBlocksBeyond(backup, volume.Size, blockSize);
-        if (beyond is not null)
-        {
-            if (!request.IncludeBlocksBeyondVolumeSize)
-                throw new LonghornBackupException(ErrorIds.BlocksBeyondVolumeSize, ErrorKind.InvalidData,
-                    $"{beyond.Describe()} Nothing was restored.", request.BackupName,
-                    $"To restore every block, use -IncludeBlocksBeyondVolumeSize: the image is then {beyond.RequiredSize} bytes, as large as the backup needs.");
-            size = beyond.RequiredSize;
-        }
+        var source = await RestoreSource.LoadAsync(_store, request.VolumeName, request.BackupName, request.IncludeBlocksBeyondVolumeSize,
+            "Nothing was restored.", "-IncludeBlocksBeyondVolumeSize", ct).ConfigureAwait(false);
+        var (backup, blockSize, size, beyond) = (source.Backup, source.BlockSize, source.Size, source.Beyond);
 
         string output = Path.GetFullPath(request.OutputPath);
         bool isDevice = IsDevice(output);
@@ -104,7 +84,7 @@ public sealed class RestoreEngine
         try
         {
             // A device is written in place: nothing touches it before the lock is held, as before.
-            var (blocks, downloaded) = await WriteImageAsync(request, volume, backup, (int)blockSize, writePath, isDevice, size,
+            var (blocks, downloaded) = await WriteImageAsync(request, source.Method, backup, blockSize, writePath, isDevice, size,
                 isDevice ? lockTask : Task.CompletedTask, progress, ct).ConfigureAwait(false);
             await lockTask.ConfigureAwait(false);
             if (!isDevice) File.Move(writePath, output, overwrite: true);
@@ -119,7 +99,7 @@ public sealed class RestoreEngine
         }
     }
 
-    private async Task<(int Blocks, long Downloaded)> WriteImageAsync(RestoreRequest request, VolumeConfig volume, BackupConfig backup,
+    private async Task<(int Blocks, long Downloaded)> WriteImageAsync(RestoreRequest request, string method, BackupConfig backup,
         int blockSize, string path, bool isDevice, long size, Task writeGate, IProgress<OperationProgress>? progress, CancellationToken ct)
     {
         // Each distinct block is fetched once and written at every offset that maps to it.
@@ -132,7 +112,7 @@ public sealed class RestoreEngine
             Store = _store.Store,
             VolumeName = request.VolumeName,
             BackupName = request.BackupName,
-            Method = backup.CompressionMethod.Length > 0 ? backup.CompressionMethod : volume.EffectiveCompressionMethod,
+            Method = method,
             BlockSize = blockSize,
             Size = size,
             OutputPath = request.OutputPath,

@@ -1,0 +1,277 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using LonghornBackup.Engine.Compression;
+using LonghornBackup.Engine.Errors;
+using LonghornBackup.Engine.Format;
+using LonghornBackup.Engine.Restore;
+using LonghornBackup.Engine.Store;
+
+namespace LonghornBackup.Engine.Export;
+
+/// <summary>
+/// Reads any byte range of a backup's image on demand: blocks are fetched through the store driver, decoded and
+/// verified against their checksums (BlockVerifier, as a restore does), and kept in a bounded cache; holes read as
+/// zeros without I/O; reads that follow one another fetch the next blocks ahead. A block that is missing or corrupt
+/// fails the reads that touch it (and is named once through <see cref="OnBlockFailed"/>); every other read works.
+/// </summary>
+internal sealed class BackupBlockReader
+{
+    private static readonly byte[] Zeros = new byte[256 * 1024];
+    private const int HeldBeyondCache = 4;
+    private readonly IObjectStore _store;
+    private readonly RestoreSource _source;
+    private readonly Dictionary<long, string> _map;   // block index -> checksum
+    private readonly BlockCache _cache;
+    private readonly SemaphoreSlim _fetchSlots;
+    private readonly BatchChecksums _checksums;
+    private readonly ConcurrentBag<(ArrayBufferWriter<byte> Stored, ArrayBufferWriter<byte> Decoded)> _scratch = new();
+    private readonly Dictionary<string, Task> _loading = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _reported = new(StringComparer.Ordinal);
+    private readonly object _gate = new();
+    private readonly CancellationToken _stopping;
+    private readonly int _prefetchBlocks;
+    private readonly SequentialStreams _streams;
+    private long _bytesRead, _blocksFetched, _bytesFetched, _failedReads;
+
+    /// <param name="cacheBytes">Memory for blocks: the fetchers' buffers and the cache (at least four blocks whatever it says).</param>
+    /// <param name="fetchers">Blocks fetched (and verified) at once.</param>
+    public BackupBlockReader(IObjectStore store, RestoreSource source, long cacheBytes, int fetchers, CancellationToken stopping)
+    {
+        _store = store;
+        _source = source;
+        _stopping = stopping;
+        _map = new Dictionary<long, string>(source.Backup.Blocks.Count);
+        foreach (var b in source.Backup.Blocks) _map[b.Offset / source.BlockSize] = b.BlockChecksum;
+        // The cache size covers all block memory: each fetcher's read buffer and the block it decodes into, the
+        // blocks replies hold beyond the cache while they are sent (a few), then the cached blocks.
+        long cacheBlocks = (cacheBytes - 2L * fetchers * source.BlockSize) / source.BlockSize - HeldBeyondCache;
+        int capacity = (int)Math.Max(4, Math.Min(int.MaxValue, cacheBlocks));
+        _cache = new BlockCache(source.BlockSize, capacity);
+        _fetchSlots = new SemaphoreSlim(Math.Max(1, fetchers));
+        _checksums = new BatchChecksums(source.BlockSize, fetchers, stopping);
+        // Ahead of a sequential reader: enough to keep every fetcher busy, never more than half the cache.
+        _prefetchBlocks = Math.Max(1, Math.Min(Math.Max(4, fetchers * 2), capacity / 2));
+        _streams = new SequentialStreams(_prefetchBlocks, capacity / 2);
+    }
+
+    public long Size => _source.Size;
+    public int BlockSize => _source.BlockSize;
+    public string VolumeName => _source.Backup.VolumeName;
+    public string BackupName => _source.Backup.Name;
+    public BlockCache Cache => _cache;
+    public BatchChecksums Checksums => _checksums;
+    public long BytesRead => Interlocked.Read(ref _bytesRead);
+    public long BlocksFetched => Interlocked.Read(ref _blocksFetched);
+    public long BytesFetched => Interlocked.Read(ref _bytesFetched);
+    public long FailedReads => Interlocked.Read(ref _failedReads);
+
+    /// <summary>Called once per broken block, from a server thread, with the error that names it.</summary>
+    public Action<LonghornBackupException>? OnBlockFailed { get; set; }
+
+    /// <summary>Offset of the first block that holds data; null for an image of holes only.</summary>
+    public long? FirstMappedOffset => _source.Backup.Blocks.Count > 0 ? _source.Backup.Blocks[0].Offset : null;
+
+    /// <summary>True when the block at that index holds data (false: a hole, which reads as zeros).</summary>
+    public bool IsMapped(long blockIndex) => _map.ContainsKey(blockIndex);
+
+    /// <summary>
+    /// The bytes of [offset, offset + length), which must lie inside the image. Throws the block's error
+    /// (BlockMissing, ChecksumMismatch, BlockDecompressionFailed, StoreReadFailed) when one it needs cannot be read.
+    /// </summary>
+    public async Task<BlockReadLease> ReadAsync(long offset, int length, CancellationToken ct)
+    {
+        if (length == 0) return new BlockReadLease();
+        long first = offset / BlockSize, last = (offset + Math.Max(length, 1) - 1) / BlockSize;
+        var pending = new List<Task<BlockCache.CachedBlock>?>();
+        for (long i = first; i <= last; i++)
+            pending.Add(_map.TryGetValue(i, out var checksum) ? AcquireAsync(checksum, i, ct) : null);
+        PrefetchAfter(first, last);
+
+        var lease = new BlockReadLease();
+        LonghornBackupException? failure = null;
+        for (int n = 0; n < pending.Count; n++)
+        {
+            long block = first + n;
+            int start = block == first ? (int)(offset - block * BlockSize) : 0;
+            int end = block == last ? (int)(offset + length - block * BlockSize) : BlockSize;
+            if (pending[n] is not { } task)
+            {
+                for (int at = start; at < end; at += Zeros.Length)
+                    lease.Segments.Add(new ArraySegment<byte>(Zeros, 0, Math.Min(Zeros.Length, end - at)));
+                continue;
+            }
+            try
+            {
+                var held = await task.ConfigureAwait(false);
+                lease.Hold(held);
+                lease.Segments.Add(new ArraySegment<byte>(held.Data, start, end - start));
+            }
+            catch (LonghornBackupException e)
+            {
+                failure ??= e;   // still await the others, so each releases its block
+            }
+            catch
+            {
+                lease.Dispose();
+                throw;
+            }
+        }
+        if (failure is not null)
+        {
+            lease.Dispose();
+            Interlocked.Increment(ref _failedReads);
+            throw failure;
+        }
+        Interlocked.Add(ref _bytesRead, length);
+        return lease;
+    }
+
+    /// <summary>Starts fetching the blocks of a range into the cache (NBD_CMD_CACHE); failures show on the reads.</summary>
+    public void Prefetch(long offset, long length)
+    {
+        long first = offset / BlockSize, last = (offset + Math.Max(length, 1) - 1) / BlockSize;
+        for (long i = first; i <= last && i - first < _cache.Capacity / 2; i++)
+            if (_map.TryGetValue(i, out var checksum)) _ = StartLoad(checksum, i);
+    }
+
+    private void PrefetchAfter(long first, long last)
+    {
+        var (from, count) = _streams.Record(first, last, _prefetchBlocks);
+        for (long i = from; i < from + count; i++)
+            if (_map.TryGetValue(i, out var checksum)) _ = StartLoad(checksum, i);
+    }
+
+    private async Task<BlockCache.CachedBlock> AcquireAsync(string checksum, long blockIndex, CancellationToken ct)
+    {
+        for (int round = 0; ; round++)
+        {
+            if (_cache.TryAcquire(checksum) is { } hit) return hit;
+            var load = StartLoad(checksum, blockIndex);
+            try { await load.ConfigureAwait(false); }
+            catch (LonghornBackupException e)
+            {
+                Report(e, checksum);
+                throw;
+            }
+            ct.ThrowIfCancellationRequested();
+            // Loaded, then evicted by other blocks before this read took it: only when the cache is far too small.
+            if (round >= 8)
+                throw new LonghornBackupException(ErrorIds.StoreReadFailed, ErrorKind.ReadError,
+                    $"Block {checksum} of backup '{BackupName}' was evicted from the export's cache before it could be sent; give the export a larger cache.",
+                    checksum);
+        }
+    }
+
+    private Task StartLoad(string checksum, long blockIndex)
+    {
+        lock (_gate)
+        {
+            if (_cache.Contains(checksum)) return Task.CompletedTask;
+            if (_loading.TryGetValue(checksum, out var running)) return running;
+            var task = Task.Run(() => LoadAsync(checksum, blockIndex));
+            _loading[checksum] = task;
+            return task;
+        }
+    }
+
+    private async Task LoadAsync(string checksum, long blockIndex)
+    {
+        try
+        {
+            await _fetchSlots.WaitAsync(_stopping).ConfigureAwait(false);
+            try
+            {
+                if (_cache.Contains(checksum)) return;
+                // A stored block of a little more than one block fits without the writer doubling its buffer; the decode
+                // buffer grows on first use (incompressible blocks are used where they were read).
+                if (!_scratch.TryTake(out var buffers)) buffers = (new ArrayBufferWriter<byte>(BlockSize + 64 * 1024), new ArrayBufferWriter<byte>());
+                try
+                {
+                    string key = StorePaths.Block(VolumeName, checksum);
+                    await FetchVerifiedAsync(key, checksum, blockIndex, buffers.Stored, buffers.Decoded).ConfigureAwait(false);
+                    Interlocked.Increment(ref _blocksFetched);
+                }
+                finally
+                {
+                    buffers.Stored.ResetWrittenCount();
+                    buffers.Decoded.ResetWrittenCount();
+                    _scratch.Add(buffers);
+                }
+            }
+            finally { _fetchSlots.Release(); }
+        }
+        catch (LonghornBackupException e) when (e.ErrorId is ErrorIds.ChecksumMismatch or ErrorIds.BlockDecompressionFailed)
+        {
+            // The verifier names the block by its file; say which offset of this backup it breaks, too.
+            throw new LonghornBackupException(e.ErrorId, e.Kind, $"{e.Message} (offset {blockIndex * BlockSize} of backup '{BackupName}')",
+                e.TargetObject, e.RecommendedAction, e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new LonghornBackupException(ErrorIds.StoreReadFailed, ErrorKind.ReadError,
+                $"Block {checksum} (offset {blockIndex * BlockSize}) of backup '{BackupName}' cannot be read: {e.Message}", checksum, inner: e);
+        }
+        finally
+        {
+            lock (_gate) _loading.Remove(checksum);
+        }
+    }
+
+    /// <summary>
+    /// Reads a block, decodes it straight into a cache buffer (lz4 frames, as Longhorn and this module write them;
+    /// other encodings go through BlockVerifier.Decode), hashes it with whatever other blocks wait (BatchChecksums) and
+    /// caches it. A block that fails is read again through BlockVerifier.ReadVerifiedAsync (three reads in all, as a
+    /// restore), which names the failure; a missing block is BlockMissing naming its offset.
+    /// </summary>
+    private async Task FetchVerifiedAsync(string key, string checksum, long blockIndex, ArrayBufferWriter<byte> stored,
+        ArrayBufferWriter<byte> decoded)
+    {
+        _checksums.Expect();
+        bool submitted = false;
+        byte[]? buffer = null;
+        try
+        {
+            if (!await _store.ReadToAsync(key, stored, _stopping).ConfigureAwait(false)) throw Missing();
+            Interlocked.Add(ref _bytesFetched, stored.WrittenCount);
+            buffer = _cache.Rent();
+            DecodeInto(key, checksum, stored.WrittenMemory, decoded, buffer);
+            submitted = true;
+            if (await _checksums.OfAsync(buffer).ConfigureAwait(false) == checksum)
+            {
+                _cache.AddOwned(checksum, buffer);
+                buffer = null;
+                return;
+            }
+        }
+        catch (LonghornBackupException e) when (e.ErrorId != ErrorIds.BlockMissing) { /* read again: the damage may be the transfer's */ }
+        finally
+        {
+            if (!submitted) _checksums.Abandon();
+            if (buffer is not null) _cache.Return(buffer);
+        }
+        var data = await BlockVerifier.ReadVerifiedAsync(_store, key, checksum, _source.Method, BlockSize, stored, decoded, 1,
+            n => Interlocked.Add(ref _bytesFetched, n), _stopping).ConfigureAwait(false) ?? throw Missing();
+        _cache.Add(checksum, data.Span);
+
+        LonghornBackupException Missing() => new(ErrorIds.BlockMissing, ErrorKind.InvalidData,
+            $"Block {checksum} (offset {blockIndex * BlockSize}) of backup '{BackupName}' is missing from the store: {key}",
+            key, "Run a full backup (New-LhBackup -BackupMode Full) of a snapshot holding this data to repair the volume.");
+    }
+
+    /// <summary>One whole block into <paramref name="buffer"/>; throws the verifier's error when it does not decode to one.</summary>
+    private void DecodeInto(string key, string checksum, ReadOnlyMemory<byte> stored, ArrayBufferWriter<byte> decoded, byte[] buffer)
+    {
+        if (CompressionMethods.ForStoredBlock(_source.Method, stored.Span).Name == CompressionMethods.Lz4
+            && Lz4FrameSpanDecoder.TryDecode(stored.Span, buffer, out var content) && content.Length == BlockSize)
+        {
+            if (content.InFrame) stored.Span.Slice(content.Start, content.Length).CopyTo(buffer);
+            return;
+        }
+        BlockVerifier.Decode(_source.Method, checksum, key, stored, BlockSize, decoded).Span.CopyTo(buffer);
+    }
+
+    private void Report(LonghornBackupException e, string checksum)
+    {
+        if (_reported.TryAdd(checksum, true)) OnBlockFailed?.Invoke(e);
+    }
+}

@@ -1,0 +1,153 @@
+namespace LonghornBackup.Engine.Export;
+
+/// <summary>
+/// Verified blocks by checksum, least recently used first out, holding at most <see cref="Capacity"/> blocks (more
+/// only while reads hold them). A block a read holds (<see cref="CachedBlock"/>) is never evicted or reused under it; its buffer
+/// returns to the free list when it is released after eviction. Buffers are reused, so memory stays flat however
+/// much is read.
+/// </summary>
+internal sealed class BlockCache
+{
+    private readonly object _gate = new();
+    private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly LinkedList<Entry> _recency = new();   // first = most recently used
+    private readonly Stack<byte[]> _free = new();
+
+    public BlockCache(int blockSize, int capacity)
+    {
+        if (capacity < 1) throw new ArgumentOutOfRangeException(nameof(capacity));
+        BlockSize = blockSize;
+        Capacity = capacity;
+    }
+
+    public int BlockSize { get; }
+    public int Capacity { get; }
+
+    /// <summary>Blocks in the cache now, held or not (for tests and statistics).</summary>
+    public int Count { get { lock (_gate) return _entries.Count; } }
+
+    /// <summary>Buffers allocated in all: about the capacity, plus blocks reads held beyond it at once.</summary>
+    public int BuffersAllocated { get; private set; }
+
+    public bool Contains(string checksum) { lock (_gate) return _entries.ContainsKey(checksum); }
+
+    /// <summary>The cached block, held for the caller until disposed; null when it is not cached.</summary>
+    public CachedBlock? TryAcquire(string checksum)
+    {
+        lock (_gate)
+        {
+            if (!_entries.TryGetValue(checksum, out var entry)) return null;
+            entry.Refs++;
+            _recency.Remove(entry.Node);
+            _recency.AddFirst(entry.Node);
+            return new CachedBlock(this, entry);
+        }
+    }
+
+    /// <summary>Copies a verified block into the cache (replacing nothing if it is already there) and evicts what is over capacity.</summary>
+    public void Add(string checksum, ReadOnlySpan<byte> data)
+    {
+        if (data.Length != BlockSize) throw new ArgumentException("A cached block is one whole block.", nameof(data));
+        byte[] buffer;
+        lock (_gate)
+        {
+            if (_entries.ContainsKey(checksum)) return;
+            buffer = _free.Count > 0 ? _free.Pop() : Allocate();
+        }
+        data.CopyTo(buffer);
+        lock (_gate)
+        {
+            if (_entries.ContainsKey(checksum)) { _free.Push(buffer); return; }
+            var entry = new Entry(checksum, buffer);
+            entry.Node = _recency.AddFirst(entry);
+            _entries.Add(checksum, entry);
+            EvictOverCapacity();
+        }
+    }
+
+    /// <summary>A block buffer to fill before <see cref="AddOwned"/> (or give back with <see cref="Return"/>).</summary>
+    public byte[] Rent()
+    {
+        lock (_gate) return _free.Count > 0 ? _free.Pop() : Allocate();
+    }
+
+    public void Return(byte[] buffer)
+    {
+        lock (_gate) if (_free.Count < Capacity) _free.Push(buffer);
+    }
+
+    /// <summary>Caches a rented buffer holding a verified block, without copying it.</summary>
+    public void AddOwned(string checksum, byte[] buffer)
+    {
+        if (buffer.Length != BlockSize) throw new ArgumentException("A cached block is one whole block.", nameof(buffer));
+        lock (_gate)
+        {
+            if (_entries.ContainsKey(checksum)) { _free.Push(buffer); return; }
+            var entry = new Entry(checksum, buffer);
+            entry.Node = _recency.AddFirst(entry);
+            _entries.Add(checksum, entry);
+            EvictOverCapacity();
+        }
+    }
+
+    private byte[] Allocate()
+    {
+        BuffersAllocated++;
+        return new byte[BlockSize];
+    }
+
+    /// <summary>
+    /// Evicts the least recently used blocks no read holds until at most <see cref="Capacity"/> blocks are cached
+    /// (held ones count too: blocks held beyond it are a passing overflow). Their buffers are kept for the next
+    /// blocks, so the cache neither grows nor churns the heap.
+    /// </summary>
+    private void EvictOverCapacity()
+    {
+        var node = _recency.Last;
+        while (_entries.Count > Capacity && node is not null)
+        {
+            var previous = node.Previous;
+            var entry = node.Value;
+            if (entry.Refs == 0)
+            {
+                _recency.Remove(node);
+                _entries.Remove(entry.Checksum);
+                entry.Evicted = true;
+                // Kept for the next blocks: the cache stays full once filled, so what is free is what fetches hold.
+                if (_free.Count < Capacity) _free.Push(entry.Data);
+            }
+            node = previous;
+        }
+    }
+
+    private void Release(Entry entry)
+    {
+        lock (_gate)
+        {
+            if (--entry.Refs == 0 && !entry.Evicted) EvictOverCapacity();
+        }
+    }
+
+    internal sealed class Entry
+    {
+        public Entry(string checksum, byte[] data) { Checksum = checksum; Data = data; }
+        public string Checksum { get; }
+        public byte[] Data { get; }
+        public int Refs;
+        public bool Evicted;
+        public LinkedListNode<Entry> Node = null!;
+    }
+
+    /// <summary>A block held by a read; its bytes stay valid until disposed.</summary>
+    public sealed class CachedBlock : IDisposable
+    {
+        private BlockCache? _cache;
+        private readonly Entry _entry;
+
+        internal CachedBlock(BlockCache cache, Entry entry) { _cache = cache; _entry = entry; }
+
+        public byte[] Data => _entry.Data;
+
+        public void Dispose() => Interlocked.Exchange(ref _cache, null)?.Release(_entry);
+    }
+}

@@ -1,0 +1,157 @@
+using System.Net;
+using LonghornBackup.Engine.Errors;
+using LonghornBackup.Engine.Export;
+using LonghornBackup.Engine.Restore;
+
+namespace LonghornBackup.Engine.Tests;
+
+/// <summary>
+/// The block reader behind an NBD export: the image's bytes at any offset, holes without I/O, a corrupt block failing
+/// exactly the reads that touch it (named once), and a cache that stays within its size however much is read.
+/// </summary>
+public class ExportReaderTests
+{
+    private const int B = TestImages.Block;
+    private const string V = "vol-x";
+
+    /// <summary>An image of 8 blocks: random data in blocks 0 and 1, compressible data in block 3, holes elsewhere.</summary>
+    private static async Task<(TestStore T, string Image, RestoreSource Source)> Backup()
+    {
+        var t = new TestStore();
+        string image = TestImages.Create(t.WorkFile("image.img"), 8L * B,
+            (0, TestImages.RandomBytes(1)), (1L * B, TestImages.RandomBytes(2)), (3L * B, TestImages.CompressibleBytes(3)));
+        var result = await t.BackupAsync(V, image);
+        var source = await RestoreSource.LoadAsync(t.Store, V, result.Backup.Name, false, "", "", CancellationToken.None);
+        return (t, image, source);
+    }
+
+    private static byte[] Bytes(BlockReadLease lease) => lease.Segments.SelectMany(s => s).ToArray();
+
+    private static byte[] ImageBytes(string image, long offset, int length)
+    {
+        using var fs = File.OpenRead(image);
+        fs.Position = offset;
+        var buffer = new byte[length];
+        fs.ReadExactly(buffer);
+        return buffer;
+    }
+
+    [Fact]
+    public async Task Reads_return_the_image_bytes_across_blocks_and_holes()
+    {
+        var (t, image, source) = await Backup();
+        using var _ = t;
+        var reader = new BackupBlockReader(t.Store.Store, source, 8L * B, 2, CancellationToken.None);
+        foreach (var (offset, length) in new (long, int)[] { (0, 1), (B - 7, 14), (B + 100, 3 * B), (2L * B, B), (4L * B - 1, 2), (8L * B - 4096, 4096), (5, 0) })
+        {
+            using var lease = await reader.ReadAsync(offset, length, CancellationToken.None);
+            Assert.Equal(ImageBytes(image, offset, length), Bytes(lease));
+        }
+    }
+
+    [Fact]
+    public async Task Holes_read_as_zeros_without_touching_the_store()
+    {
+        var (t, _, source) = await Backup();
+        using var _t = t;
+        var hooked = new HookedStore(t.Store.Store);
+        var reader = new BackupBlockReader(hooked, source, 8L * B, 2, CancellationToken.None);
+        using (var lease = await reader.ReadAsync(4L * B, 2 * B, CancellationToken.None))
+            Assert.All(Bytes(lease), b => Assert.Equal(0, b));
+        Assert.Empty(hooked.Calls);
+        Assert.False(reader.IsMapped(2));
+        Assert.True(reader.IsMapped(3));
+    }
+
+    [Fact]
+    public async Task A_corrupt_block_fails_exactly_the_reads_that_touch_it_and_is_named_once()
+    {
+        var (t, image, source) = await Backup();
+        using var _ = t;
+        string broken = source.Backup.Blocks.Single(b => b.Offset == B).BlockChecksum;
+        t.CorruptBlock(V, broken);
+        var reader = new BackupBlockReader(t.Store.Store, source, 8L * B, 2, CancellationToken.None);
+        var named = new List<LonghornBackupException>();
+        reader.OnBlockFailed = e => { lock (named) named.Add(e); };
+
+        // Inside block 1, across its end (into a hole), across its start (from block 0).
+        foreach (var (offset, length) in new (long, int)[] { (B, 4096), (2L * B - 1, 2), (B - 1, 2) })
+        {
+            var e = await Assert.ThrowsAsync<LonghornBackupException>(() => reader.ReadAsync(offset, length, CancellationToken.None));
+            Assert.Equal(ErrorIds.ChecksumMismatch, e.ErrorId);
+        }
+        foreach (var (offset, length) in new (long, int)[] { (0, B), (2L * B, 4096), (B - 4096, 4096), (3L * B, B) })
+        {
+            using var lease = await reader.ReadAsync(offset, length, CancellationToken.None);
+            Assert.Equal(ImageBytes(image, offset, length), Bytes(lease));
+        }
+        var warning = Assert.Single(named);
+        Assert.Contains(broken, warning.Message);
+        Assert.Equal(3, reader.FailedReads);
+    }
+
+    [Fact]
+    public async Task A_missing_block_is_BlockMissing_naming_its_offset()
+    {
+        var (t, _, source) = await Backup();
+        using var _ = t;
+        string gone = source.Backup.Blocks.Single(b => b.Offset == 3L * B).BlockChecksum;
+        File.Delete(t.BlockFile(V, gone));
+        var reader = new BackupBlockReader(t.Store.Store, source, 8L * B, 2, CancellationToken.None);
+        var e = await Assert.ThrowsAsync<LonghornBackupException>(() => reader.ReadAsync(3L * B + 10, 10, CancellationToken.None));
+        Assert.Equal(ErrorIds.BlockMissing, e.ErrorId);
+        Assert.Contains($"offset {3L * B}", e.Message);
+    }
+
+    [Fact]
+    public async Task The_cache_keeps_its_size_however_much_is_read()
+    {
+        var t = new TestStore();
+        using var _ = t;
+        var writes = Enumerable.Range(0, 24).Select(i => ((long)i * B, TestImages.RandomBytes(100 + i))).ToArray();
+        string image = TestImages.Create(t.WorkFile("big.img"), 24L * B, writes);
+        var name = (await t.BackupAsync(V, image)).Backup.Name;
+        var source = await RestoreSource.LoadAsync(t.Store, V, name, false, "", "", CancellationToken.None);
+        var reader = new BackupBlockReader(t.Store.Store, source, 4L * B, 2, CancellationToken.None);
+        for (int pass = 0; pass < 2; pass++)
+            for (long offset = 0; offset < 24L * B; offset += 256 * 1024)
+            {
+                using var lease = await reader.ReadAsync(offset, 256 * 1024, CancellationToken.None);
+                Assert.Equal(ImageBytes(image, offset, 256 * 1024), Bytes(lease));
+            }
+        Assert.Equal(4, reader.Cache.Capacity);
+        Assert.True(reader.Cache.Count <= 4, $"{reader.Cache.Count} blocks cached");
+        // Buffers: the cache's four, the blocks prefetch and reads held at once, and two spares; never one per block read.
+        Assert.True(reader.Cache.BuffersAllocated <= 10, $"{reader.Cache.BuffersAllocated} block buffers allocated for 48 block reads");
+    }
+
+    [Fact]
+    public void A_block_held_by_a_read_is_never_evicted_under_it()
+    {
+        var cache = new BlockCache(16, capacity: 1);
+        cache.Add("a", Enumerable.Repeat((byte)1, 16).ToArray());
+        using var held = cache.TryAcquire("a")!;
+        cache.Add("b", Enumerable.Repeat((byte)2, 16).ToArray());
+        cache.Add("c", Enumerable.Repeat((byte)3, 16).ToArray());
+        Assert.All(held.Data, x => Assert.Equal(1, x));
+        Assert.NotNull(cache.TryAcquire("a"));
+        Assert.Null(cache.TryAcquire("b"));
+    }
+
+    [Fact]
+    public void Mount_command_lines_are_read_only()
+    {
+        var unix = ExportEndpoint.Unix("/run/lh/x.sock");
+        Assert.Equal(new[] { "-unix", "/run/lh/x.sock", "/dev/nbd0", "-name", "backup-1", "-readonly", "-block-size", "4096" },
+            NbdMountCommands.Connect(unix, "backup-1", "/dev/nbd0"));
+        var tcp = ExportEndpoint.Tcp(IPAddress.Loopback, 10809);
+        Assert.Equal(new[] { "127.0.0.1", "10809", "/dev/nbd1", "-name", "b", "-readonly", "-block-size", "4096" },
+            NbdMountCommands.Connect(tcp, "b", "/dev/nbd1"));
+        Assert.Equal(new[] { "-o", "ro,noload", "-t", "ext4", "/dev/nbd0p1", "/mnt/x" },
+            NbdMountCommands.Mount(NbdMountCommands.PartitionDevice("/dev/nbd0", 1), "/mnt/x", "ext4", new[] { "rw" }));
+        Assert.Equal(new[] { "-o", "ro,norecovery", "/dev/nbd0", "/mnt/y" }, NbdMountCommands.Mount("/dev/nbd0", "/mnt/y", null, new[] { "norecovery" }));
+        Assert.Equal(new[] { "-d", "/dev/nbd0" }, NbdMountCommands.Disconnect(NbdMounter.WholeDevice("/dev/nbd0p1")));
+        Assert.Equal("nbd+unix:///backup-1?socket=/run/lh/x.sock", unix.UriOf("backup-1"));
+        Assert.Equal("nbd://127.0.0.1:10809/b", tcp.UriOf("b"));
+    }
+}
