@@ -1,3 +1,4 @@
+using LonghornBackup.Engine.Store.S3;
 using System.Text.Json;
 using LonghornBackup.Engine.Errors;
 using LonghornBackup.Engine.Manifests;
@@ -51,9 +52,9 @@ public class BackupTargetManifestPlannerTests : IDisposable
         var d = planned.Definition;
         Assert.Equal(("minio", "s3://backups@us-east-1/longhorn/"), (d.Name, d.Url));
         Assert.Equal(TimeSpan.FromSeconds(90), d.PollInterval);
-        Assert.Equal(CredentialSource.Secret, d.S3!.CredentialSource);
-        Assert.Equal(new CredentialSecretReference("minio-secret", file), d.S3.CredentialSecret);
-        Assert.Null(d.S3.ProfileName);
+        Assert.Equal(CredentialSource.Secret, d.S3()!.CredentialSource);
+        Assert.Equal(new CredentialSecretReference("minio-secret", file), d.S3().CredentialSecret);
+        Assert.Null(d.S3().ProfileName);
 
         var registry = new TargetRegistry(_dir.Sub("config"));
         registry.Set(d);
@@ -76,8 +77,8 @@ public class BackupTargetManifestPlannerTests : IDisposable
         var overrides = new BackupTargetManifestOverrides { Name = "renamed", EndpointUrl = "http://127.0.0.1:9000", Region = "eu-west-1", ForcePathStyle = false, MaxConcurrentUploads = 4 };
         var d = Assert.Single(Apply(new[] { targets }, new[] { secrets }, overrides).Plan).Definition;
         Assert.Equal("renamed", d.Name);
-        Assert.Equal(new CredentialSecretReference("s3-secret", secrets), d.S3!.CredentialSecret);
-        Assert.Equal(("http://127.0.0.1:9000", "eu-west-1", (bool?)false), (d.S3.EndpointUrl, d.S3.Region, d.S3.ForcePathStyle));
+        Assert.Equal(new CredentialSecretReference("s3-secret", secrets), d.S3()!.CredentialSecret);
+        Assert.Equal(("http://127.0.0.1:9000", "eu-west-1", (bool?)false), (d.S3().EndpointUrl, d.S3().Region, d.S3().ForcePathStyle));
         Assert.Equal(4, d.MaxConcurrentUploads);
         Assert.Null(d.PollInterval);
     }
@@ -90,7 +91,7 @@ public class BackupTargetManifestPlannerTests : IDisposable
         var (plan, warnings) = Apply(new[] { file });
         Assert.Equal(new[] { "plain", "vfs" }, plan.Select(p => p.Definition.Name));
         Assert.All(plan, p => Assert.Equal($"vfs://{folder}", p.Definition.Url));
-        Assert.All(plan, p => Assert.Null(p.Definition.S3));
+        Assert.All(plan, p => Assert.Null(p.Definition.S3()));
         Assert.Contains(warnings, w => w.Contains("a folder target takes no credentials; the Secret 'unused-secret' is not used", StringComparison.Ordinal));
     }
 

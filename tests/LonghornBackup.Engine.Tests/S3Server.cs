@@ -1,3 +1,4 @@
+using LonghornBackup.Engine.Store.S3;
 using System.Diagnostics;
 using System.Text.Json;
 using Amazon.Runtime;
@@ -77,7 +78,7 @@ public class S3Server : IDisposable
     public static TargetUrl NewUrl(string? bucket = null) => TargetUrl.Parse($"s3://{bucket ?? Bucket}@{Region}/t-{Guid.NewGuid():N}/");
 
     public BackupTargetDefinition Definition(TargetUrl url) =>
-        new("s3-test", url.Canonical, DateTimeOffset.UtcNow) { S3 = new S3TargetSettings { EndpointUrl = Endpoint } };
+        new BackupTargetDefinition("s3-test", url.Canonical, DateTimeOffset.UtcNow).WithS3(new S3TargetSettings { EndpointUrl = Endpoint });
 
     /// <summary>Opens the store through the real driver, as the cmdlets do.</summary>
     public Backupstore Open(TargetUrl url, Func<HttpMessageHandler, HttpMessageHandler>? wrap = null, int? maxErrorRetry = null,
@@ -110,14 +111,14 @@ public class S3Server : IDisposable
     {
         using var client = RawClient();
         var result = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
-        string prefix = url.Prefix + "/";
-        var request = new ListObjectsV2Request { BucketName = url.Bucket, Prefix = prefix };
+        string prefix = url.S3().Prefix + "/";
+        var request = new ListObjectsV2Request { BucketName = url.S3().Bucket, Prefix = prefix };
         do
         {
             var page = await client.ListObjectsV2Async(request);
             foreach (var o in page.S3Objects ?? new List<S3Object>())
             {
-                using var get = await client.GetObjectAsync(url.Bucket, o.Key);
+                using var get = await client.GetObjectAsync(url.S3().Bucket, o.Key);
                 using var buffer = new MemoryStream();
                 await get.ResponseStream.CopyToAsync(buffer);
                 result[o.Key[prefix.Length..]] = buffer.ToArray();

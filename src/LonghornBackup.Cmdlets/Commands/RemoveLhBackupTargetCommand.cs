@@ -26,7 +26,7 @@ public sealed class RemoveLhBackupTargetCommand : LhCmdlet
                 var target = Registry.Find(name)
                     ?? throw new LonghornBackupException(ErrorIds.BackupTargetNotSet, ErrorKind.NotFound,
                         $"No backup target named '{name}' is set.", name);
-                var stored = target.S3 is { ProfileCreatedByModule: true, ProfileName: { } profile } s3 ? (profile, s3.ProfileLocation) : default((string, string?)?);
+                var stored = target.S3() is { ProfileCreatedByModule: true, ProfileName: { } profile } s3 ? (profile, s3.ProfileLocation) : default((string, string?)?);
                 string action = "Remove backup target setting (backups on the target are kept)" +
                     (stored is { } p ? $" and the AWS credentials profile '{p.Item1}' holding its keys" : "");
                 if (!ShouldProcess(name, action)) return;

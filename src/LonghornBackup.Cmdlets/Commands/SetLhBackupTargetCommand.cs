@@ -4,6 +4,7 @@ using ManifestKinds = LonghornBackup.Engine.Manifests.ManifestKinds;
 using LonghornBackup.Engine.Errors;
 using LonghornBackup.Engine.Manifests;
 using LonghornBackup.Engine.Store;
+using LonghornBackup.Engine.Store.Drivers;
 using LonghornBackup.Engine.Store.S3;
 using LonghornBackup.Engine.Targets;
 using LonghornBackup.Hosting;
@@ -126,22 +127,22 @@ public sealed class SetLhBackupTargetCommand : LhCmdlet
             var parsed = TargetUrl.Parse(url);
             S3TargetSettings? settings = null;
             (string AccessKey, string SecretKey, string? Token)? keys = null;
-            if (parsed.Kind == TargetKind.S3)
+            object? driverSettings;
+            if (parsed.Driver is S3Driver)
             {
                 (settings, keys) = BuildS3Settings(parsed);
+                driverSettings = settings;
             }
             else
             {
                 if (S3Only.FirstOrDefault(MyInvocation.BoundParameters.ContainsKey) is { } misplaced)
                     throw new LonghornBackupException(ErrorIds.InvalidTargetSetting, ErrorKind.InvalidArgument,
-                        $"-{misplaced} applies to S3 targets only; '{parsed.Canonical}' is a folder.", misplaced);
-                if (!Directory.Exists(parsed.LocalPath))
-                    throw new LonghornBackupException(ErrorIds.BackupTargetUnreachable, ErrorKind.ResourceUnavailable,
-                        $"The backup target folder '{parsed.LocalPath}' does not exist.", Url,
-                        "Create the folder (New-Item -ItemType Directory) or mount the export there first.");
+                        $"-{misplaced} applies to S3 targets only; '{parsed.Canonical}' is {(parsed.LocalPath is null ? $"a {parsed.Kind} target" : "a folder")}.", misplaced);
+                driverSettings = parsed.Driver.PlanSettings(parsed, new TargetSettingsInput { Name = Name }, null);
             }
 
-            var definition = new BackupTargetDefinition(Name, parsed.Canonical, DateTimeOffset.UtcNow) { S3 = settings, MaxConcurrentUploads = MaxConcurrentUploads };
+            var definition = new BackupTargetDefinition(Name, parsed.Canonical, DateTimeOffset.UtcNow) { MaxConcurrentUploads = MaxConcurrentUploads }
+                .WithSettings(parsed.Kind, driverSettings);
             if (!ShouldProcess($"{Name} -> {parsed.Canonical}", keys is null ? "Set backup target" : $"Set backup target and store its keys as AWS credentials profile '{settings!.ProfileName}'"))
                 return;
 
@@ -155,7 +156,7 @@ public sealed class SetLhBackupTargetCommand : LhCmdlet
             Say($"Backup target '{Name}' is {parsed.Canonical} (saved in {Registry.FilePath}).");
             RemoveOrphanedProfile(previous, settings);
 
-            bool available = parsed.Kind != TargetKind.S3 || CheckReachable(definition);
+            bool available = parsed.LocalPath is not null || CheckReachable(definition);
             if (PassThru) WriteObject(TargetOutput.From(definition, Registry, available));
         }
         catch (LonghornBackupException e)
@@ -187,13 +188,13 @@ public sealed class SetLhBackupTargetCommand : LhCmdlet
             foreach (var p in plan)
             {
                 var definition = p.Definition;
-                string credentials = definition.S3?.CredentialSecret is { } secret ? $" with the credentials of {secret}" : "";
+                string credentials = definition.S3()?.CredentialSecret is { } secret ? $" with the credentials of {secret}" : "";
                 if (!ShouldProcess($"{definition.Name} -> {definition.Url} ({p.Manifest.Location})", $"Set backup target{credentials}")) continue;
                 var previous = Registry.Find(definition.Name);
                 Registry.Set(definition);
                 Say($"Backup target '{definition.Name}' is {definition.Url}{credentials} (saved in {Registry.FilePath}; the Secret is read from its file at each use).");
-                RemoveOrphanedProfile(previous, definition.S3);
-                bool available = p.Url.Kind != TargetKind.S3 || CheckReachable(definition);
+                RemoveOrphanedProfile(previous, definition.S3());
+                bool available = p.Url.LocalPath is not null || CheckReachable(definition);
                 if (PassThru) WriteObject(TargetOutput.From(definition, Registry, available));
             }
         }
@@ -250,21 +251,21 @@ public sealed class SetLhBackupTargetCommand : LhCmdlet
             throw new LonghornBackupException(ErrorIds.CredentialsNotFound, ErrorKind.AuthenticationError,
                 $"The AWS credentials profile '{profileName}' was not found in {(settings.ProfileLocation is null ? "the AWS credential stores" : $"'{settings.ProfileLocation}'")}.",
                 profileName, "Create the profile first (Set-AWSCredential -StoreAs, aws configure --profile), or give the keys with -AccessKey/-SecretKey or -Credential.");
-        if (url.Region is not null && settings.Region is not null && url.Region != settings.Region)
-            WriteWarning($"The URL names region '{url.Region}'; -Region '{settings.Region}' is ignored.");
+        if (url.Location is S3Location { Region: { } urlRegion } && settings.Region is not null && urlRegion != settings.Region)
+            WriteWarning($"The URL names region '{urlRegion}'; -Region '{settings.Region}' is ignored.");
         return (settings, keys);
     }
 
     /// <summary>Keys this module stored for the target before are removed when the target no longer uses them.</summary>
     private void RemoveOrphanedProfile(BackupTargetDefinition? previous, S3TargetSettings? now)
     {
-        if (previous?.S3 is not { ProfileCreatedByModule: true, ProfileName: { } oldName } old) return;
+        if (previous?.S3() is not { ProfileCreatedByModule: true, ProfileName: { } oldName } old) return;
         if (now is not null && now.ProfileName == oldName && now.ProfileLocation == old.ProfileLocation) return;
         S3CredentialProfiles.Remove(oldName, old.ProfileLocation);
         Say($"Removed the AWS credentials profile '{oldName}' that held this target's previous keys.");
     }
 
-    /// <summary>S3 targets are saved even when unreachable (the store may be down now); a quick check warns.</summary>
+    /// <summary>Network targets are saved even when unreachable (the store may be down now); a quick check warns.</summary>
     private bool CheckReachable(BackupTargetDefinition definition)
     {
         var lines = new List<string>();

@@ -1,4 +1,5 @@
 using LonghornBackup.Engine.Store;
+using LonghornBackup.Engine.Store.S3;
 using LonghornBackup.Engine.Targets;
 
 namespace LonghornBackup;
@@ -13,11 +14,11 @@ internal static class TargetOutput
         try
         {
             var url = TargetUrl.Parse(d.Url);
-            kind = url.Kind.ToString();
-            region = url.Region;
+            kind = url.Kind;
+            region = (url.Location as S3Location)?.Region;
         }
         catch (Engine.Errors.LonghornBackupException) { }
-        var s3 = d.S3;
+        var s3 = d.S3();
         return new BackupTarget
         {
             Name = d.Name,
@@ -30,7 +31,7 @@ internal static class TargetOutput
             Region = region ?? s3?.Region,
             ForcePathStyle = s3?.ForcePathStyle,
             CACertificatePath = s3?.CACertificatePath,
-            CredentialSource = kind == nameof(TargetKind.S3) ? (s3?.CredentialSource ?? Engine.Targets.CredentialSource.Default).ToString() : null,
+            CredentialSource = kind == S3Driver.KindName ? (s3?.CredentialSource ?? CredentialSource.Default).ToString() : null,
             ProfileName = s3?.ProfileName,
             ProfileLocation = s3?.ProfileLocation,
             CredentialSecret = s3?.CredentialSecret?.Name,
