@@ -34,8 +34,8 @@ public class S3Server : IDisposable
     /// <param name="certificatePem">With <paramref name="keyPem"/>: serve HTTPS with this certificate.</param>
     protected S3Server(string? certificatePem, string? keyPem)
     {
-        string toolDir = Path.Combine(RepositoryRoot(), "tools", "s3rver");
-        if (!File.Exists(Path.Combine(toolDir, "node_modules", "s3rver", "package.json"))) RunNpmCi(toolDir);
+        string toolDir = Path.Combine(ToolPaths.RepositoryRoot(), "tools", "s3rver");
+        if (!File.Exists(Path.Combine(toolDir, "node_modules", "s3rver", "package.json"))) ToolPaths.RunNpmCi(toolDir);
 
         var start = new ProcessStartInfo("node")
         {
@@ -135,24 +135,6 @@ public class S3Server : IDisposable
         string path = _tls.File(name);
         File.WriteAllText(path, content);
         return path;
-    }
-
-    private static void RunNpmCi(string toolDir)
-    {
-        var npm = new ProcessStartInfo(OperatingSystem.IsWindows() ? "npm.cmd" : "npm") { WorkingDirectory = toolDir, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "ci", "--no-audit", "--no-fund" }) npm.ArgumentList.Add(arg);
-        using var p = Process.Start(npm)!;
-        var output = p.StandardOutput.ReadToEndAsync();
-        var error = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException($"npm ci in {toolDir} failed ({p.ExitCode}): {output.Result}{error.Result}");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "tools", "s3rver", "launch.js"))) return dir.FullName;
-        throw new DirectoryNotFoundException("tools/s3rver/launch.js was not found above the test binaries.");
     }
 
     private void Stop()

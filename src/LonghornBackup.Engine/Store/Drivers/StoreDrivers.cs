@@ -1,3 +1,6 @@
+#if NET
+using LonghornBackup.Engine.Store.AzureBlob;
+#endif
 using LonghornBackup.Engine.Store.Folder;
 using LonghornBackup.Engine.Store.S3;
 
@@ -10,6 +13,9 @@ public static class StoreDrivers
     {
         FolderDriver.Instance,
         S3Driver.Instance,
+#if NET
+        AzureBlobDriver.Instance,   // .NET 8 only: see LonghornBackup.Engine.csproj
+#endif
     };
 
     /// <summary>The driver for a lower-case scheme ("" for a plain path), or null.</summary>
