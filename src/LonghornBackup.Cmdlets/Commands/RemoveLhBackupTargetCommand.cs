@@ -36,6 +36,11 @@ public sealed class RemoveLhBackupTargetCommand : LhCmdlet
                     S3CredentialProfiles.Remove(removed.Item1, removed.Item2);
                     Say($"Removed the AWS credentials profile '{removed.Item1}'.");
                 }
+#if NET
+                var azure = target.GetSettings<Engine.Store.AzureBlob.AzureBlobTargetSettings>(Engine.Store.AzureBlob.AzureBlobDriver.KindName);
+                if (Engine.Store.AzureBlob.AzureBlobSecretFile.RemoveIfCreatedByModule(azure))
+                    Say($"Removed {azure!.CredentialSecret!.File}, which held the target's keys.");
+#endif
             });
         }
     }

@@ -20,11 +20,11 @@ namespace LonghornBackup.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "LhBackupTarget", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = NoKeys)]
 [OutputType(typeof(BackupTarget))]
-public sealed class SetLhBackupTargetCommand : LhCmdlet
+public sealed partial class SetLhBackupTargetCommand : LhCmdlet
 {
     private const string NoKeys = "NoKeys", Keys = "Keys", WithCredential = "Credential", FromManifest = "Manifest";
 
-    /// <summary>A path, vfs:///path, file:///path, s3://bucket@region/prefix/ or s3://bucket/prefix/.</summary>
+    /// <summary>A path, vfs:///path, file:///path, s3://bucket@region/prefix/, s3://bucket/prefix/, azblob://container@suffix/prefix/ or azblob://container/prefix/.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = NoKeys)]
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = Keys)]
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = WithCredential)]
@@ -99,6 +99,20 @@ public sealed class SetLhBackupTargetCommand : LhCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? CACertificatePath { get; set; }
 
+    /// <summary>Azure Blob: the storage account; with -AccountKey or -SasToken its keys are stored, alone it signs in with an Azure identity.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = NoKeys)]
+    public string? AccountName { get; set; }
+
+    /// <summary>Azure Blob: the account's shared key; stored in a Secret file readable by you only, never in targets.json.</summary>
+    [Parameter(ParameterSetName = NoKeys)]
+    [SecureStringArgument]
+    public SecureString? AccountKey { get; set; }
+
+    /// <summary>Azure Blob: a shared access signature for the container, instead of the account key; stored as -AccountKey is.</summary>
+    [Parameter(ParameterSetName = NoKeys)]
+    [SecureStringArgument]
+    public SecureString? SasToken { get; set; }
+
     /// <summary>Blocks a backup to this target uploads at once (New-LhBackup -Concurrency overrides). Default: 8 for S3.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateRange(1, 256)]
@@ -107,9 +121,23 @@ public sealed class SetLhBackupTargetCommand : LhCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    private static readonly string[] S3Only =
+    private static readonly string[] S3Parameters =
         { nameof(EndpointUrl), nameof(Region), nameof(ForcePathStyle), nameof(AccessKey), nameof(SecretKey), nameof(SessionToken),
           nameof(Credential), nameof(ProfileName), nameof(ProfileLocation), nameof(CACertificatePath) };
+
+    private static readonly string[] AzureBlobParameters =
+        { nameof(EndpointUrl), nameof(CACertificatePath), nameof(Credential), nameof(AccountName), nameof(AccountKey), nameof(SasToken) };
+
+    /// <summary>Refuses a store option the target's kind does not take, naming the kinds that do.</summary>
+    private void CheckOptionsApply(TargetUrl url, string[] applicable)
+    {
+        var misplaced = S3Parameters.Concat(AzureBlobParameters).Except(applicable).FirstOrDefault(MyInvocation.BoundParameters.ContainsKey);
+        if (misplaced is null) return;
+        string takers = string.Join(" and ", new[] { (S3Driver.KindName, S3Parameters), ("AzureBlob", AzureBlobParameters) }
+            .Where(k => k.Item2.Contains(misplaced)).Select(k => k.Item1));
+        throw new LonghornBackupException(ErrorIds.InvalidTargetSetting, ErrorKind.InvalidArgument,
+            $"-{misplaced} applies to {takers} targets only; '{url.Canonical}' is {(url.LocalPath is null ? $"a {url.Kind} target" : "a folder")}.", misplaced);
+    }
 
     protected override void ProcessRecord()
     {
@@ -128,22 +156,36 @@ public sealed class SetLhBackupTargetCommand : LhCmdlet
             S3TargetSettings? settings = null;
             (string AccessKey, string SecretKey, string? Token)? keys = null;
             object? driverSettings;
+#if NET
+            (string Account, string? Key, string? Sas)? azureKeys = null;
+#endif
             if (parsed.Driver is S3Driver)
             {
+                CheckOptionsApply(parsed, S3Parameters);
                 (settings, keys) = BuildS3Settings(parsed);
                 driverSettings = settings;
             }
+#if NET
+            else if (parsed.Driver is Engine.Store.AzureBlob.AzureBlobDriver)
+            {
+                CheckOptionsApply(parsed, AzureBlobParameters);
+                (var azureSettings, azureKeys) = BuildAzureBlobSettings(parsed);
+                driverSettings = azureSettings;
+            }
+#endif
             else
             {
-                if (S3Only.FirstOrDefault(MyInvocation.BoundParameters.ContainsKey) is { } misplaced)
-                    throw new LonghornBackupException(ErrorIds.InvalidTargetSetting, ErrorKind.InvalidArgument,
-                        $"-{misplaced} applies to S3 targets only; '{parsed.Canonical}' is {(parsed.LocalPath is null ? $"a {parsed.Kind} target" : "a folder")}.", misplaced);
+                CheckOptionsApply(parsed, Array.Empty<string>());
                 driverSettings = parsed.Driver.PlanSettings(parsed, new TargetSettingsInput { Name = Name }, null);
             }
 
             var definition = new BackupTargetDefinition(Name, parsed.Canonical, DateTimeOffset.UtcNow) { MaxConcurrentUploads = MaxConcurrentUploads }
                 .WithSettings(parsed.Kind, driverSettings);
-            if (!ShouldProcess($"{Name} -> {parsed.Canonical}", keys is null ? "Set backup target" : $"Set backup target and store its keys as AWS credentials profile '{settings!.ProfileName}'"))
+            string action = keys is null ? "Set backup target" : $"Set backup target and store its keys as AWS credentials profile '{settings!.ProfileName}'";
+#if NET
+            if (azureKeys is not null) action = "Set backup target and store its keys in a Secret file readable by you only";
+#endif
+            if (!ShouldProcess($"{Name} -> {parsed.Canonical}", action))
                 return;
 
             var previous = Registry.Find(Name);
@@ -152,9 +194,16 @@ public sealed class SetLhBackupTargetCommand : LhCmdlet
                 string where = S3CredentialProfiles.Store(settings!.ProfileName!, settings.ProfileLocation, k.AccessKey, k.SecretKey, k.Token);
                 Say($"Stored the keys as AWS credentials profile '{settings.ProfileName}' in {where}.");
             }
+#if NET
+            if (azureKeys is { } az && driverSettings is Engine.Store.AzureBlob.AzureBlobTargetSettings azureSettingsToStore)
+                definition = definition.WithSettings(parsed.Kind, StoreAzureBlobKeys(azureSettingsToStore, az));
+#endif
             Registry.Set(definition);
             Say($"Backup target '{Name}' is {parsed.Canonical} (saved in {Registry.FilePath}).");
             RemoveOrphanedProfile(previous, settings);
+#if NET
+            RemoveOrphanedAzureBlobSecret(previous, definition.GetSettings<Engine.Store.AzureBlob.AzureBlobTargetSettings>(Engine.Store.AzureBlob.AzureBlobDriver.KindName));
+#endif
 
             bool available = parsed.LocalPath is not null || CheckReachable(definition);
             if (PassThru) WriteObject(TargetOutput.From(definition, Registry, available));
@@ -194,6 +243,9 @@ public sealed class SetLhBackupTargetCommand : LhCmdlet
                 Registry.Set(definition);
                 Say($"Backup target '{definition.Name}' is {definition.Url}{credentials} (saved in {Registry.FilePath}; the Secret is read from its file at each use).");
                 RemoveOrphanedProfile(previous, definition.S3());
+#if NET
+                RemoveOrphanedAzureBlobSecret(previous, definition.GetSettings<Engine.Store.AzureBlob.AzureBlobTargetSettings>(Engine.Store.AzureBlob.AzureBlobDriver.KindName));
+#endif
                 bool available = p.Url.LocalPath is not null || CheckReachable(definition);
                 if (PassThru) WriteObject(TargetOutput.From(definition, Registry, available));
             }
