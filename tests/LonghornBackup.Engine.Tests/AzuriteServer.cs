@@ -71,7 +71,8 @@ public sealed class AzuriteServer : IDisposable
 
     /// <summary>Opens the store through the real driver, as the cmdlets do.</summary>
     public Backupstore Open(TargetUrl url, int? maxErrorRetry = null, TimeSpan? timeout = null, IDictionary<string, string>? environment = null,
-        Action<string>? diagnostics = null, int? listPageSize = null, BackupTargetDefinition? definition = null)
+        Action<string>? diagnostics = null, int? listPageSize = null, BackupTargetDefinition? definition = null,
+        Func<HttpMessageHandler, HttpMessageHandler>? wrap = null)
     {
         var env = environment ?? Environment();
         return Backupstore.Open(url, definition ?? Definition(url), new StoreOpenOptions
@@ -81,6 +82,7 @@ public sealed class AzuriteServer : IDisposable
             RequestTimeout = timeout,
             Diagnostics = diagnostics,
             ListPageSize = listPageSize,
+            WrapHttpHandler = wrap,
         });
     }
 

@@ -59,6 +59,12 @@ public sealed class TargetUrl
         string scheme = schemeEnd < 0 ? "" : url[..schemeEnd].ToLowerInvariant();
         string rest = schemeEnd < 0 ? url : url[(schemeEnd + 3)..];
         if (StoreDrivers.ForScheme(scheme) is { } driver) return driver.Parse(url, scheme, rest);
+#if !NET
+        if (scheme == "azblob")
+            throw new LonghornBackupException(ErrorIds.InvalidBackupTargetUrl, ErrorKind.NotImplemented,
+                $"'{url}' is an Azure Blob target, which needs PowerShell 7: the Azure SDK cannot load in Windows PowerShell 5.1 beside the module's other libraries.", url,
+                "Use PowerShell 7.4 or later for Azure Blob targets.");
+#endif
         if (scheme is "nfs" or "cifs")
             throw new LonghornBackupException(ErrorIds.InvalidBackupTargetUrl, ErrorKind.InvalidArgument,
                 $"'{url}' is a {scheme} export: LonghornBackup does not mount shares itself.", url,
