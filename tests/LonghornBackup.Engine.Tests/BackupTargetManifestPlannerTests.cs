@@ -147,7 +147,7 @@ public class BackupTargetManifestPlannerTests : IDisposable
     [Theory]
     [InlineData("nfs://server:/export", "InvalidBackupTargetUrl", "does not mount shares")]
     [InlineData("cifs://server/share", "InvalidBackupTargetUrl", "does not mount shares")]
-    [InlineData("azblob://container@core.windows.net/p/", "InvalidBackupTargetUrl", "not supported")]
+    [InlineData("azblob://Bad_Container@core.windows.net/p/", "InvalidBackupTargetUrl", "Bad_Container")]
     [InlineData("s3://Bad_Bucket/p/", "InvalidBackupTargetUrl", "Bad_Bucket")]
     [InlineData("missing-folder", "BackupTargetUnreachable", "does not exist")]
     public void Unusable_urls_keep_their_error_and_gain_the_location(string url, string errorId, string message)
@@ -160,12 +160,23 @@ public class BackupTargetManifestPlannerTests : IDisposable
     }
 
     [Fact]
-    public void S3_options_for_folder_targets_only_are_refused()
+    public void Store_options_for_folder_targets_are_refused_naming_the_kinds_that_take_them()
     {
         string file = Write("target.yaml", Target("default", $"vfs://{_dir.Sub("store")}"));
         var e = Assert.Throws<LonghornBackupException>(() => Apply(new[] { file }, overrides: new BackupTargetManifestOverrides { EndpointUrl = "http://127.0.0.1:9000" }));
         Assert.Equal(ErrorIds.InvalidTargetSetting, e.ErrorId);
-        Assert.Contains("-EndpointUrl applies to S3 targets only", e.Message);
+        Assert.Contains("-EndpointUrl applies to S3 and AzureBlob targets only; the manifest sets a folder target", e.Message);
+        var region = Assert.Throws<LonghornBackupException>(() => Apply(new[] { file }, overrides: new BackupTargetManifestOverrides { Region = "us-east-1" }));
+        Assert.Contains("-Region applies to S3 targets only", region.Message);
+    }
+
+    [Fact]
+    public void S3_options_for_an_Azure_Blob_target_are_refused()
+    {
+        string file = Write("target.yaml", Target("default", "azblob://backups@core.windows.net/p/"));
+        var e = Assert.Throws<LonghornBackupException>(() => Apply(new[] { file }, overrides: new BackupTargetManifestOverrides { Region = "us-east-1" }));
+        Assert.Equal(ErrorIds.InvalidTargetSetting, e.ErrorId);
+        Assert.Contains("-Region applies to S3 targets only; the manifest sets an AzureBlob target", e.Message);
     }
 
     [Fact]

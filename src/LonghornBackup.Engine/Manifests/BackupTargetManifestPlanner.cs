@@ -44,7 +44,7 @@ public static class BackupTargetManifestPlanner
             var kinds = planned.Select(p => p.Url.Driver).Distinct().ToList();
             string takers = string.Join(" and ", StoreDrivers.All.Where(d => d.ManifestOptions.Contains(option)).Select(d => d.Kind));
             throw new LonghornBackupException(ErrorIds.InvalidTargetSetting, ErrorKind.InvalidArgument,
-                $"-{option} applies to {takers} targets only; the manifest sets {(planned.Count == 1 ? $"a {KindWords(planned[0].Url.Driver)} target ({planned[0].Url.Canonical})" : $"{string.Join(" and ", kinds.Select(KindWords))} targets only")}. Nothing was saved.",
+                $"-{option} applies to {takers} targets only; the manifest sets {(planned.Count == 1 ? $"{KindWords(planned[0].Url.Driver)} target ({planned[0].Url.Canonical})" : $"{string.Join(" and ", kinds.Select(k => KindWords(k).Split(' ')[1]))} targets only")}. Nothing was saved.",
                 option);
         }
 
@@ -129,6 +129,7 @@ public static class BackupTargetManifestPlanner
         return new PlannedTarget(t, url, definition.WithSettings(url.Kind, settings));
     }
 
-    /// <summary>"folder" for the folder driver, else the kind's name.</summary>
-    private static string KindWords(IStoreDriver driver) => driver.Kind == Store.Folder.FolderDriver.KindName ? "folder" : driver.Kind;
+    /// <summary>"a folder" for the folder driver, else "an S3", "an AzureBlob" (the kind's name with its article).</summary>
+    private static string KindWords(IStoreDriver driver) =>
+        driver.Kind == Store.Folder.FolderDriver.KindName ? "a folder" : ("AEIOUaeiou".Contains(driver.Kind[0]) || driver.Kind.StartsWith("S3", StringComparison.Ordinal) ? "an " : "a ") + driver.Kind;
 }

@@ -65,7 +65,7 @@ public static class TargetProbe
                 if (read is null)
                     throw new LonghornBackupException(ErrorIds.StoreReadFailed, ErrorKind.ReadError,
                         $"The probe object {key} was written but cannot be read back from {where}.", key,
-                        "Check that the credentials may read objects (s3:GetObject) and that the store is consistent.");
+                        "Check that the credentials may read objects (s3:GetObject on S3, read on an Azure container) and that the store is consistent.");
                 if (!read.AsSpan().SequenceEqual(payload))
                     throw new LonghornBackupException(ErrorIds.StoreReadFailed, ErrorKind.InvalidData,
                         $"The store at {where} changed the bytes written: a {payload.Length}-byte probe came back as {read.Length} bytes{(read.Length == payload.Length ? " with different content" : "")}.", key,
