@@ -245,13 +245,15 @@ $AwsTestVariables = @(
     'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_REGION',
     'AWS_DEFAULT_REGION', 'AWS_ENDPOINTS', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3', 'AWS_CERT', 'VIRTUAL_HOSTED_STYLE',
     'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE', 'AWS_EC2_METADATA_DISABLED',
-    'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy')
+    'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy',
+    'AZBLOB_ACCOUNT_NAME', 'AZBLOB_ACCOUNT_KEY', 'AZBLOB_ENDPOINT', 'AZBLOB_CERT', 'AZBLOB_SAS_TOKEN')
 
 function Invoke-Test {
     Invoke-Build
     $pesterPath = Get-PesterPath
     Install-S3TestServer
     & (Join-Path $Root 'tools/Install-NbdClients.ps1')
+    & (Join-Path $Root 'tools/azurite/Install-AzuriteTestServer.ps1')
 
     if (Test-Path -LiteralPath $ResultsDir) { Remove-Item -LiteralPath $ResultsDir -Recurse -Force }
     $null = New-Item -ItemType Directory -Path $ResultsDir

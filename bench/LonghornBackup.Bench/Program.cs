@@ -9,6 +9,7 @@ using LonghornBackup.Engine.Format;
 using LonghornBackup.Engine.Locking;
 using LonghornBackup.Engine.Restore;
 using LonghornBackup.Engine.Store;
+using LonghornBackup.Engine.Store.S3;
 using LonghornBackup.Engine.Targets;
 
 // One benchmark step per process, so /usr/bin/time -v measures exactly that step (wall, CPU, peak RSS).
@@ -60,7 +61,7 @@ switch (command)
             BlockSize = int.Parse(opts.GetValueOrDefault("block-size-mib", "2")) << 20,
             UseChangeCache = !opts.ContainsKey("no-cache"),
             ChangeCacheDirectory = opts.GetValueOrDefault("cache-dir"),
-            UploadConcurrency = bs.Url.Kind == TargetKind.S3 ? BackupTargetDefinition.DefaultS3Uploads : null,
+            UploadConcurrency = bs.Url.Driver.DefaultConcurrency,
         }, null, CancellationToken.None);
         WriteJson(opts["json"], new
         {
@@ -79,7 +80,7 @@ switch (command)
         var result = await new RestoreEngine(bs).RunAsync(new RestoreRequest
         {
             VolumeName = opts["volume"], BackupName = backup, OutputPath = opts["output"], Overwrite = true,
-            Concurrency = bs.Url.Kind == TargetKind.S3 ? BackupTargetDefinition.DefaultS3Uploads : null,
+            Concurrency = bs.Url.Driver.DefaultConcurrency,
         }, null, CancellationToken.None);
         WriteJson(opts["json"], new { Step = "restore", Seconds = clock.Elapsed.TotalSeconds, result.BlocksRestored, result.BytesDownloaded, result.Size, Requests = store.Snapshot() });
         break;
@@ -126,10 +127,8 @@ static (Backupstore Store, CountingStore Counter) OpenTarget(Dictionary<string, 
         return (new Backupstore(counter, TargetUrl.Parse("/dev/null/bench")), counter);
     }
     var url = TargetUrl.Parse(target);
-    var definition = new BackupTargetDefinition("bench", url.Canonical, DateTimeOffset.UtcNow)
-    {
-        S3 = url.Kind == TargetKind.S3 ? new S3TargetSettings { EndpointUrl = opts.GetValueOrDefault("endpoint") } : null,
-    };
+    var definition = new BackupTargetDefinition("bench", url.Canonical, DateTimeOffset.UtcNow);
+    if (url.Driver is S3Driver) definition = definition.WithS3(new S3TargetSettings { EndpointUrl = opts.GetValueOrDefault("endpoint") });
     var opened = Backupstore.Open(url, definition);
     var counting = new CountingStore(opened.Store);
     return (new Backupstore(counting, opened.Url), counting);

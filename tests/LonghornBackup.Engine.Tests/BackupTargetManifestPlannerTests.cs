@@ -1,3 +1,4 @@
+using LonghornBackup.Engine.Store.S3;
 using System.Text.Json;
 using LonghornBackup.Engine.Errors;
 using LonghornBackup.Engine.Manifests;
@@ -51,9 +52,9 @@ public class BackupTargetManifestPlannerTests : IDisposable
         var d = planned.Definition;
         Assert.Equal(("minio", "s3://backups@us-east-1/longhorn/"), (d.Name, d.Url));
         Assert.Equal(TimeSpan.FromSeconds(90), d.PollInterval);
-        Assert.Equal(CredentialSource.Secret, d.S3!.CredentialSource);
-        Assert.Equal(new CredentialSecretReference("minio-secret", file), d.S3.CredentialSecret);
-        Assert.Null(d.S3.ProfileName);
+        Assert.Equal(CredentialSource.Secret, d.S3()!.CredentialSource);
+        Assert.Equal(new CredentialSecretReference("minio-secret", file), d.S3().CredentialSecret);
+        Assert.Null(d.S3().ProfileName);
 
         var registry = new TargetRegistry(_dir.Sub("config"));
         registry.Set(d);
@@ -76,8 +77,8 @@ public class BackupTargetManifestPlannerTests : IDisposable
         var overrides = new BackupTargetManifestOverrides { Name = "renamed", EndpointUrl = "http://127.0.0.1:9000", Region = "eu-west-1", ForcePathStyle = false, MaxConcurrentUploads = 4 };
         var d = Assert.Single(Apply(new[] { targets }, new[] { secrets }, overrides).Plan).Definition;
         Assert.Equal("renamed", d.Name);
-        Assert.Equal(new CredentialSecretReference("s3-secret", secrets), d.S3!.CredentialSecret);
-        Assert.Equal(("http://127.0.0.1:9000", "eu-west-1", (bool?)false), (d.S3.EndpointUrl, d.S3.Region, d.S3.ForcePathStyle));
+        Assert.Equal(new CredentialSecretReference("s3-secret", secrets), d.S3()!.CredentialSecret);
+        Assert.Equal(("http://127.0.0.1:9000", "eu-west-1", (bool?)false), (d.S3().EndpointUrl, d.S3().Region, d.S3().ForcePathStyle));
         Assert.Equal(4, d.MaxConcurrentUploads);
         Assert.Null(d.PollInterval);
     }
@@ -90,7 +91,7 @@ public class BackupTargetManifestPlannerTests : IDisposable
         var (plan, warnings) = Apply(new[] { file });
         Assert.Equal(new[] { "plain", "vfs" }, plan.Select(p => p.Definition.Name));
         Assert.All(plan, p => Assert.Equal($"vfs://{folder}", p.Definition.Url));
-        Assert.All(plan, p => Assert.Null(p.Definition.S3));
+        Assert.All(plan, p => Assert.Null(p.Definition.S3()));
         Assert.Contains(warnings, w => w.Contains("a folder target takes no credentials; the Secret 'unused-secret' is not used", StringComparison.Ordinal));
     }
 
@@ -146,7 +147,7 @@ public class BackupTargetManifestPlannerTests : IDisposable
     [Theory]
     [InlineData("nfs://server:/export", "InvalidBackupTargetUrl", "does not mount shares")]
     [InlineData("cifs://server/share", "InvalidBackupTargetUrl", "does not mount shares")]
-    [InlineData("azblob://container@core.windows.net/p/", "InvalidBackupTargetUrl", "not supported")]
+    [InlineData("azblob://Bad_Container@core.windows.net/p/", "InvalidBackupTargetUrl", "Bad_Container")]
     [InlineData("s3://Bad_Bucket/p/", "InvalidBackupTargetUrl", "Bad_Bucket")]
     [InlineData("missing-folder", "BackupTargetUnreachable", "does not exist")]
     public void Unusable_urls_keep_their_error_and_gain_the_location(string url, string errorId, string message)
@@ -159,12 +160,23 @@ public class BackupTargetManifestPlannerTests : IDisposable
     }
 
     [Fact]
-    public void S3_options_for_folder_targets_only_are_refused()
+    public void Store_options_for_folder_targets_are_refused_naming_the_kinds_that_take_them()
     {
         string file = Write("target.yaml", Target("default", $"vfs://{_dir.Sub("store")}"));
         var e = Assert.Throws<LonghornBackupException>(() => Apply(new[] { file }, overrides: new BackupTargetManifestOverrides { EndpointUrl = "http://127.0.0.1:9000" }));
         Assert.Equal(ErrorIds.InvalidTargetSetting, e.ErrorId);
-        Assert.Contains("-EndpointUrl applies to S3 targets only", e.Message);
+        Assert.Contains("-EndpointUrl applies to S3 and AzureBlob targets only; the manifest sets a folder target", e.Message);
+        var region = Assert.Throws<LonghornBackupException>(() => Apply(new[] { file }, overrides: new BackupTargetManifestOverrides { Region = "us-east-1" }));
+        Assert.Contains("-Region applies to S3 targets only", region.Message);
+    }
+
+    [Fact]
+    public void S3_options_for_an_Azure_Blob_target_are_refused()
+    {
+        string file = Write("target.yaml", Target("default", "azblob://backups@core.windows.net/p/"));
+        var e = Assert.Throws<LonghornBackupException>(() => Apply(new[] { file }, overrides: new BackupTargetManifestOverrides { Region = "us-east-1" }));
+        Assert.Equal(ErrorIds.InvalidTargetSetting, e.ErrorId);
+        Assert.Contains("-Region applies to S3 targets only; the manifest sets an AzureBlob target", e.Message);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using LonghornBackup.Engine.Store.S3;
 using System.Net;
 using System.Net.Sockets;
 using LonghornBackup.Engine.Catalog;
@@ -73,7 +74,7 @@ public sealed class S3BadInputTests(S3Server server)
     public async Task An_unreachable_endpoint_is_BackupTargetUnreachable()
     {
         var url = S3Server.NewUrl();
-        var definition = server.Definition(url) with { S3 = new Targets.S3TargetSettings { EndpointUrl = $"http://127.0.0.1:{ClosedPort()}" } };
+        var definition = server.Definition(url).WithS3(new S3TargetSettings { EndpointUrl = $"http://127.0.0.1:{ClosedPort()}" });
         var env = server.Environment();
         using var store = Backupstore.Open(url, definition, new StoreOpenOptions { Environment = n => env.GetValueOrDefault(n), MaxErrorRetry = 1 });
         var e = await Assert.ThrowsAsync<LonghornBackupException>(() => store.ListVolumeNamesAsync(None));
@@ -94,7 +95,7 @@ public sealed class S3BadInputTests(S3Server server)
         var e = await Assert.ThrowsAsync<LonghornBackupException>(() => store.ListVolumeNamesAsync(None));
         Assert.Equal(ErrorIds.WrongRegion, e.ErrorId);
         Assert.Contains("not in region 'us-east-1' (from the target URL); S3 says it is in 'eu-west-1'", e.Message);
-        Assert.Equal($"Put the bucket's region in the target URL: s3://{S3Server.Bucket}@eu-west-1/{url.Prefix}/", e.RecommendedAction);
+        Assert.Equal($"Put the bucket's region in the target URL: s3://{S3Server.Bucket}@eu-west-1/{url.S3().Prefix}/", e.RecommendedAction);
 
         using var redirect = Answering(url, HttpStatusCode.MovedPermanently, "PermanentRedirect");
         Assert.Equal(ErrorIds.WrongRegion, (await Assert.ThrowsAsync<LonghornBackupException>(() => redirect.ListVolumeNamesAsync(None))).ErrorId);

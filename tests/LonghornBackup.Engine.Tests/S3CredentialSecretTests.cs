@@ -217,7 +217,7 @@ public class S3CredentialSecretTests : IDisposable
         WriteKeys(more: ("AWS_SESSION_TOKEN", Canary + "-token"));
         var settings = FromSecret();
         var c = Resolve(settings);
-        var definition = new BackupTargetDefinition("s3", "s3://bucket/prefix/", DateTimeOffset.UtcNow) { S3 = settings };
+        var definition = new BackupTargetDefinition("s3", "s3://bucket/prefix/", DateTimeOffset.UtcNow).WithS3(settings);
         var variables = S3Variables.For(settings, Options);
         Assert.Equal(Canary, variables.FromSecret("AWS_SECRET_ACCESS_KEY"));
         foreach (var text in new[] { c.ToString(), c.Credentials.ToString(), settings.ToString(), definition.ToString(), variables.ToString(), string.Join("\n", c.Describe()) })

@@ -1,3 +1,4 @@
+using LonghornBackup.Engine.Store.S3;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -38,7 +39,7 @@ public sealed class S3DeadEndpointTests
     private static Backupstore Open(string endpoint, out Func<int> requests)
     {
         var url = TargetUrl.Parse($"s3://lhb-dead@us-east-1/t-{Guid.NewGuid():N}/");
-        var definition = new BackupTargetDefinition("dead", url.Canonical, DateTimeOffset.UtcNow) { S3 = new S3TargetSettings { EndpointUrl = endpoint } };
+        var definition = new BackupTargetDefinition("dead", url.Canonical, DateTimeOffset.UtcNow) .WithS3(new S3TargetSettings { EndpointUrl = endpoint });
         FaultInjectingHandler? counter = null;
         var store = Backupstore.Open(url, definition, new StoreOpenOptions
         {

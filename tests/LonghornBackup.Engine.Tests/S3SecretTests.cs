@@ -1,3 +1,4 @@
+using LonghornBackup.Engine.Store.S3;
 using System.Net;
 using System.Net.Sockets;
 using LonghornBackup.Engine.Catalog;
@@ -29,7 +30,7 @@ public sealed class S3SecretTests(S3Server server)
         {
             var e = new Dictionary<string, string>(env);
             if (accessKey is not null) e["AWS_ACCESS_KEY_ID"] = accessKey;
-            return Backupstore.Open(url, server.Definition(url) with { S3 = new S3TargetSettings { EndpointUrl = endpoint ?? server.Endpoint } },
+            return Backupstore.Open(url, server.Definition(url).WithS3(new S3TargetSettings { EndpointUrl = endpoint ?? server.Endpoint }),
                 new StoreOpenOptions { Environment = n => e.GetValueOrDefault(n), Diagnostics = seen.Add, MaxErrorRetry = 0, WrapHttpHandler = wrap });
         }
 
@@ -45,7 +46,7 @@ public sealed class S3SecretTests(S3Server server)
         string image = TestImages.Create(t.WorkFile("canary.img"), 4 * TestImages.MiB, (0, TestImages.RandomBytes(5)));
         var r = await t.BackupAsync("vol-canary", image);
         await t.RestoreToNewFileAsync("vol-canary", r.Backup.Name);
-        var probe = await TargetProbe.TestAsync(server.Definition(t.Url) with { S3 = new S3TargetSettings { EndpointUrl = server.Endpoint } },
+        var probe = await TargetProbe.TestAsync(server.Definition(t.Url).WithS3(new S3TargetSettings { EndpointUrl = server.Endpoint }),
             new StoreOpenOptions { Environment = n => env.GetValueOrDefault(n), Diagnostics = seen.Add }, true, None);
         Assert.True(probe.Available);
         seen.AddRange(probe.Checks.Select(c => c.Message));
@@ -81,9 +82,7 @@ public sealed class S3SecretTests(S3Server server)
             $"  AWS_SECRET_ACCESS_KEY: {Canary}\n  AWS_ENDPOINTS: {server.Endpoint}\n");
         var url = S3Server.NewUrl();
         var target = new BackupTargetDefinition("from-secret", url.Canonical, DateTimeOffset.UtcNow)
-        {
-            S3 = new S3TargetSettings { CredentialSource = CredentialSource.Secret, CredentialSecret = new CredentialSecretReference("minio-secret", file) },
-        };
+            .WithS3(new S3TargetSettings { CredentialSource = CredentialSource.Secret, CredentialSecret = new CredentialSecretReference("minio-secret", file) });
         var seen = new List<string>();
         // Nothing from the environment: the Secret alone gives keys and endpoint.
         var options = new StoreOpenOptions { Environment = _ => null, Diagnostics = seen.Add, MaxErrorRetry = 0 };

@@ -1,3 +1,4 @@
+using LonghornBackup.Engine.Store.S3;
 using System.Diagnostics;
 using System.Text.Json;
 using Amazon.Runtime;
@@ -33,8 +34,8 @@ public class S3Server : IDisposable
     /// <param name="certificatePem">With <paramref name="keyPem"/>: serve HTTPS with this certificate.</param>
     protected S3Server(string? certificatePem, string? keyPem)
     {
-        string toolDir = Path.Combine(RepositoryRoot(), "tools", "s3rver");
-        if (!File.Exists(Path.Combine(toolDir, "node_modules", "s3rver", "package.json"))) RunNpmCi(toolDir);
+        string toolDir = Path.Combine(ToolPaths.RepositoryRoot(), "tools", "s3rver");
+        if (!File.Exists(Path.Combine(toolDir, "node_modules", "s3rver", "package.json"))) ToolPaths.RunNpmCi(toolDir);
 
         var start = new ProcessStartInfo("node")
         {
@@ -77,7 +78,7 @@ public class S3Server : IDisposable
     public static TargetUrl NewUrl(string? bucket = null) => TargetUrl.Parse($"s3://{bucket ?? Bucket}@{Region}/t-{Guid.NewGuid():N}/");
 
     public BackupTargetDefinition Definition(TargetUrl url) =>
-        new("s3-test", url.Canonical, DateTimeOffset.UtcNow) { S3 = new S3TargetSettings { EndpointUrl = Endpoint } };
+        new BackupTargetDefinition("s3-test", url.Canonical, DateTimeOffset.UtcNow).WithS3(new S3TargetSettings { EndpointUrl = Endpoint });
 
     /// <summary>Opens the store through the real driver, as the cmdlets do.</summary>
     public Backupstore Open(TargetUrl url, Func<HttpMessageHandler, HttpMessageHandler>? wrap = null, int? maxErrorRetry = null,
@@ -110,14 +111,14 @@ public class S3Server : IDisposable
     {
         using var client = RawClient();
         var result = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
-        string prefix = url.Prefix + "/";
-        var request = new ListObjectsV2Request { BucketName = url.Bucket, Prefix = prefix };
+        string prefix = url.S3().Prefix + "/";
+        var request = new ListObjectsV2Request { BucketName = url.S3().Bucket, Prefix = prefix };
         do
         {
             var page = await client.ListObjectsV2Async(request);
             foreach (var o in page.S3Objects ?? new List<S3Object>())
             {
-                using var get = await client.GetObjectAsync(url.Bucket, o.Key);
+                using var get = await client.GetObjectAsync(url.S3().Bucket, o.Key);
                 using var buffer = new MemoryStream();
                 await get.ResponseStream.CopyToAsync(buffer);
                 result[o.Key[prefix.Length..]] = buffer.ToArray();
@@ -134,24 +135,6 @@ public class S3Server : IDisposable
         string path = _tls.File(name);
         File.WriteAllText(path, content);
         return path;
-    }
-
-    private static void RunNpmCi(string toolDir)
-    {
-        var npm = new ProcessStartInfo(OperatingSystem.IsWindows() ? "npm.cmd" : "npm") { WorkingDirectory = toolDir, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "ci", "--no-audit", "--no-fund" }) npm.ArgumentList.Add(arg);
-        using var p = Process.Start(npm)!;
-        var output = p.StandardOutput.ReadToEndAsync();
-        var error = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException($"npm ci in {toolDir} failed ({p.ExitCode}): {output.Result}{error.Result}");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "tools", "s3rver", "launch.js"))) return dir.FullName;
-        throw new DirectoryNotFoundException("tools/s3rver/launch.js was not found above the test binaries.");
     }
 
     private void Stop()

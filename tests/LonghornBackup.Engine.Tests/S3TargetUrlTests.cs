@@ -1,3 +1,4 @@
+using LonghornBackup.Engine.Store.S3;
 using LonghornBackup.Engine.Errors;
 using LonghornBackup.Engine.Store;
 
@@ -17,10 +18,10 @@ public class S3TargetUrlTests
     public void Longhorns_s3_urls_parse_into_bucket_region_and_prefix(string url, string bucket, string? region, string prefix, string canonical)
     {
         var target = TargetUrl.Parse(url);
-        Assert.Equal(TargetKind.S3, target.Kind);
-        Assert.Equal(bucket, target.Bucket);
-        Assert.Equal(region, target.Region);
-        Assert.Equal(prefix, target.Prefix);
+        Assert.Equal("S3", target.Kind);
+        Assert.Equal(bucket, target.S3().Bucket);
+        Assert.Equal(region, target.S3().Region);
+        Assert.Equal(prefix, target.S3().Prefix);
         Assert.Equal(canonical, target.Canonical);
         Assert.Null(target.LocalPath);
         Assert.Equal(canonical, TargetUrl.Parse(target.Canonical).Canonical);   // canonical is a fixed point

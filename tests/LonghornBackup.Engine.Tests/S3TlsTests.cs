@@ -1,3 +1,4 @@
+using LonghornBackup.Engine.Store.S3;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -62,7 +63,7 @@ public sealed class S3TlsTests(TlsS3Server server) : IClassFixture<TlsS3Server>,
         var env = server.Environment();
         foreach (var (k, v) in extraEnv ?? new()) env[k] = v;
         var url = S3Server.NewUrl();
-        return TargetProbe.TestAsync(server.Definition(url) with { S3 = settings with { EndpointUrl = server.Endpoint } },
+        return TargetProbe.TestAsync(server.Definition(url).WithS3(settings with { EndpointUrl = server.Endpoint }),
             new StoreOpenOptions { Environment = n => env.GetValueOrDefault(n), MaxErrorRetry = 0 }, write: true, None);
     }
 

@@ -1,3 +1,4 @@
+using LonghornBackup.Engine.Store.S3;
 using LonghornBackup.Engine.Backup;
 using LonghornBackup.Engine.Blocks;
 using LonghornBackup.Engine.Catalog;
@@ -136,8 +137,8 @@ public sealed class S3Harness : TargetHarness
         await Parallel.ForEachAsync(objects, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (pair, ct) =>
             await client.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest
             {
-                BucketName = Url.Bucket,
-                Key = Url.Prefix + "/" + pair.Key,
+                BucketName = Url.S3().Bucket,
+                Key = Url.S3().Prefix + "/" + pair.Key,
                 InputStream = new MemoryStream(pair.Value),
                 UseChunkEncoding = false,
             }, ct));

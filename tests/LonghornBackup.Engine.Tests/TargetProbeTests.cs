@@ -1,3 +1,4 @@
+using LonghornBackup.Engine.Store.S3;
 using System.Net;
 using System.Net.Sockets;
 using LonghornBackup.Engine.Errors;
@@ -70,10 +71,8 @@ public sealed class TargetProbeTests(S3Server server)
     public async Task A_missing_profile_fails_the_settings_check_with_CredentialsNotFound()
     {
         var url = S3Server.NewUrl();
-        var definition = server.Definition(url) with
-        {
-            S3 = new S3TargetSettings { EndpointUrl = server.Endpoint, CredentialSource = CredentialSource.Profile, ProfileName = "nobody", ProfileLocation = Path.Combine(Path.GetTempPath(), $"lhb-none-{Guid.NewGuid():N}") },
-        };
+        var definition = server.Definition(url).WithS3(
+            new S3TargetSettings { EndpointUrl = server.Endpoint, CredentialSource = CredentialSource.Profile, ProfileName = "nobody", ProfileLocation = Path.Combine(Path.GetTempPath(), $"lhb-none-{Guid.NewGuid():N}") });
         var result = await TargetProbe.TestAsync(definition, Options(), write: true, None);
         Assert.Equal(ErrorIds.CredentialsNotFound, result.Problem!.ErrorId);
         Assert.Equal(("Settings", false), (result.Checks.Single().Name, result.Checks.Single().Passed));
@@ -95,7 +94,7 @@ public sealed class TargetProbeTests(S3Server server)
         listener.Start();
         int closed = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
-        var down = server.Definition(url) with { S3 = new S3TargetSettings { EndpointUrl = $"http://127.0.0.1:{closed}" } };
+        var down = server.Definition(url).WithS3(new S3TargetSettings { EndpointUrl = $"http://127.0.0.1:{closed}" });
         Assert.False(await TargetProbe.IsAvailableAsync(down, TimeSpan.FromSeconds(2), Options(), None));
 
         using var dir = new TempDir();

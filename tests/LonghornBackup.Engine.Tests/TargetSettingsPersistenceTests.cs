@@ -1,4 +1,7 @@
+using LonghornBackup.Engine.Store.S3;
 using System.Text.Json;
+using LonghornBackup.Engine.Errors;
+using LonghornBackup.Engine.Store;
 using LonghornBackup.Engine.Targets;
 
 namespace LonghornBackup.Engine.Tests;
@@ -16,7 +19,7 @@ public class TargetSettingsPersistenceTests
 
         var old = registry.Get("default");
         Assert.Equal("vfs:///mnt/backupstore", old.Url);
-        Assert.Null(old.S3);
+        Assert.Null(old.S3());
         Assert.Null(old.MaxConcurrentUploads);
         Assert.Null(old.UploadConcurrency());
 
@@ -31,10 +34,8 @@ public class TargetSettingsPersistenceTests
     {
         using var dir = new TempDir();
         var registry = new TargetRegistry(dir.Path);
-        var target = new BackupTargetDefinition("s3", "s3://bucket@us-east-1/p/", DateTimeOffset.UtcNow)
-        {
-            MaxConcurrentUploads = 12,
-            S3 = new S3TargetSettings
+        var target = new BackupTargetDefinition("s3", "s3://bucket@us-east-1/p/", DateTimeOffset.UtcNow) { MaxConcurrentUploads = 12 }
+            .WithS3(new S3TargetSettings
             {
                 EndpointUrl = "https://minio.example:9000",
                 ForcePathStyle = false,
@@ -43,16 +44,75 @@ public class TargetSettingsPersistenceTests
                 ProfileName = "LonghornBackup-s3",
                 ProfileLocation = "/home/u/.aws/credentials",
                 ProfileCreatedByModule = true,
-            },
-        };
+            });
         registry.Set(target);
 
         Assert.Equal(target, new TargetRegistry(dir.Path).Get("s3"));
         Assert.Equal(12, registry.Get("s3").UploadConcurrency());
-        Assert.Equal(BackupTargetDefinition.DefaultS3Uploads, (target with { MaxConcurrentUploads = null }).UploadConcurrency());
+        Assert.Equal(S3Driver.DefaultUploads, (target with { MaxConcurrentUploads = null }).UploadConcurrency());
         string json = File.ReadAllText(registry.FilePath);
         Assert.Contains("\"CredentialSource\": \"Profile\"", json);
         foreach (var word in new[] { "Secret", "Password", "Token", "AccessKey" })
             Assert.DoesNotContain(word, json, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>A targets.json as the module wrote it before store drivers were registered (S3 settings under "S3").</summary>
+    private const string SavedBeforeDrivers = """
+        [
+          {
+            "Name": "minio",
+            "Url": "s3://lhb-test@us-east-1/saved/",
+            "SetAt": "2026-11-20T08:00:00+00:00",
+            "S3": {
+              "EndpointUrl": "http://127.0.0.1:9",
+              "ForcePathStyle": true,
+              "CredentialSource": "Profile",
+              "ProfileName": "LonghornBackup-minio",
+              "ProfileLocation": "/home/u/.aws/credentials",
+              "ProfileCreatedByModule": true
+            },
+            "MaxConcurrentUploads": 4
+          }
+        ]
+        """;
+
+    [Fact]
+    public void A_targets_file_with_S3_settings_from_before_the_driver_registry_loads_and_is_saved_back_unchanged()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(Path.Combine(dir.Path, "targets.json"), SavedBeforeDrivers);
+        var registry = new TargetRegistry(dir.Path);
+
+        var saved = registry.Get("minio");
+        var s3 = saved.S3();
+        Assert.NotNull(s3);
+        Assert.Equal(("http://127.0.0.1:9", true, CredentialSource.Profile, "LonghornBackup-minio", "/home/u/.aws/credentials", true),
+            (s3!.EndpointUrl, s3.ForcePathStyle, s3.CredentialSource, s3.ProfileName, s3.ProfileLocation, s3.ProfileCreatedByModule));
+        Assert.Equal(4, saved.UploadConcurrency());
+
+        registry.Set(saved with { Name = "again" });
+        Assert.Equal(saved with { Name = "again" }, new TargetRegistry(dir.Path).Get("again"));
+        using var json = JsonDocument.Parse(File.ReadAllText(registry.FilePath));
+        Assert.All(json.RootElement.EnumerateArray(), t => Assert.Equal("LonghornBackup-minio", t.GetProperty("S3").GetProperty("ProfileName").GetString()));
+    }
+
+    [Fact]
+    public async Task An_S3_target_from_an_old_targets_file_opens_with_its_saved_settings()
+    {
+        using var dir = new TempDir();
+        using var profiles = new TempDir();
+        string credentials = Path.Combine(profiles.Path, "credentials");
+        File.WriteAllText(credentials, "[LonghornBackup-minio]\naws_access_key_id = OLDKEYID\naws_secret_access_key = old-secret\n");
+        File.WriteAllText(Path.Combine(dir.Path, "targets.json"), SavedBeforeDrivers.Replace("/home/u/.aws/credentials", credentials.Replace("\\", "\\\\")));
+        var seen = new List<string>();
+
+        var result = await TargetProbe.TestAsync(new TargetRegistry(dir.Path).Get("minio"),
+            new StoreOpenOptions { Environment = _ => null, Diagnostics = seen.Add, MaxErrorRetry = 0, RequestTimeout = TimeSpan.FromSeconds(5) }, write: false, CancellationToken.None);
+
+        // Opened with the saved endpoint and profile: settings resolve, and the listing goes to 127.0.0.1:9 (nothing listens).
+        Assert.Equal(("Settings", true), (result.Checks[0].Name, result.Checks[0].Passed));
+        Assert.Contains(seen, l => l.Contains("http://127.0.0.1:9/", StringComparison.Ordinal) && l.Contains("-EndpointUrl", StringComparison.Ordinal));
+        Assert.Contains(seen, l => l.Contains("LonghornBackup-minio", StringComparison.Ordinal));
+        Assert.Equal(ErrorIds.BackupTargetUnreachable, result.Problem!.ErrorId);
     }
 }

@@ -1,3 +1,4 @@
+using LonghornBackup.Engine.Store.S3;
 using LonghornBackup.Engine.Catalog;
 using LonghornBackup.Engine.Errors;
 using LonghornBackup.Engine.Store;
@@ -19,7 +20,7 @@ public class TargetUrlTests
     public void Absolute_file_system_targets_become_canonical_vfs_urls(string url, string path)
     {
         var target = TargetUrl.Parse(url);
-        Assert.Equal(TargetKind.FileSystem, target.Kind);
+        Assert.Equal("FileSystem", target.Kind);
         Assert.Equal(path, target.LocalPath);
         Assert.Equal("vfs://" + path.Replace(" ", "%20"), target.Canonical);
         Assert.Equal(target.Canonical, target.ToString());
@@ -30,7 +31,7 @@ public class TargetUrlTests
     {
         var target = TargetUrl.Parse("some/relative/dir");
         string full = Path.GetFullPath("some/relative/dir");
-        Assert.Equal(TargetKind.FileSystem, target.Kind);
+        Assert.Equal("FileSystem", target.Kind);
         Assert.Equal(full, target.LocalPath);
         Assert.Equal("vfs://" + full, target.Canonical);
         Assert.StartsWith("vfs:///", target.Canonical);

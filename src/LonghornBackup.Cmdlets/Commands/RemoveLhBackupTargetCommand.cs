@@ -26,7 +26,7 @@ public sealed class RemoveLhBackupTargetCommand : LhCmdlet
                 var target = Registry.Find(name)
                     ?? throw new LonghornBackupException(ErrorIds.BackupTargetNotSet, ErrorKind.NotFound,
                         $"No backup target named '{name}' is set.", name);
-                var stored = target.S3 is { ProfileCreatedByModule: true, ProfileName: { } profile } s3 ? (profile, s3.ProfileLocation) : default((string, string?)?);
+                var stored = target.S3() is { ProfileCreatedByModule: true, ProfileName: { } profile } s3 ? (profile, s3.ProfileLocation) : default((string, string?)?);
                 string action = "Remove backup target setting (backups on the target are kept)" +
                     (stored is { } p ? $" and the AWS credentials profile '{p.Item1}' holding its keys" : "");
                 if (!ShouldProcess(name, action)) return;
@@ -36,6 +36,11 @@ public sealed class RemoveLhBackupTargetCommand : LhCmdlet
                     S3CredentialProfiles.Remove(removed.Item1, removed.Item2);
                     Say($"Removed the AWS credentials profile '{removed.Item1}'.");
                 }
+#if NET
+                var azure = target.GetSettings<Engine.Store.AzureBlob.AzureBlobTargetSettings>(Engine.Store.AzureBlob.AzureBlobDriver.KindName);
+                if (Engine.Store.AzureBlob.AzureBlobSecretFile.RemoveIfCreatedByModule(azure))
+                    Say($"Removed {azure!.CredentialSecret!.File}, which held the target's keys.");
+#endif
             });
         }
     }

@@ -66,8 +66,8 @@ public sealed class RestoreLhBackupCommand : LhTargetCmdlet
                 BackupName = backup,
                 OutputPath = output,
                 Overwrite = Force,
-                // Downloads from S3 are latency-bound like uploads: as many in flight as a backup uploads.
-                Concurrency = Concurrency ?? (store.Url.Kind == TargetKind.S3 ? Engine.Targets.BackupTargetDefinition.DefaultS3Uploads : null),
+                // Downloads from a network store are latency-bound like uploads: as many in flight as a backup uploads.
+                Concurrency = Concurrency ?? store.Url.Driver.DefaultConcurrency,
                 LockTimeout = Hosting.LockTimeouts.FromSeconds(LockTimeout),
                 IncludeBlocksBeyondVolumeSize = IncludeBlocksBeyondVolumeSize,
             };

@@ -4,6 +4,7 @@ using ManifestKinds = LonghornBackup.Engine.Manifests.ManifestKinds;
 using LonghornBackup.Engine.Errors;
 using LonghornBackup.Engine.Manifests;
 using LonghornBackup.Engine.Store;
+using LonghornBackup.Engine.Store.Drivers;
 using LonghornBackup.Engine.Store.S3;
 using LonghornBackup.Engine.Targets;
 using LonghornBackup.Hosting;
@@ -19,11 +20,11 @@ namespace LonghornBackup.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "LhBackupTarget", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = NoKeys)]
 [OutputType(typeof(BackupTarget))]
-public sealed class SetLhBackupTargetCommand : LhCmdlet
+public sealed partial class SetLhBackupTargetCommand : LhCmdlet
 {
     private const string NoKeys = "NoKeys", Keys = "Keys", WithCredential = "Credential", FromManifest = "Manifest";
 
-    /// <summary>A path, vfs:///path, file:///path, s3://bucket@region/prefix/ or s3://bucket/prefix/.</summary>
+    /// <summary>A path, vfs:///path, file:///path, s3://bucket@region/prefix/, s3://bucket/prefix/, azblob://container@suffix/prefix/ or azblob://container/prefix/.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = NoKeys)]
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = Keys)]
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = WithCredential)]
@@ -98,6 +99,20 @@ public sealed class SetLhBackupTargetCommand : LhCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? CACertificatePath { get; set; }
 
+    /// <summary>Azure Blob: the storage account; with -AccountKey or -SasToken its keys are stored, alone it signs in with an Azure identity.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = NoKeys)]
+    public string? AccountName { get; set; }
+
+    /// <summary>Azure Blob: the account's shared key; stored in a Secret file readable by you only, never in targets.json.</summary>
+    [Parameter(ParameterSetName = NoKeys)]
+    [SecureStringArgument]
+    public SecureString? AccountKey { get; set; }
+
+    /// <summary>Azure Blob: a shared access signature for the container, instead of the account key; stored as -AccountKey is.</summary>
+    [Parameter(ParameterSetName = NoKeys)]
+    [SecureStringArgument]
+    public SecureString? SasToken { get; set; }
+
     /// <summary>Blocks a backup to this target uploads at once (New-LhBackup -Concurrency overrides). Default: 8 for S3.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateRange(1, 256)]
@@ -106,9 +121,23 @@ public sealed class SetLhBackupTargetCommand : LhCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    private static readonly string[] S3Only =
+    private static readonly string[] S3Parameters =
         { nameof(EndpointUrl), nameof(Region), nameof(ForcePathStyle), nameof(AccessKey), nameof(SecretKey), nameof(SessionToken),
           nameof(Credential), nameof(ProfileName), nameof(ProfileLocation), nameof(CACertificatePath) };
+
+    private static readonly string[] AzureBlobParameters =
+        { nameof(EndpointUrl), nameof(CACertificatePath), nameof(Credential), nameof(AccountName), nameof(AccountKey), nameof(SasToken) };
+
+    /// <summary>Refuses a store option the target's kind does not take, naming the kinds that do.</summary>
+    private void CheckOptionsApply(TargetUrl url, string[] applicable)
+    {
+        var misplaced = S3Parameters.Concat(AzureBlobParameters).Except(applicable).FirstOrDefault(MyInvocation.BoundParameters.ContainsKey);
+        if (misplaced is null) return;
+        string takers = string.Join(" and ", new[] { (S3Driver.KindName, S3Parameters), ("AzureBlob", AzureBlobParameters) }
+            .Where(k => k.Item2.Contains(misplaced)).Select(k => k.Item1));
+        throw new LonghornBackupException(ErrorIds.InvalidTargetSetting, ErrorKind.InvalidArgument,
+            $"-{misplaced} applies to {takers} targets only; '{url.Canonical}' is {(url.LocalPath is null ? $"a {url.Kind} target" : "a folder")}.", misplaced);
+    }
 
     protected override void ProcessRecord()
     {
@@ -126,23 +155,37 @@ public sealed class SetLhBackupTargetCommand : LhCmdlet
             var parsed = TargetUrl.Parse(url);
             S3TargetSettings? settings = null;
             (string AccessKey, string SecretKey, string? Token)? keys = null;
-            if (parsed.Kind == TargetKind.S3)
+            object? driverSettings;
+#if NET
+            (string Account, string? Key, string? Sas)? azureKeys = null;
+#endif
+            if (parsed.Driver is S3Driver)
             {
+                CheckOptionsApply(parsed, S3Parameters);
                 (settings, keys) = BuildS3Settings(parsed);
+                driverSettings = settings;
             }
+#if NET
+            else if (parsed.Driver is Engine.Store.AzureBlob.AzureBlobDriver)
+            {
+                CheckOptionsApply(parsed, AzureBlobParameters);
+                (var azureSettings, azureKeys) = BuildAzureBlobSettings(parsed);
+                driverSettings = azureSettings;
+            }
+#endif
             else
             {
-                if (S3Only.FirstOrDefault(MyInvocation.BoundParameters.ContainsKey) is { } misplaced)
-                    throw new LonghornBackupException(ErrorIds.InvalidTargetSetting, ErrorKind.InvalidArgument,
-                        $"-{misplaced} applies to S3 targets only; '{parsed.Canonical}' is a folder.", misplaced);
-                if (!Directory.Exists(parsed.LocalPath))
-                    throw new LonghornBackupException(ErrorIds.BackupTargetUnreachable, ErrorKind.ResourceUnavailable,
-                        $"The backup target folder '{parsed.LocalPath}' does not exist.", Url,
-                        "Create the folder (New-Item -ItemType Directory) or mount the export there first.");
+                CheckOptionsApply(parsed, Array.Empty<string>());
+                driverSettings = parsed.Driver.PlanSettings(parsed, new TargetSettingsInput { Name = Name }, null);
             }
 
-            var definition = new BackupTargetDefinition(Name, parsed.Canonical, DateTimeOffset.UtcNow) { S3 = settings, MaxConcurrentUploads = MaxConcurrentUploads };
-            if (!ShouldProcess($"{Name} -> {parsed.Canonical}", keys is null ? "Set backup target" : $"Set backup target and store its keys as AWS credentials profile '{settings!.ProfileName}'"))
+            var definition = new BackupTargetDefinition(Name, parsed.Canonical, DateTimeOffset.UtcNow) { MaxConcurrentUploads = MaxConcurrentUploads }
+                .WithSettings(parsed.Kind, driverSettings);
+            string action = keys is null ? "Set backup target" : $"Set backup target and store its keys as AWS credentials profile '{settings!.ProfileName}'";
+#if NET
+            if (azureKeys is not null) action = "Set backup target and store its keys in a Secret file readable by you only";
+#endif
+            if (!ShouldProcess($"{Name} -> {parsed.Canonical}", action))
                 return;
 
             var previous = Registry.Find(Name);
@@ -151,11 +194,18 @@ public sealed class SetLhBackupTargetCommand : LhCmdlet
                 string where = S3CredentialProfiles.Store(settings!.ProfileName!, settings.ProfileLocation, k.AccessKey, k.SecretKey, k.Token);
                 Say($"Stored the keys as AWS credentials profile '{settings.ProfileName}' in {where}.");
             }
+#if NET
+            if (azureKeys is { } az && driverSettings is Engine.Store.AzureBlob.AzureBlobTargetSettings azureSettingsToStore)
+                definition = definition.WithSettings(parsed.Kind, StoreAzureBlobKeys(azureSettingsToStore, az));
+#endif
             Registry.Set(definition);
             Say($"Backup target '{Name}' is {parsed.Canonical} (saved in {Registry.FilePath}).");
             RemoveOrphanedProfile(previous, settings);
+#if NET
+            RemoveOrphanedAzureBlobSecret(previous, definition.GetSettings<Engine.Store.AzureBlob.AzureBlobTargetSettings>(Engine.Store.AzureBlob.AzureBlobDriver.KindName));
+#endif
 
-            bool available = parsed.Kind != TargetKind.S3 || CheckReachable(definition);
+            bool available = parsed.LocalPath is not null || CheckReachable(definition);
             if (PassThru) WriteObject(TargetOutput.From(definition, Registry, available));
         }
         catch (LonghornBackupException e)
@@ -187,13 +237,16 @@ public sealed class SetLhBackupTargetCommand : LhCmdlet
             foreach (var p in plan)
             {
                 var definition = p.Definition;
-                string credentials = definition.S3?.CredentialSecret is { } secret ? $" with the credentials of {secret}" : "";
+                string credentials = definition.S3()?.CredentialSecret is { } secret ? $" with the credentials of {secret}" : "";
                 if (!ShouldProcess($"{definition.Name} -> {definition.Url} ({p.Manifest.Location})", $"Set backup target{credentials}")) continue;
                 var previous = Registry.Find(definition.Name);
                 Registry.Set(definition);
                 Say($"Backup target '{definition.Name}' is {definition.Url}{credentials} (saved in {Registry.FilePath}; the Secret is read from its file at each use).");
-                RemoveOrphanedProfile(previous, definition.S3);
-                bool available = p.Url.Kind != TargetKind.S3 || CheckReachable(definition);
+                RemoveOrphanedProfile(previous, definition.S3());
+#if NET
+                RemoveOrphanedAzureBlobSecret(previous, definition.GetSettings<Engine.Store.AzureBlob.AzureBlobTargetSettings>(Engine.Store.AzureBlob.AzureBlobDriver.KindName));
+#endif
+                bool available = p.Url.LocalPath is not null || CheckReachable(definition);
                 if (PassThru) WriteObject(TargetOutput.From(definition, Registry, available));
             }
         }
@@ -250,21 +303,21 @@ public sealed class SetLhBackupTargetCommand : LhCmdlet
             throw new LonghornBackupException(ErrorIds.CredentialsNotFound, ErrorKind.AuthenticationError,
                 $"The AWS credentials profile '{profileName}' was not found in {(settings.ProfileLocation is null ? "the AWS credential stores" : $"'{settings.ProfileLocation}'")}.",
                 profileName, "Create the profile first (Set-AWSCredential -StoreAs, aws configure --profile), or give the keys with -AccessKey/-SecretKey or -Credential.");
-        if (url.Region is not null && settings.Region is not null && url.Region != settings.Region)
-            WriteWarning($"The URL names region '{url.Region}'; -Region '{settings.Region}' is ignored.");
+        if (url.Location is S3Location { Region: { } urlRegion } && settings.Region is not null && urlRegion != settings.Region)
+            WriteWarning($"The URL names region '{urlRegion}'; -Region '{settings.Region}' is ignored.");
         return (settings, keys);
     }
 
     /// <summary>Keys this module stored for the target before are removed when the target no longer uses them.</summary>
     private void RemoveOrphanedProfile(BackupTargetDefinition? previous, S3TargetSettings? now)
     {
-        if (previous?.S3 is not { ProfileCreatedByModule: true, ProfileName: { } oldName } old) return;
+        if (previous?.S3() is not { ProfileCreatedByModule: true, ProfileName: { } oldName } old) return;
         if (now is not null && now.ProfileName == oldName && now.ProfileLocation == old.ProfileLocation) return;
         S3CredentialProfiles.Remove(oldName, old.ProfileLocation);
         Say($"Removed the AWS credentials profile '{oldName}' that held this target's previous keys.");
     }
 
-    /// <summary>S3 targets are saved even when unreachable (the store may be down now); a quick check warns.</summary>
+    /// <summary>Network targets are saved even when unreachable (the store may be down now); a quick check warns.</summary>
     private bool CheckReachable(BackupTargetDefinition definition)
     {
         var lines = new List<string>();

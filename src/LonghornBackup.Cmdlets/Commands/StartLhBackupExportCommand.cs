@@ -112,7 +112,7 @@ public sealed class StartLhBackupExportCommand : LhTargetCmdlet
             Endpoint = endpoint,
             TargetName = target,
             CacheBytes = CacheSize,
-            Fetchers = Concurrency ?? (store.Url.Kind == Engine.Store.TargetKind.S3 ? Engine.Targets.BackupTargetDefinition.DefaultS3Uploads : null),
+            Fetchers = Concurrency ?? store.Url.Driver.DefaultConcurrency,
             LockTimeout = Hosting.LockTimeouts.FromSeconds(LockTimeout),
             IncludeBlocksBeyondVolumeSize = IncludeBlocksBeyondVolumeSize,
         };

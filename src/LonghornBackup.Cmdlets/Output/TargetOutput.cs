@@ -1,4 +1,5 @@
 using LonghornBackup.Engine.Store;
+using LonghornBackup.Engine.Store.S3;
 using LonghornBackup.Engine.Targets;
 
 namespace LonghornBackup;
@@ -13,11 +14,16 @@ internal static class TargetOutput
         try
         {
             var url = TargetUrl.Parse(d.Url);
-            kind = url.Kind.ToString();
-            region = url.Region;
+            kind = url.Kind;
+            region = (url.Location as S3Location)?.Region;
         }
         catch (Engine.Errors.LonghornBackupException) { }
-        var s3 = d.S3;
+        var s3 = d.S3();
+#if NET
+        var azure = d.GetSettings<Engine.Store.AzureBlob.AzureBlobTargetSettings>(Engine.Store.AzureBlob.AzureBlobDriver.KindName);
+#else
+        (string? EndpointUrl, string? CACertificatePath, Engine.Targets.CredentialSecretReference? CredentialSecret)? azure = null;
+#endif
         return new BackupTarget
         {
             Name = d.Name,
@@ -26,15 +32,15 @@ internal static class TargetOutput
             Available = available,
             SetAt = d.SetAt.UtcDateTime,
             ConfigPath = registry.FilePath,
-            EndpointUrl = s3?.EndpointUrl,
+            EndpointUrl = s3?.EndpointUrl ?? azure?.EndpointUrl,
             Region = region ?? s3?.Region,
             ForcePathStyle = s3?.ForcePathStyle,
-            CACertificatePath = s3?.CACertificatePath,
-            CredentialSource = kind == nameof(TargetKind.S3) ? (s3?.CredentialSource ?? Engine.Targets.CredentialSource.Default).ToString() : null,
+            CACertificatePath = s3?.CACertificatePath ?? azure?.CACertificatePath,
+            CredentialSource = kind == S3Driver.KindName ? (s3?.CredentialSource ?? CredentialSource.Default).ToString() : null,
             ProfileName = s3?.ProfileName,
             ProfileLocation = s3?.ProfileLocation,
-            CredentialSecret = s3?.CredentialSecret?.Name,
-            CredentialSecretFile = s3?.CredentialSecret?.File,
+            CredentialSecret = (s3?.CredentialSecret ?? azure?.CredentialSecret)?.Name,
+            CredentialSecretFile = (s3?.CredentialSecret ?? azure?.CredentialSecret)?.File,
             PollInterval = d.PollInterval,
             MaxConcurrentUploads = d.MaxConcurrentUploads,
         };

@@ -1,7 +1,6 @@
 using LonghornBackup.Engine.Errors;
 using LonghornBackup.Engine.Format;
 using LonghornBackup.Engine.Store;
-using LonghornBackup.Engine.Store.S3;
 using LonghornBackup.Engine.Targets;
 
 namespace LonghornBackup.Engine.Catalog;
@@ -27,30 +26,13 @@ public sealed class Backupstore : IDisposable
         Open(TargetUrl.Parse(target.Url), target, options);
 
     /// <summary>
-    /// Opens the store behind a target URL. A file-system target's root folder must exist: creating it would hide an
-    /// NFS export that is not mounted, and backups would land on the local disk instead. An S3 target is opened
-    /// without a request: its settings and credentials are resolved now, its reachability shows on first use.
+    /// Opens the store behind a target URL with its driver, which resolves the target's settings and credentials now;
+    /// a network store's reachability shows on first use.
     /// </summary>
-    public static Backupstore Open(TargetUrl url, BackupTargetDefinition? target = null, StoreOpenOptions? options = null)
-    {
-        options ??= StoreOpenOptions.Default;
-        switch (url.Kind)
-        {
-            case TargetKind.FileSystem:
-                if (!Directory.Exists(url.LocalPath))
-                    throw new LonghornBackupException(ErrorIds.BackupTargetUnreachable, ErrorKind.ResourceUnavailable,
-                        $"The backup target folder '{url.LocalPath}' does not exist.", url.Canonical,
-                        "Create the folder or mount the export there, then try again.");
-                return new Backupstore(new FileSystemStore(url.LocalPath!), url);
-            case TargetKind.S3:
-                return new Backupstore(S3StoreFactory.Open(url, target?.S3, options), url);
-            default:
-                throw new LonghornBackupException(ErrorIds.InvalidBackupTargetUrl, ErrorKind.NotImplemented,
-                    $"Targets of kind {url.Kind} are not supported.", url.Canonical);
-        }
-    }
+    public static Backupstore Open(TargetUrl url, BackupTargetDefinition? target = null, StoreOpenOptions? options = null) =>
+        new(url.Driver.Open(url, target, options ?? StoreOpenOptions.Default), url);
 
-    /// <summary>Releases the driver's connections (S3 clients); file-system stores hold nothing.</summary>
+    /// <summary>Releases the driver's connections (HTTP clients); file-system stores hold nothing.</summary>
     public void Dispose() => (Store as IDisposable)?.Dispose();
 
     /// <summary>Names found at the third level of volumes/ (two hash levels, then the names).</summary>

@@ -2,7 +2,7 @@ namespace LonghornBackup.Engine.Manifests;
 
 /// <summary>
 /// Values given to Set-LhBackupTarget next to a BackupTarget manifest. Each one that is set wins: -Name over
-/// metadata.name (for a single document), the S3 options over what the credential Secret says (AWS_ENDPOINTS,
+/// metadata.name (for a single document), the driver options over what the credential Secret says (AWS_ENDPOINTS,
 /// VIRTUAL_HOSTED_STYLE, AWS_CERT), because they are saved as the target's own settings.
 /// </summary>
 public sealed record BackupTargetManifestOverrides
@@ -15,10 +15,15 @@ public sealed record BackupTargetManifestOverrides
     public string? CACertificatePath { get; init; }
     public int? MaxConcurrentUploads { get; init; }
 
-    /// <summary>The first S3-only option given, as its parameter name; null when none is.</summary>
-    internal string? FirstS3Option =>
-        EndpointUrl is not null ? nameof(EndpointUrl) :
-        Region is not null ? nameof(Region) :
-        ForcePathStyle is not null ? nameof(ForcePathStyle) :
-        CACertificatePath is not null ? nameof(CACertificatePath) : null;
+    /// <summary>The driver options given, by parameter name (see <see cref="Store.Drivers.IStoreDriver.ManifestOptions"/>), in parameter order.</summary>
+    internal IEnumerable<string> GivenOptions
+    {
+        get
+        {
+            if (EndpointUrl is not null) yield return nameof(EndpointUrl);
+            if (Region is not null) yield return nameof(Region);
+            if (ForcePathStyle is not null) yield return nameof(ForcePathStyle);
+            if (CACertificatePath is not null) yield return nameof(CACertificatePath);
+        }
+    }
 }

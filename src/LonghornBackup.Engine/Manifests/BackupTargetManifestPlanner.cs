@@ -1,6 +1,6 @@
 using LonghornBackup.Engine.Errors;
 using LonghornBackup.Engine.Store;
-using LonghornBackup.Engine.Store.S3;
+using LonghornBackup.Engine.Store.Drivers;
 using LonghornBackup.Engine.Targets;
 
 namespace LonghornBackup.Engine.Manifests;
@@ -8,7 +8,7 @@ namespace LonghornBackup.Engine.Manifests;
 /// <summary>
 /// Turns BackupTarget manifests (and the Secrets given with them) plus command-line overrides into target
 /// definitions, checking everything before the first one is saved: unique target names, a Secret for every
-/// spec.credentialSecret, a usable URL, an existing folder, valid S3 settings and Secret values. A target keeps only
+/// spec.credentialSecret, a usable URL, and settings and Secret values its store driver accepts. A target keeps only
 /// a reference to its Secret: the Secret's name and the absolute path of the file it came from, read again at use.
 /// </summary>
 public static class BackupTargetManifestPlanner
@@ -38,10 +38,15 @@ public static class BackupTargetManifestPlanner
 
         var references = FindSecrets(set, sources, overrides);
         var planned = targets.Select(t => (Manifest: t, Url: ParseUrl(t, resolvePath))).ToList();
-        if (overrides.FirstS3Option is { } s3Option && planned.All(p => p.Url.Kind != TargetKind.S3))
+        foreach (var option in overrides.GivenOptions)
+        {
+            if (planned.Any(p => p.Url.Driver.ManifestOptions.Contains(option))) continue;
+            var kinds = planned.Select(p => p.Url.Driver).Distinct().ToList();
+            string takers = string.Join(" and ", StoreDrivers.All.Where(d => d.ManifestOptions.Contains(option)).Select(d => d.Kind));
             throw new LonghornBackupException(ErrorIds.InvalidTargetSetting, ErrorKind.InvalidArgument,
-                $"-{s3Option} applies to S3 targets only; the manifest sets {(planned.Count == 1 ? $"a folder target ({planned[0].Url.Canonical})" : "folder targets only")}. Nothing was saved.",
-                s3Option);
+                $"-{option} applies to {takers} targets only; the manifest sets {(planned.Count == 1 ? $"{KindWords(planned[0].Url.Driver)} target ({planned[0].Url.Canonical})" : $"{string.Join(" and ", kinds.Select(k => KindWords(k).Split(' ')[1]))} targets only")}. Nothing was saved.",
+                option);
+        }
 
         return planned.Select(p => Settle(p.Manifest, p.Url, references.TryGetValue(p.Manifest, out var secret) ? secret : null, overrides, warnings))
             .ToList();
@@ -83,7 +88,7 @@ public static class BackupTargetManifestPlanner
         return found;
     }
 
-    /// <summary>The URL as the module uses it; an unusable one (nfs://, cifs://, azblob://) keeps its error and gains the location.</summary>
+    /// <summary>The URL as the module uses it; an unusable one (nfs://, cifs://, an unknown scheme) keeps its error and gains the location.</summary>
     private static TargetUrl ParseUrl(BackupTargetManifest t, Func<string, string> resolvePath)
     {
         string url = t.BackupTargetUrl;
@@ -107,30 +112,24 @@ public static class BackupTargetManifestPlanner
             PollInterval = t.PollInterval,
             MaxConcurrentUploads = overrides.MaxConcurrentUploads,
         };
-        if (url.Kind != TargetKind.S3)
+        var input = new TargetSettingsInput
         {
-            if (!Directory.Exists(url.LocalPath))
-                throw new LonghornBackupException(ErrorIds.BackupTargetUnreachable, ErrorKind.ResourceUnavailable,
-                    $"{t.LocationOf("spec.backupTargetURL")}: the backup target folder '{url.LocalPath}' does not exist. Nothing was saved.", url.Canonical,
-                    "Create the folder (New-Item -ItemType Directory) or mount the export there first.");
-            if (t.CredentialSecret is { } unused)
-                warnings?.Add($"{t.LocationOf("spec.credentialSecret")}: a folder target takes no credentials; the Secret '{unused}' is not used for target '{name}'.");
-            return new PlannedTarget(t, url, definition);
-        }
-
-        var settings = new S3TargetSettings
-        {
+            Name = name,
+            UrlLocation = t.LocationOf("spec.backupTargetURL").ToString(),
+            SecretLocation = t.LocationOf("spec.credentialSecret").ToString(),
             EndpointUrl = overrides.EndpointUrl,
             Region = overrides.Region,
             ForcePathStyle = overrides.ForcePathStyle,
             CACertificatePath = overrides.CACertificatePath,
-            CredentialSource = secret is null ? CredentialSource.Default : CredentialSource.Secret,
-            CredentialSecret = secret?.Reference,
+            CredentialSecretName = t.CredentialSecret,
+            Secret = secret?.Secret,
+            SecretReference = secret?.Reference,
         };
-        S3Settings.Validate(settings);
-        if (secret is { } s) S3Settings.ValidateSecret(s.Secret, s.Reference);
-        if (url.Region is not null && settings.Region is not null && url.Region != settings.Region)
-            warnings?.Add($"Target '{name}': the URL names region '{url.Region}'; -Region '{settings.Region}' is ignored.");
-        return new PlannedTarget(t, url, definition with { S3 = settings });
+        var settings = url.Driver.PlanSettings(url, input, warnings);
+        return new PlannedTarget(t, url, definition.WithSettings(url.Kind, settings));
     }
+
+    /// <summary>"a folder" for the folder driver, else "an S3", "an AzureBlob" (the kind's name with its article).</summary>
+    private static string KindWords(IStoreDriver driver) =>
+        driver.Kind == Store.Folder.FolderDriver.KindName ? "a folder" : ("AEIOUaeiou".Contains(driver.Kind[0]) || driver.Kind.StartsWith("S3", StringComparison.Ordinal) ? "an " : "a ") + driver.Kind;
 }

@@ -64,19 +64,16 @@ public static class ManifestParser
         return new ManifestSet(backups, targets, secrets, ordered);
     }
 
-    /// <summary>An S3 target whose Secret is in the same input needs the keys Longhorn's manager requires (spec §7.4).</summary>
+    /// <summary>A target whose Secret is in the same input needs the keys its driver requires (for S3, Longhorn's manager's, spec §7.4).</summary>
     private static void CheckCredentialReferences(List<BackupTargetManifest> targets, List<SecretManifest> secrets, List<ManifestProblem> problems)
     {
         foreach (var target in targets)
         {
             var secret = target.CredentialSecret is null ? null : secrets.LastOrDefault(s => s.Name == target.CredentialSecret);
-            if (secret is null || !target.BackupTargetUrl.StartsWith("s3://", StringComparison.OrdinalIgnoreCase)) continue;
-            if (secret.Values.ContainsKey(CredentialKeys.AwsIamRoleArn)) continue;
-            var missing = new[] { CredentialKeys.AwsAccessKeyId, CredentialKeys.AwsSecretAccessKey }.Where(k => !secret.Values.ContainsKey(k)).ToList();
-            if (missing.Count > 0)
-                problems.Add(new ManifestProblem(
-                    target.Location with { FieldPath = "spec.credentialSecret", Line = target.FieldLines.GetValueOrDefault("spec.credentialSecret", target.Location.Line) },
-                    $"the Secret '{secret.Name}' ({secret.Location}) lacks {string.Join(" and ", missing)}, which an S3 target needs unless {CredentialKeys.AwsIamRoleArn} is set."));
+            if (secret is null || Store.Drivers.StoreDrivers.ForUrlText(target.BackupTargetUrl)?.CheckSecretKeys(secret) is not { } problem) continue;
+            problems.Add(new ManifestProblem(
+                target.Location with { FieldPath = "spec.credentialSecret", Line = target.FieldLines.GetValueOrDefault("spec.credentialSecret", target.Location.Line) },
+                problem));
         }
     }
 

@@ -14,16 +14,16 @@ public sealed class StoreOpenOptions
     /// <summary>Reads an environment variable; null reads the process environment at the time of the call.</summary>
     public Func<string, string?>? Environment { get; init; }
 
-    /// <summary>Attempts after the first for one S3 request that fails transiently (throttling, 5xx, dropped connection).</summary>
+    /// <summary>Attempts after the first for one request of a network store that fails transiently (throttling, 5xx, dropped connection).</summary>
     public int? MaxErrorRetry { get; init; }
 
-    /// <summary>Time limit for one S3 HTTP request; null keeps the SDK's default.</summary>
+    /// <summary>Time limit for one HTTP request of a network store; null keeps the SDK's default.</summary>
     public TimeSpan? RequestTimeout { get; init; }
 
-    /// <summary>Tests: wraps the HTTP handler under the S3 client (fault injection, request counting).</summary>
+    /// <summary>Tests: wraps the HTTP handler under a network store's client (fault injection, request counting).</summary>
     internal Func<HttpMessageHandler, HttpMessageHandler>? WrapHttpHandler { get; init; }   // honoured on .NET 8 only
 
-    /// <summary>Tests: keys per S3 listing page (S3's default is 1000), to exercise paging with a few objects.</summary>
+    /// <summary>Tests: keys per listing page of a network store (S3 pages 1000 by default, Azure 5000), to exercise paging with a few objects.</summary>
     internal int? ListPageSize { get; init; }
 
     internal string? GetEnvironment(string name)

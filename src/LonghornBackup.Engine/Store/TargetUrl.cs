@@ -1,43 +1,36 @@
 using System.Text;
 using LonghornBackup.Engine.Errors;
+using LonghornBackup.Engine.Store.Drivers;
 
 namespace LonghornBackup.Engine.Store;
 
-/// <summary>The kinds of backup target URL (spec §7.3).</summary>
-public enum TargetKind
-{
-    FileSystem,
-    S3,
-}
-
 /// <summary>
-/// A parsed backup target URL. File-system targets are canonicalised to Longhorn's "vfs:///abs/path" form and S3
-/// targets to "s3://bucket[@region]/prefix/", so the backup URLs this module prints are the ones Longhorn's engine
-/// accepts.
+/// A parsed backup target URL, in the canonical form its driver gives it (Longhorn's "vfs:///abs/path" for folders,
+/// "s3://bucket[@region]/prefix/" for S3), so the backup URLs this module prints are the ones Longhorn's engine
+/// accepts. The scheme picks the driver (<see cref="StoreDrivers"/>); what the rest means is the driver's business.
 /// </summary>
 public sealed class TargetUrl
 {
-    private TargetUrl(TargetKind kind, string canonical, string? localPath, string? bucket = null, string? region = null, string prefix = "")
+    /// <param name="location">The driver's parsed form of the URL (an S3 bucket, region and prefix, ...).</param>
+    /// <param name="localPath">The root folder when the store is a folder of this machine.</param>
+    public TargetUrl(IStoreDriver driver, string canonical, object? location = null, string? localPath = null)
     {
-        Kind = kind;
+        Driver = driver;
         Canonical = canonical;
+        Location = location;
         LocalPath = localPath;
-        Bucket = bucket;
-        Region = region;
-        Prefix = prefix;
     }
 
-    public TargetKind Kind { get; }
+    /// <summary>The driver that parsed the URL and opens its store.</summary>
+    public IStoreDriver Driver { get; }
+    /// <summary>The driver's kind name ("FileSystem", "S3", ...).</summary>
+    public string Kind => Driver.Kind;
     /// <summary>The URL as stored and printed, without query keys.</summary>
     public string Canonical { get; }
-    /// <summary>Root folder for file-system targets.</summary>
+    /// <summary>The driver's parsed form of the URL; null when the canonical text says it all.</summary>
+    public object? Location { get; }
+    /// <summary>Root folder for targets that are a folder of this machine (to keep restores out of the store).</summary>
     public string? LocalPath { get; }
-    /// <summary>Bucket of an S3 target.</summary>
-    public string? Bucket { get; }
-    /// <summary>Region written after '@' in an S3 URL, or null when the URL names none.</summary>
-    public string? Region { get; }
-    /// <summary>Key prefix of an S3 target without leading or trailing '/' ("" for the bucket root).</summary>
-    public string Prefix { get; }
 
     public override string ToString() => Canonical;
 
@@ -63,54 +56,31 @@ public sealed class TargetUrl
     private static TargetUrl ParseChecked(string url)
     {
         int schemeEnd = url.IndexOf("://", StringComparison.Ordinal);
-        if (schemeEnd < 0)
-        {
-            // A plain path: an OS-mounted NFS/CIFS export or a local folder.
-            if (url.Contains('?') || url.Contains('\0')) throw Invalid(url, "a path cannot contain '?'.");
-            string full = Path.GetFullPath(url);
-            return FileSystem(full);
-        }
-        string scheme = url[..schemeEnd].ToLowerInvariant();
-        string rest = url[(schemeEnd + 3)..];
-        switch (scheme)
-        {
-            case "vfs":
-            case "file":
-            {
-                if (rest.Contains('?')) throw Invalid(url, "file-system target URLs take no query.");
-                if (!rest.StartsWith('/'))
-                    throw Invalid(url, $"{scheme}:// needs an absolute path and no host, as in {scheme}:///var/backups.");
-                string path = Uri.UnescapeDataString(rest);
-                if (OperatingSystem.IsWindows() && path.Length >= 3 && path[0] == '/' && path[2] == ':') path = path[1..];
-                return FileSystem(Path.GetFullPath(path));
-            }
-            case "s3":
-                return S3.S3UrlParser.Parse(url, rest, (kind, canonical, bucket, region, prefix) =>
-                    new TargetUrl(kind, canonical, null, bucket, region, prefix));
-            case "nfs":
-            case "cifs":
-                throw new LonghornBackupException(ErrorIds.InvalidBackupTargetUrl, ErrorKind.InvalidArgument,
-                    $"'{url}' is a {scheme} export: LonghornBackup does not mount shares itself.", url,
-                    $"Mount the export with the operating system and set the target to the mounted path, e.g. Set-LhBackupTarget -Url /mnt/backupstore.");
-            default:
-                throw Invalid(url, $"the scheme '{scheme}' is not supported: use a path, vfs:///path, file:///path or s3://bucket@region/prefix/.");
-        }
+        string scheme = schemeEnd < 0 ? "" : url[..schemeEnd].ToLowerInvariant();
+        string rest = schemeEnd < 0 ? url : url[(schemeEnd + 3)..];
+        if (StoreDrivers.ForScheme(scheme) is { } driver) return driver.Parse(url, scheme, rest);
+#if !NET
+        if (scheme == "azblob")
+            throw new LonghornBackupException(ErrorIds.InvalidBackupTargetUrl, ErrorKind.NotImplemented,
+                $"'{url}' is an Azure Blob target, which needs PowerShell 7: the Azure SDK cannot load in Windows PowerShell 5.1 beside the module's other libraries.", url,
+                "Use PowerShell 7.4 or later for Azure Blob targets.");
+#endif
+        if (scheme is "nfs" or "cifs")
+            throw new LonghornBackupException(ErrorIds.InvalidBackupTargetUrl, ErrorKind.InvalidArgument,
+                $"'{url}' is a {scheme} export: LonghornBackup does not mount shares itself.", url,
+                $"Mount the export with the operating system and set the target to the mounted path, e.g. Set-LhBackupTarget -Url /mnt/backupstore.");
+        throw Invalid(url, $"the scheme '{scheme}' is not supported: use {Forms()}.");
     }
 
-    private static TargetUrl FileSystem(string fullPath)
+    private static string Forms()
     {
-        string trimmed = fullPath.Length > 1 ? fullPath.TrimEnd('/', '\\') : fullPath;
-        if (trimmed.Length == 0) trimmed = fullPath;
-        string forUrl = trimmed.Replace('\\', '/');
-        if (!forUrl.StartsWith('/')) forUrl = "/" + forUrl;
-        // Percent-encode each segment, so the URL parses back (here and in Go's url.Parse) to this very folder.
-        forUrl = string.Join('/', forUrl.Split('/').Select(Uri.EscapeDataString));
-        return new TargetUrl(TargetKind.FileSystem, "vfs://" + forUrl, trimmed);
+        var forms = StoreDrivers.All.Select(d => d.UrlForms).ToList();
+        return forms.Count == 1 ? forms[0] : string.Join(", ", forms.Take(forms.Count - 1)) + " or " + forms[^1];
     }
 
     private static LonghornBackupException Invalid(string url, string why) =>
         new(ErrorIds.InvalidBackupTargetUrl, ErrorKind.InvalidArgument, $"'{url}' is not a valid backup target URL: {why}", url,
-            "Give a local or mounted path, vfs:///absolute/path, file:///absolute/path or s3://bucket@region/prefix/.");
+            $"Give {Forms()}.");
 
     /// <summary>Longhorn's backup URL: the target URL with the query keys backup and volume, sorted (spec §7.2).</summary>
     public string BackupUrl(string volumeName, string backupName) =>

@@ -1,17 +1,18 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
+using LonghornBackup.Engine.Store;
+using LonghornBackup.Engine.Store.Drivers;
 
 namespace LonghornBackup.Engine.Targets;
 
 /// <summary>
-/// A named backup target as persisted per user. Holds no secrets: S3 credentials are referenced (a profile, or a
-/// Secret manifest, by name and file), never stored here. Properties added after the first release are optional, so
-/// older targets.json files load.
+/// A named backup target as persisted per user. Holds no secrets: credentials are referenced (a profile, or a Secret
+/// manifest, by name and file), never stored here. Properties added after the first release are optional, so older
+/// targets.json files load. Each driver keeps its settings under its kind's name ("S3": {...}), the shape S3
+/// targets were saved in before drivers were registered, so those files load unchanged.
 /// </summary>
 public sealed record BackupTargetDefinition(string Name, string Url, DateTimeOffset SetAt)
 {
-    /// <summary>How the endpoint, addressing and credentials of an S3 target are found; null for file-system targets.</summary>
-    public S3TargetSettings? S3 { get; init; }
-
     /// <summary>
     /// Longhorn's spec.pollInterval, kept from a BackupTarget manifest so the target exports as it was applied; null
     /// when none was given (Longhorn's default, 5m0s). The module does not poll.
@@ -21,50 +22,38 @@ public sealed record BackupTargetDefinition(string Name, string Url, DateTimeOff
     /// <summary>Blocks uploaded at once by a backup to this target; null picks the driver's default.</summary>
     public int? MaxConcurrentUploads { get; init; }
 
-    /// <summary>Uploads in flight when S3 targets do not say: enough to hide a LAN store's request latency.</summary>
-    public const int DefaultS3Uploads = 8;
+    /// <summary>
+    /// The drivers' settings by kind name, and any property a newer version wrote: kept as read, so saving a target
+    /// never drops what this version does not understand.
+    /// </summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? DriverSettings { get; init; }
 
-    /// <summary>The backup worker count for this target: its setting, 8 for S3, or null (the engine's per-core default).</summary>
+    /// <summary>The settings saved under <paramref name="kind"/>, or null.</summary>
+    public T? GetSettings<T>(string kind) where T : class =>
+        DriverSettings is { } all && all.TryGetValue(kind, out var json) && json.ValueKind == JsonValueKind.Object
+            ? json.Deserialize<T>(TargetJson.Options)
+            : null;
+
+    /// <summary>A copy with <paramref name="settings"/> saved under <paramref name="kind"/> (null removes them).</summary>
+    public BackupTargetDefinition WithSettings(string kind, object? settings)
+    {
+        var all = DriverSettings is null ? new Dictionary<string, JsonElement>(StringComparer.Ordinal) : new Dictionary<string, JsonElement>(DriverSettings, StringComparer.Ordinal);
+        if (settings is null) all.Remove(kind);
+        else all[kind] = JsonSerializer.SerializeToElement(settings, settings.GetType(), TargetJson.Options);
+        return this with { DriverSettings = all.Count == 0 ? null : all };
+    }
+
+    /// <summary>The backup worker count for this target: its setting, else its driver's default (null: the engine's per-core default).</summary>
     public int? UploadConcurrency() =>
-        MaxConcurrentUploads ?? (Url.StartsWith("s3://", StringComparison.OrdinalIgnoreCase) ? DefaultS3Uploads : null);
-}
+        MaxConcurrentUploads ?? (StoreDrivers.ForUrlText(Url)?.DefaultConcurrency);
 
-/// <summary>Where the credentials of an S3 target come from.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<CredentialSource>))]
-public enum CredentialSource
-{
-    /// <summary>Looked up at use time: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, then AWS_PROFILE, then the SDK's default chain.</summary>
-    Default,
-    /// <summary>The named AWS credentials profile (<see cref="S3TargetSettings.ProfileName"/>); missing is an error.</summary>
-    Profile,
-    /// <summary>
-    /// A Kubernetes Secret manifest (<see cref="S3TargetSettings.CredentialSecret"/>), read again at every use; a
-    /// missing file or Secret is an error, never a fallback.
-    /// </summary>
-    Secret,
-}
+    public bool Equals(BackupTargetDefinition? other) =>
+        other is not null && Name == other.Name && Url == other.Url && SetAt == other.SetAt && PollInterval == other.PollInterval
+        && MaxConcurrentUploads == other.MaxConcurrentUploads && SettingsText(DriverSettings) == SettingsText(other.DriverSettings);
 
-/// <summary>The non-secret settings of an S3 target. Every null value is looked up at use time (environment, defaults).</summary>
-public sealed record S3TargetSettings
-{
-    /// <summary>A custom endpoint (MinIO, Ceph RGW, ...), e.g. https://minio.example:9000; null for AWS or AWS_ENDPOINTS.</summary>
-    public string? EndpointUrl { get; init; }
-    /// <summary>Region used when the URL names none (s3://bucket/prefix/).</summary>
-    public string? Region { get; init; }
-    /// <summary>true: path-style addressing; false: virtual-hosted; null: path-style exactly when an endpoint is set.</summary>
-    public bool? ForcePathStyle { get; init; }
-    /// <summary>A PEM bundle of extra trusted CA certificates (a private CA of the store).</summary>
-    public string? CACertificatePath { get; init; }
-    public CredentialSource CredentialSource { get; init; } = CredentialSource.Default;
-    /// <summary>AWS credentials profile name when <see cref="CredentialSource"/> is Profile.</summary>
-    public string? ProfileName { get; init; }
-    /// <summary>The shared credentials file holding the profile; null for the SDK's default stores.</summary>
-    public string? ProfileLocation { get; init; }
-    /// <summary>True when Set-LhBackupTarget wrote the profile from keys it was given, so removing the target removes it.</summary>
-    public bool ProfileCreatedByModule { get; init; }
-    /// <summary>
-    /// The Secret manifest that holds the keys (and possibly AWS_ENDPOINTS, AWS_CERT, VIRTUAL_HOSTED_STYLE and
-    /// proxies) when <see cref="CredentialSource"/> is Secret: its name and file, never its values.
-    /// </summary>
-    public CredentialSecretReference? CredentialSecret { get; init; }
+    public override int GetHashCode() => (Name, Url, SetAt).GetHashCode();
+
+    private static string SettingsText(Dictionary<string, JsonElement>? settings) =>
+        settings is null ? "" : string.Join("\n", settings.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + "=" + JsonSerializer.Serialize(p.Value)));
 }

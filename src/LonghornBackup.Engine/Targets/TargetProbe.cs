@@ -65,7 +65,7 @@ public static class TargetProbe
                 if (read is null)
                     throw new LonghornBackupException(ErrorIds.StoreReadFailed, ErrorKind.ReadError,
                         $"The probe object {key} was written but cannot be read back from {where}.", key,
-                        "Check that the credentials may read objects (s3:GetObject) and that the store is consistent.");
+                        "Check that the credentials may read objects (s3:GetObject on S3, read on an Azure container) and that the store is consistent.");
                 if (!read.AsSpan().SequenceEqual(payload))
                     throw new LonghornBackupException(ErrorIds.StoreReadFailed, ErrorKind.InvalidData,
                         $"The store at {where} changed the bytes written: a {payload.Length}-byte probe came back as {read.Length} bytes{(read.Length == payload.Length ? " with different content" : "")}.", key,
@@ -83,32 +83,15 @@ public static class TargetProbe
     }
 
     /// <summary>
-    /// A quick availability check for listings (Get-LhBackupTarget's Available): a file-system root must exist;
-    /// an S3 target must answer one listing request within the timeout, without retries.
+    /// A quick availability check for listings (Get-LhBackupTarget's Available), as the target's driver does it (a
+    /// folder must exist; a network store must answer one listing within the timeout, without retries).
     /// </summary>
     public static async Task<bool> IsAvailableAsync(BackupTargetDefinition target, TimeSpan timeout, StoreOpenOptions? options, CancellationToken ct)
     {
-        try
-        {
-            var url = TargetUrl.Parse(target.Url);
-            if (url.Kind == TargetKind.FileSystem) return Directory.Exists(url.LocalPath);
-            var quick = new StoreOpenOptions
-            {
-                Environment = options?.Environment,
-                WrapHttpHandler = options?.WrapHttpHandler,
-                MaxErrorRetry = 0,
-                RequestTimeout = timeout,
-            };
-            using var store = Backupstore.Open(url, target, quick);
-            using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            limit.CancelAfter(timeout + TimeSpan.FromSeconds(1));
-            await store.Store.ListAsync(StorePaths.Base, limit.Token).ConfigureAwait(false);
-            return true;
-        }
-        catch (Exception e) when (e is LonghornBackupException or OperationCanceledException)
-        {
-            return false;
-        }
+        TargetUrl url;
+        try { url = TargetUrl.Parse(target.Url); }
+        catch (LonghornBackupException) { return false; }
+        return await url.Driver.IsAvailableAsync(url, target, timeout, options, ct).ConfigureAwait(false);
     }
 
     /// <summary>Runs one step; returns null when it passed, or the error that failed it.</summary>

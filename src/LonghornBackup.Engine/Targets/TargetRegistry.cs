@@ -13,11 +13,7 @@ public sealed class TargetRegistry
 {
     public const string DefaultName = "default";
     public const string ConfigDirVariable = "LONGHORNBACKUP_CONFIG_DIR";
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        WriteIndented = true,
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-    };
+    private static JsonSerializerOptions JsonOptions => TargetJson.Options;
     private static readonly object FileLock = new();
 
     public TargetRegistry(string? configDirectory = null)

@@ -4,6 +4,8 @@ using LonghornBackup.Engine.Errors;
 using LonghornBackup.Engine.Manifests;
 using LonghornBackup.Engine.Targets;
 
+using LonghornBackup.Engine.Store.Http;
+
 namespace LonghornBackup.Engine.Store.S3;
 
 /// <summary>
@@ -29,8 +31,9 @@ internal sealed record S3Connection(
     public string Location =>
         $"s3://{Bucket}/{(Prefix.Length == 0 ? "" : Prefix + "/")} at {(Endpoint is null ? $"AWS ({Region})" : Endpoint.GetLeftPart(UriPartial.Authority))}";
 
-    public static S3Connection Resolve(TargetUrl url, S3TargetSettings? settings, StoreOpenOptions options)
+    public static S3Connection Resolve(TargetUrl target, S3TargetSettings? settings, StoreOpenOptions options)
     {
+        var url = (S3Location)target.Location!;
         // The target's own settings win, then its credential Secret (read from its file now), then the environment.
         var variables = S3Variables.For(settings, options);
         var credentials = S3CredentialResolver.Resolve(settings, variables, options);
@@ -48,7 +51,7 @@ internal sealed record S3Connection(
         var (roots, caSource) = ResolveCa(settings, variables);
         var (proxy, proxySource) = ResolveProxy(variables);
 
-        return new S3Connection(url.Bucket!, url.Prefix, region, regionSource, endpoint, endpointSource, pathStyle, addressingSource,
+        return new S3Connection(url.Bucket, url.Prefix, region, regionSource, endpoint, endpointSource, pathStyle, addressingSource,
             roots, caSource, proxy, proxySource, credentials);
     }
 
@@ -96,7 +99,7 @@ internal sealed record S3Connection(
     private static (X509Certificate2Collection? Roots, string? Source) ResolveCa(S3TargetSettings? settings, S3Variables variables)
     {
         if (settings?.CACertificatePath is { Length: > 0 } caPath)
-            return (LoadCaFile(caPath, "the target's -CACertificatePath"), $"'{caPath}' (the target's -CACertificatePath)");
+            return (CaCertificates.LoadFile(caPath, "the target's -CACertificatePath"), $"'{caPath}' (the target's -CACertificatePath)");
         if (variables.FromSecret(CredentialKeys.AwsCert) is { } fromSecret)
         {
             // Longhorn's Secrets hold the PEM itself; a value that is not PEM is not echoed (it could be anything).
@@ -105,12 +108,12 @@ internal sealed record S3Connection(
                 throw new LonghornBackupException(ErrorIds.InvalidTargetSetting, ErrorKind.InvalidArgument,
                     $"{source} is not PEM text: a Secret's {CredentialKeys.AwsCert} holds the CA certificate(s) themselves, -----BEGIN CERTIFICATE----- blocks.",
                     source, $"Put the PEM text in {CredentialKeys.AwsCert}, or give -CACertificatePath <file> to Set-LhBackupTarget.");
-            return (LoadCaPem(fromSecret, source), $"the PEM in {source}");
+            return (CaCertificates.LoadPem(fromSecret, source), $"the PEM in {source}");
         }
         if (variables.Get(CredentialKeys.AwsCert) is { } awsCert)
             return awsCert.Contains("-----BEGIN", StringComparison.Ordinal)
-                ? (LoadCaPem(awsCert, "AWS_CERT"), "the PEM in AWS_CERT")
-                : (LoadCaFile(awsCert, "AWS_CERT"), $"'{awsCert}' (AWS_CERT)");
+                ? (CaCertificates.LoadPem(awsCert, "AWS_CERT"), "the PEM in AWS_CERT")
+                : (CaCertificates.LoadFile(awsCert, "AWS_CERT"), $"'{awsCert}' (AWS_CERT)");
         return (null, null);
     }
 
@@ -153,34 +156,4 @@ internal sealed record S3Connection(
         "false" or "0" or "no" => false,
         _ => null,
     };
-
-    internal static X509Certificate2Collection LoadCaFile(string path, string source)
-    {
-        string text;
-        try { text = File.ReadAllText(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new LonghornBackupException(ErrorIds.InvalidTargetSetting, ErrorKind.InvalidArgument,
-                $"The CA certificate bundle '{path}' (from {source}) cannot be read: {e.Message}", path,
-                "Give the path of a PEM file holding the store's CA certificate(s).", e);
-        }
-        return LoadCaPem(text, $"'{path}' ({source})");
-    }
-
-    private static X509Certificate2Collection LoadCaPem(string pem, string source)
-    {
-        var roots = new X509Certificate2Collection();
-        try { roots.ImportFromPem(pem); }
-        catch (CryptographicException e)
-        {
-            throw new LonghornBackupException(ErrorIds.InvalidTargetSetting, ErrorKind.InvalidArgument,
-                $"The CA certificate bundle from {source} is not valid PEM: {e.Message}", source,
-                "Give a PEM file with one or more -----BEGIN CERTIFICATE----- blocks.", e);
-        }
-        if (roots.Count == 0)
-            throw new LonghornBackupException(ErrorIds.InvalidTargetSetting, ErrorKind.InvalidArgument,
-                $"The CA certificate bundle from {source} holds no certificate.", source,
-                "Give a PEM file with one or more -----BEGIN CERTIFICATE----- blocks.");
-        return roots;
-    }
 }

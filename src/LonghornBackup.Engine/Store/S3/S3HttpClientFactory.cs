@@ -2,6 +2,7 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Amazon.Runtime;
+using LonghornBackup.Engine.Store.Http;
 
 namespace LonghornBackup.Engine.Store.S3;
 
@@ -41,7 +42,7 @@ internal sealed class S3HttpClientFactory : HttpClientFactory
             handler.UseProxy = false;
         }
         if (_connection.ExtraRoots is { } roots)
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) => Trusted(certificate, chain, errors, roots);
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) => CaCertificates.Trusted(certificate, chain, errors, roots);
 
         HttpMessageHandler outer = _wrap is null ? handler : _wrap(handler);
         var client = new HttpClient(outer, disposeHandler: true);
@@ -53,18 +54,5 @@ internal sealed class S3HttpClientFactory : HttpClientFactory
     public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => true;
     public override bool DisposeHttpClientsAfterUse(IClientConfig clientConfig) => false;
     public override string? GetConfigUniqueString(IClientConfig clientConfig) => null;
-
-    private static bool Trusted(X509Certificate? certificate, X509Chain? systemChain, SslPolicyErrors errors, X509Certificate2Collection roots)
-    {
-        if (errors == SslPolicyErrors.None) return true;
-        if (errors != SslPolicyErrors.RemoteCertificateChainErrors || certificate is null) return false;   // a name mismatch stays fatal
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        if (systemChain is not null)
-            foreach (var element in systemChain.ChainElements) chain.ChainPolicy.ExtraStore.Add(element.Certificate);
-        return chain.Build(certificate as X509Certificate2 ?? new X509Certificate2(certificate));
-    }
 }
 #endif

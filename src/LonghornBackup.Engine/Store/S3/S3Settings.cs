@@ -21,7 +21,7 @@ public static class S3Settings
             throw new LonghornBackupException(ErrorIds.InvalidTargetSetting, ErrorKind.InvalidArgument,
                 $"'{region}' is not a region name: use lower-case letters, digits and '-', as in us-east-1.", region);
         if (settings.CACertificatePath is { } ca)
-            S3Connection.LoadCaFile(ca, "-CACertificatePath");
+            Http.CaCertificates.LoadFile(ca, "-CACertificatePath");
         if (settings.CredentialSource == CredentialSource.Profile && string.IsNullOrWhiteSpace(settings.ProfileName))
             throw new LonghornBackupException(ErrorIds.InvalidTargetSetting, ErrorKind.InvalidArgument, "A profile name is needed.", null);
         bool secretNamed = !string.IsNullOrWhiteSpace(settings.CredentialSecret?.Name);

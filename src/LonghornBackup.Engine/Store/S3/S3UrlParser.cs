@@ -11,8 +11,6 @@ namespace LonghornBackup.Engine.Store.S3;
 /// </summary>
 internal static partial class S3UrlParser
 {
-    public delegate TargetUrl Factory(TargetKind kind, string canonical, string bucket, string? region, string prefix);
-
     // S3's rules for new buckets: 3-63 characters, lower-case letters, digits, '.' and '-', starting and ending with
     // a letter or digit. MinIO, Ceph RGW and the other S3-compatible stores enforce the same rules.
     private static readonly Regex BucketPattern = new("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", RegexOptions.CultureInvariant);
@@ -23,7 +21,7 @@ internal static partial class S3UrlParser
 
     public static bool IsRegionName(string region) => RegionPattern.IsMatch(region);
 
-    public static TargetUrl Parse(string url, string rest, Factory create)
+    public static (string Canonical, S3Location Location) Parse(string url, string rest)
     {
         int slash = rest.IndexOf('/');
         string authority = slash < 0 ? rest : rest[..slash];
@@ -52,7 +50,7 @@ internal static partial class S3UrlParser
         string prefix = ParsePrefix(url, rest[slash..]);
         string canonical = "s3://" + bucket + (region is null ? "" : "@" + region) + "/" +
             (prefix.Length == 0 ? "" : string.Join('/', prefix.Split('/').Select(Uri.EscapeDataString)) + "/");
-        return create(TargetKind.S3, canonical, bucket, region, prefix);
+        return (canonical, new S3Location(bucket, region, prefix));
     }
 
     private static string ParsePrefix(string url, string path)

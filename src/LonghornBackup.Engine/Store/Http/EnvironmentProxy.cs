@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace LonghornBackup.Engine.Store.S3;
+namespace LonghornBackup.Engine.Store.Http;
 
 /// <summary>
 /// The proxy named by HTTPS_PROXY / HTTP_PROXY (either case) with NO_PROXY exceptions, read when a client is built

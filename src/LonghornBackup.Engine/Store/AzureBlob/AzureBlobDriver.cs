@@ -1,0 +1,68 @@
+using LonghornBackup.Engine.Manifests;
+using LonghornBackup.Engine.Store.Drivers;
+using LonghornBackup.Engine.Targets;
+
+namespace LonghornBackup.Engine.Store.AzureBlob;
+
+/// <summary>
+/// Azure Blob Storage (and Azurite, Azure Stack): azblob://container@suffix/prefix/ and azblob://container/prefix/
+/// with an endpoint. Settings (<see cref="AzureBlobTargetSettings"/>) name the endpoint, account, CA and the Secret
+/// that holds the key; keys are never saved in targets.json.
+/// </summary>
+public sealed class AzureBlobDriver : IStoreDriver
+{
+    public static AzureBlobDriver Instance { get; } = new();
+    public const string KindName = "AzureBlob";
+
+    /// <summary>Uploads in flight when a target does not say: as for S3, enough to hide a request's latency.</summary>
+    public const int DefaultUploads = 8;
+
+    public string Kind => KindName;
+    public IReadOnlyList<string> Schemes { get; } = new[] { "azblob" };
+    public string UrlForms => "azblob://container@core.windows.net/prefix/";
+    public int? DefaultConcurrency => DefaultUploads;
+
+    public IReadOnlyCollection<string> ManifestOptions { get; } = new[]
+    {
+        nameof(TargetSettingsInput.EndpointUrl), nameof(TargetSettingsInput.CACertificatePath),
+    };
+
+    public TargetUrl Parse(string url, string scheme, string rest)
+    {
+        var (canonical, location) = AzureBlobUrlParser.Parse(url, rest);
+        return new TargetUrl(this, canonical, location);
+    }
+
+    public object? PlanSettings(TargetUrl url, TargetSettingsInput input, ICollection<string>? warnings)
+    {
+        var settings = new AzureBlobTargetSettings
+        {
+            EndpointUrl = input.EndpointUrl,
+            CACertificatePath = input.CACertificatePath,
+            CredentialSecret = input.SecretReference,
+        };
+        AzureBlobSettings.Validate(settings);
+        if (input.Secret is { } secret && input.SecretReference is { } reference)
+            AzureBlobConnection.CheckSecret((AzureBlobLocation)url.Location!, settings, secret, reference);
+        return settings;
+    }
+
+    public string? CheckSecretKeys(SecretManifest secret)
+    {
+        bool name = secret.Values.ContainsKey(AzureBlobKeys.AccountName), key = secret.Values.ContainsKey(AzureBlobKeys.AccountKey);
+        if (name && (key || secret.Values.ContainsKey(AzureBlobKeys.SasToken))) return null;
+        var missing = new[] { AzureBlobKeys.AccountName, AzureBlobKeys.AccountKey }.Where(k => !secret.Values.ContainsKey(k));
+        return $"the Secret '{secret.Name}' ({secret.Location}) lacks {string.Join(" and ", missing)}, which an Azure Blob target needs.";
+    }
+
+    public IObjectStore Open(TargetUrl url, BackupTargetDefinition? target, StoreOpenOptions options)
+    {
+        var connection = AzureBlobConnection.Resolve(url, target?.GetSettings<AzureBlobTargetSettings>(KindName), options);
+        foreach (var line in connection.Describe()) options.Report(line);
+        var (client, transport) = AzureBlobClientFactory.Create(connection, options);
+        return new AzureBlobStore(client, connection, options.ListPageSize, transport);
+    }
+
+    public Task<bool> IsAvailableAsync(TargetUrl url, BackupTargetDefinition target, TimeSpan timeout, StoreOpenOptions? options, CancellationToken ct) =>
+        QuickListing.SucceedsAsync(this, url, target, timeout, options, ct);
+}
