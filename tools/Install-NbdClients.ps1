@@ -39,7 +39,7 @@ if (-not $isRoot -or -not (Get-Command apt-get -ErrorAction Ignore)) {
 
 Write-Host "==> apt-get install $($missing -join ' ') (the NBD clients the export tests drive)"
 $env:DEBIAN_FRONTEND = 'noninteractive'
-& apt-get update -qq
+& apt-get update -qq | Out-Host
 if ($LASTEXITCODE -ne 0) { throw "apt-get update failed (exit code $LASTEXITCODE)." }
-& apt-get install -y -qq --no-install-recommends @missing
+& apt-get install -y -qq --no-install-recommends @missing | Out-Host
 if ($LASTEXITCODE -ne 0) { throw "apt-get install $($missing -join ' ') failed (exit code $LASTEXITCODE)." }

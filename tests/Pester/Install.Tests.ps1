@@ -10,6 +10,8 @@ BeforeAll {
     $script:staged = Join-Path $repoRoot 'out/LonghornBackup'
     if (-not (Test-Path -LiteralPath (Join-Path $staged 'LonghornBackup.psd1'))) { throw "No staged module in ${staged}: run build.ps1 -Task Build first." }
     $script:version = "$((Test-ModuleManifest -Path (Join-Path $staged 'LonghornBackup.psd1')).Version)"
+    # Every cmdlet the manifest exports must be there once the installed module is imported by name.
+    $script:exportedCmdletCount = @((Import-PowerShellDataFile (Join-Path $staged 'LonghornBackup.psd1')).CmdletsToExport).Count
     $script:work = New-TestFolder 'lh-install'
 
     # A target for the cmdlets and the runbook the installed module runs (the children inherit the settings folder).
@@ -80,7 +82,7 @@ $m = Get-Module LonghornBackup
         $info = ($r.Output -split "`n" | Where-Object { $_ -like '{*' } | Select-Object -Last 1) | ConvertFrom-Json
         $info.Base | Should -Be $installed
         $info.Version | Should -Be $version
-        $info.Cmdlets | Should -Be 12
+        $info.Cmdlets | Should -Be $exportedCmdletCount
         $info.Targets | Should -Be 1
         $info.About | Should -BeTrue
     }

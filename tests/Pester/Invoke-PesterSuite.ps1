@@ -10,21 +10,33 @@
         -ResultPath out/test-results/pester.json
 .DESCRIPTION
     Test files import the module under test with: Import-Module $env:LONGHORNBACKUP_TEST_MODULE
-    Writes JUnit XML next to -ResultPath (pester-junit.xml) and {"passed":N,"failed":N} to
+    Writes JUnit XML next to -ResultPath (<name>-junit.xml) and {"passed":N,"failed":N} to
     -ResultPath. Exit code 1 if any test, block or container failed.
+    -ConfigDir gives this run its own target settings and block cache (LONGHORNBACKUP_CONFIG_DIR and
+    LONGHORNBACKUP_CACHE_DIR), so that several runs can go at once without seeing each other's targets.
 #>
 [CmdletBinding()]
 param(
     [Parameter(Mandatory)] [string] $ModulePath,
     [Parameter(Mandatory)] [string] $PesterPath,
     [Parameter(Mandatory)] [string] $ResultPath,
-    [string[]] $TestPath = @($PSScriptRoot)
+    [string[]] $TestPath = @($PSScriptRoot),
+    [string] $ConfigDir
 )
 
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 $env:NO_COLOR = '1'
 $PSStyle.OutputRendering = 'PlainText'
+
+# Several files can come as one argument joined by the path separator (':' or ';'), as pwsh -File passes one string.
+$TestPath = @($TestPath | ForEach-Object { $_ -split [IO.Path]::PathSeparator } | Where-Object { $_ })
+
+if ($ConfigDir) {
+    $null = New-Item -ItemType Directory -Path $ConfigDir -Force
+    $env:LONGHORNBACKUP_CONFIG_DIR = $ConfigDir
+    $env:LONGHORNBACKUP_CACHE_DIR = Join-Path $ConfigDir 'block-cache'
+}
 
 $ModulePath = (Resolve-Path -LiteralPath $ModulePath).ProviderPath
 $env:LONGHORNBACKUP_TEST_MODULE = $ModulePath
@@ -44,7 +56,7 @@ $config.Output.Verbosity = 'Detailed'
 $config.Output.RenderMode = 'Plaintext'
 $config.TestResult.Enabled = $true
 $config.TestResult.OutputFormat = 'JUnitXml'
-$config.TestResult.OutputPath = Join-Path $resultDir 'pester-junit.xml'
+$config.TestResult.OutputPath = Join-Path $resultDir ([IO.Path]::GetFileNameWithoutExtension($ResultPath) + '-junit.xml')
 
 $run = Invoke-Pester -Configuration $config
 

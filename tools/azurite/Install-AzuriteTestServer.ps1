@@ -13,7 +13,7 @@ if ((Test-Path -LiteralPath $installed) -and (Get-Item -Force -LiteralPath $inst
 Write-Host '==> npm ci (tools/azurite: the Azure Blob emulator the tests run on loopback)'
 Push-Location -LiteralPath $PSScriptRoot
 try {
-    & npm ci --no-audit --no-fund
+    & npm ci --no-audit --no-fund | Out-Host
     if ($LASTEXITCODE -ne 0) { throw "npm ci in tools/azurite failed with exit code $LASTEXITCODE" }
 }
 finally { Pop-Location }
