@@ -9,9 +9,10 @@ BeforeAll {
     $script:build = Join-Path $repoRoot 'build.ps1'
     $script:staged = Join-Path $repoRoot 'out/LonghornBackup'
     if (-not (Test-Path -LiteralPath (Join-Path $staged 'LonghornBackup.psd1'))) { throw "No staged module in ${staged}: run build.ps1 -Task Build first." }
-    $script:version = "$((Test-ModuleManifest -Path (Join-Path $staged 'LonghornBackup.psd1')).Version)"
+    $stagedManifest = Test-ModuleManifest -Path (Join-Path $staged 'LonghornBackup.psd1')
+    $script:version = "$($stagedManifest.Version)"
     # Every cmdlet the manifest exports must be there once the installed module is imported by name.
-    $script:exportedCmdletCount = @((Import-PowerShellDataFile (Join-Path $staged 'LonghornBackup.psd1')).CmdletsToExport).Count
+    $script:exportedCmdletCount = $stagedManifest.ExportedCmdlets.Count
     $script:work = New-TestFolder 'lh-install'
 
     # A target for the cmdlets and the runbook the installed module runs (the children inherit the settings folder).
