@@ -53,8 +53,8 @@ public class BackupTargetManifestPlannerTests : IDisposable
         Assert.Equal(("minio", "s3://backups@us-east-1/longhorn/"), (d.Name, d.Url));
         Assert.Equal(TimeSpan.FromSeconds(90), d.PollInterval);
         Assert.Equal(CredentialSource.Secret, d.S3()!.CredentialSource);
-        Assert.Equal(new CredentialSecretReference("minio-secret", file), d.S3().CredentialSecret);
-        Assert.Null(d.S3().ProfileName);
+        Assert.Equal(new CredentialSecretReference("minio-secret", file), d.S3()!.CredentialSecret);
+        Assert.Null(d.S3()!.ProfileName);
 
         var registry = new TargetRegistry(_dir.Sub("config"));
         registry.Set(d);
@@ -78,7 +78,7 @@ public class BackupTargetManifestPlannerTests : IDisposable
         var d = Assert.Single(Apply(new[] { targets }, new[] { secrets }, overrides).Plan).Definition;
         Assert.Equal("renamed", d.Name);
         Assert.Equal(new CredentialSecretReference("s3-secret", secrets), d.S3()!.CredentialSecret);
-        Assert.Equal(("http://127.0.0.1:9000", "eu-west-1", (bool?)false), (d.S3().EndpointUrl, d.S3().Region, d.S3().ForcePathStyle));
+        Assert.Equal(("http://127.0.0.1:9000", "eu-west-1", (bool?)false), (d.S3()!.EndpointUrl, d.S3()!.Region, d.S3()!.ForcePathStyle));
         Assert.Equal(4, d.MaxConcurrentUploads);
         Assert.Null(d.PollInterval);
     }

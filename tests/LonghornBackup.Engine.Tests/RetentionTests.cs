@@ -116,7 +116,7 @@ public class RetentionTests
         if (job is not null) Assert.Equal(names.Where((_, i) => i % 2 == 1), survivors.Where(n => !expectedKeep.Contains(n)));
         // Exactly the deleted backups' own blocks are gone; the shared base block and the survivors' blocks stay.
         var expectedBlocks = survivors.Select(n => own[n]).Append(Checksum.Of(TestImages.RandomBytes(500))).ToHashSet();
-        Assert.Equal(expectedBlocks, t.BlockFiles("vol-ret").Select(Path.GetFileNameWithoutExtension).ToHashSet());
+        Assert.Equal(expectedBlocks, t.BlockFiles("vol-ret").Select(f => Path.GetFileNameWithoutExtension(f)!).ToHashSet());
         Assert.Equal(plan.Delete.Count, r2.BlocksDeleted);
         Assert.Single(hooked!.Calls, c => c.Operation == "ListTree");   // one GC pass
         foreach (var (name, sha) in await t.RestoreShasAsync("vol-ret", survivors)) Assert.Equal(shas[name], sha);

@@ -69,7 +69,7 @@ public class StoreLinkTests
         Assert.True(File.Exists(Path.Combine(outside, "precious.txt")));
         Assert.True(File.Exists(Path.Combine(outside, "fake.blk")));
         Assert.Contains($"{StorePaths.BlocksDir(V)}/zz", r.LeftBehind);
-        Assert.Empty(t.BlockFiles(V).Where(f => !f.StartsWith(link, StringComparison.Ordinal)));
+        Assert.DoesNotContain(t.BlockFiles(V), f => !f.StartsWith(link, StringComparison.Ordinal));
     }
 
     [Fact]

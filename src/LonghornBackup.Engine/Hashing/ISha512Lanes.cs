@@ -8,7 +8,7 @@ namespace LonghornBackup.Engine.Hashing;
 /// (<see cref="MultiBufferSha512Core{TLanes, TVector}"/>) is written once against this; each implementation is a
 /// struct, so the JIT compiles a specialised copy per instruction set and inlines every operation.
 /// </summary>
-internal interface ISha512Lanes<TVector> where TVector : struct
+internal interface ISha512Lanes<TVector> where TVector : unmanaged
 {
     /// <summary>Messages hashed side by side.</summary>
     static abstract int Lanes { get; }
