@@ -21,7 +21,7 @@ internal sealed class CountingStore : IObjectStore, IBufferedObjectReader
         return _inner.ListAsync(directory, ct);
     }
 
-    public async IAsyncEnumerable<string> ListTreeAsync(string directory, [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<StoredObject> ListTreeAsync(string directory, [EnumeratorCancellation] CancellationToken ct)
     {
         Interlocked.Increment(ref TreeLists);
         await foreach (var key in _inner.ListTreeAsync(directory, ct)) yield return key;

@@ -21,9 +21,9 @@ internal sealed class NullStore : IObjectStore
             .Distinct().ToList());
 
 #pragma warning disable CS1998
-    public async IAsyncEnumerable<string> ListTreeAsync(string directory, [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<StoredObject> ListTreeAsync(string directory, [EnumeratorCancellation] CancellationToken ct)
     {
-        foreach (var rel in Below(directory)) yield return rel;
+        foreach (var rel in Below(directory)) yield return new StoredObject(rel, 0);   // the bytes were never kept
     }
 #pragma warning restore CS1998
 

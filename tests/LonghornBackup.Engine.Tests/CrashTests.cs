@@ -62,7 +62,7 @@ public class CrashTests
             return inner.ListAsync(directory, ct);
         }
 
-        public async IAsyncEnumerable<string> ListTreeAsync(string directory, [EnumeratorCancellation] CancellationToken ct)
+        public async IAsyncEnumerable<StoredObject> ListTreeAsync(string directory, [EnumeratorCancellation] CancellationToken ct)
         {
             ThrowIfDown(directory);
             await foreach (var k in inner.ListTreeAsync(directory, ct)) yield return k;
@@ -107,7 +107,7 @@ public class CrashTests
         public Task WriteAsync(string key, ReadOnlyMemory<byte> data, CancellationToken ct) { Count(key); return inner.WriteAsync(key, data, ct); }
         public Task<byte[]?> ReadAsync(string key, CancellationToken ct) { Count(key); return inner.ReadAsync(key, ct); }
         public Task<IReadOnlyList<StoreEntry>> ListAsync(string directory, CancellationToken ct) => inner.ListAsync(directory, ct);
-        public IAsyncEnumerable<string> ListTreeAsync(string directory, CancellationToken ct) => inner.ListTreeAsync(directory, ct);
+        public IAsyncEnumerable<StoredObject> ListTreeAsync(string directory, CancellationToken ct) => inner.ListTreeAsync(directory, ct);
         public Task<ObjectInfo?> StatAsync(string key, CancellationToken ct) => inner.StatAsync(key, ct);
         public Task DeleteAsync(string key, CancellationToken ct) => inner.DeleteAsync(key, ct);
         public Task DeleteTreeAsync(string directory, CancellationToken ct) => inner.DeleteTreeAsync(directory, ct);

@@ -35,7 +35,7 @@ public class FileSystemStoreTests
         Assert.Equal(new[] { new StoreEntry("a.cfg", false), new StoreEntry("b.cfg", false), new StoreEntry("sub", true) }, entries);
 
         var tree = new List<string>();
-        await foreach (var k in store.ListTreeAsync("d", None)) tree.Add(k);
+        await foreach (var k in store.ListTreeAsync("d", None)) tree.Add(k.Key);
         Assert.Equal(new[] { "a.cfg", "b.cfg", "sub/c.blk" }, tree.Order());
     }
 

@@ -37,7 +37,7 @@ internal sealed class HookedStore(IObjectStore inner) : IObjectStore
         return await inner.ListAsync(directory, ct);
     }
 
-    public async IAsyncEnumerable<string> ListTreeAsync(string directory, [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<StoredObject> ListTreeAsync(string directory, [EnumeratorCancellation] CancellationToken ct)
     {
         await Enter("ListTree", directory);
         await foreach (var key in inner.ListTreeAsync(directory, ct)) yield return key;

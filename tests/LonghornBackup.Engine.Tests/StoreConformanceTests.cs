@@ -26,7 +26,7 @@ public abstract class StoreConformanceTests : IDisposable
     private async Task<string[]> TreeAsync(string directory)
     {
         var keys = new List<string>();
-        await foreach (var k in Store.ListTreeAsync(directory, None)) keys.Add(k);
+        await foreach (var k in Store.ListTreeAsync(directory, None)) keys.Add(k.Key);
         return keys.Order(StringComparer.Ordinal).ToArray();
     }
 
@@ -38,6 +38,19 @@ public abstract class StoreConformanceTests : IDisposable
         Assert.Empty(await Store.ListAsync("backupstore/volumes", None));
         Assert.Empty(await Store.ListAsync("", None));
         Assert.Empty(await TreeAsync("no/such/folder"));
+    }
+
+    [Fact]
+    public async Task A_tree_listing_gives_each_objects_size_across_pages()
+    {
+        var sizes = new Dictionary<string, int> { ["s/empty.blk"] = 0, ["s/one.blk"] = 1, ["s/aa/bb/big.blk"] = 300_001, ["s/aa/cfg.cfg"] = 17 };
+        foreach (var (key, size) in sizes) await Store.WriteAsync(key, new byte[size], None);
+
+        var listed = new Dictionary<string, long>();
+        await foreach (var o in Paged(1).ListTreeAsync("s", None)) listed.Add(o.Key, o.Size);
+
+        Assert.Equal(sizes.ToDictionary(kv => kv.Key["s/".Length..], kv => (long)kv.Value).OrderBy(kv => kv.Key, StringComparer.Ordinal),
+            listed.OrderBy(kv => kv.Key, StringComparer.Ordinal));
     }
 
     [Fact]
@@ -83,7 +96,7 @@ public abstract class StoreConformanceTests : IDisposable
         Assert.Equal(names.Select(n => new StoreEntry(n, false)).Append(new StoreEntry("dir1", true)).Append(new StoreEntry("dir2", true))
             .OrderBy(e => e.Name, StringComparer.Ordinal), listed);
         var tree = new List<string>();
-        await foreach (var k in paged.ListTreeAsync("p", None)) tree.Add(k);
+        await foreach (var k in paged.ListTreeAsync("p", None)) tree.Add(k.Key);
         Assert.Equal(names.Append("dir1/x.blk").Append("dir2/y.blk").Order(StringComparer.Ordinal), tree.Order(StringComparer.Ordinal));
     }
 

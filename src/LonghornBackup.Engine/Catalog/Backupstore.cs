@@ -102,7 +102,7 @@ public sealed class Backupstore : IDisposable
     public async Task<HashSet<string>> ListBlockChecksumsAsync(string volumeName, CancellationToken ct)
     {
         var set = new HashSet<string>(StringComparer.Ordinal);
-        await foreach (var rel in Store.ListTreeAsync(StorePaths.BlocksDir(volumeName), ct).ConfigureAwait(false))
+        await foreach (var (rel, _) in Store.ListTreeAsync(StorePaths.BlocksDir(volumeName), ct).ConfigureAwait(false))
         {
             var parts = rel.Split('/');
             if (parts.Length != 3) continue;

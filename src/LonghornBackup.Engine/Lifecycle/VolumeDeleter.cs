@@ -80,7 +80,7 @@ public sealed class VolumeDeleter
     {
         string volumeDir = StorePaths.VolumeDir(volumeName);
         var left = new List<string>();
-        await foreach (var relative in _store.Store.ListTreeAsync(volumeDir, ct).ConfigureAwait(false))
+        await foreach (var (relative, _) in _store.Store.ListTreeAsync(volumeDir, ct).ConfigureAwait(false))
         {
             string key = $"{volumeDir}/{relative}";
             if (key != ownLockKey) left.Add(key);

@@ -51,7 +51,7 @@ public sealed class FileSystemStore : IObjectStore, IBufferedObjectReader
         return Task.FromResult<IReadOnlyList<StoreEntry>>(result);
     }
 
-    public async IAsyncEnumerable<string> ListTreeAsync(string directory, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<StoredObject> ListTreeAsync(string directory, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         string dir = PathOf(directory);
         if (!Directory.Exists(dir)) yield break;
@@ -62,7 +62,8 @@ public sealed class FileSystemStore : IObjectStore, IBufferedObjectReader
         foreach (var entry in entries)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return Path.GetRelativePath(dir, entry.FullName).Replace(Path.DirectorySeparatorChar, '/');
+            long size = entry is FileInfo file && !FolderTree.IsLink(entry) ? file.Length : 0;   // a link's own size says nothing
+            yield return new StoredObject(Path.GetRelativePath(dir, entry.FullName).Replace(Path.DirectorySeparatorChar, '/'), size);
         }
         await Task.CompletedTask;
     }

@@ -5,6 +5,9 @@ namespace LonghornBackup.Engine.Store;
 /// <summary>An entry of a directory listing: a file (object) or a sub-directory (common prefix).</summary>
 public readonly record struct StoreEntry(string Name, bool IsDirectory);
 
+/// <summary>An object found by a tree listing: its key relative to the listed directory, and its size in bytes.</summary>
+public readonly record struct StoredObject(string Key, long Size);
+
 /// <summary>Size and modification time of one object, as the store reports them.</summary>
 public readonly record struct ObjectInfo(long Size, DateTimeOffset LastModified);
 
@@ -22,10 +25,11 @@ public interface IObjectStore
     Task<IReadOnlyList<StoreEntry>> ListAsync(string directory, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Keys (relative to <paramref name="directory"/>) of every object below it, at any depth. A folder store lists a
-    /// symbolic link as an object and never descends into it.
+    /// Every object below <paramref name="directory"/>, at any depth, with its key relative to it and its size (which
+    /// every store's listing gives for free, so statistics need no request per object). A folder store lists a
+    /// symbolic link as an object of size 0 and never descends into it.
     /// </summary>
-    IAsyncEnumerable<string> ListTreeAsync(string directory, CancellationToken cancellationToken);
+    IAsyncEnumerable<StoredObject> ListTreeAsync(string directory, CancellationToken cancellationToken);
 
     /// <summary>The whole object, or null when it does not exist.</summary>
     Task<byte[]?> ReadAsync(string key, CancellationToken cancellationToken);

@@ -14,7 +14,7 @@ public sealed class PreviewStore : IObjectStore
 
     public string Location => _inner.Location;
     public Task<IReadOnlyList<StoreEntry>> ListAsync(string directory, CancellationToken ct) => _inner.ListAsync(directory, ct);
-    public IAsyncEnumerable<string> ListTreeAsync(string directory, CancellationToken ct) => _inner.ListTreeAsync(directory, ct);
+    public IAsyncEnumerable<StoredObject> ListTreeAsync(string directory, CancellationToken ct) => _inner.ListTreeAsync(directory, ct);
     public Task<byte[]?> ReadAsync(string key, CancellationToken ct) => _inner.ReadAsync(key, ct);
     public Task<ObjectInfo?> StatAsync(string key, CancellationToken ct) => _inner.StatAsync(key, ct);
     public Task WriteAsync(string key, ReadOnlyMemory<byte> data, CancellationToken ct) => Task.CompletedTask;

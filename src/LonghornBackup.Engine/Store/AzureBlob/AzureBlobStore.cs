@@ -75,7 +75,7 @@ internal sealed class AzureBlobStore : IObjectStore, IDisposable
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    public async IAsyncEnumerable<string> ListTreeAsync(string directory, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<StoredObject> ListTreeAsync(string directory, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         string prefix = DirectoryPrefix(directory);
         var pages = _container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, cancellationToken).AsPages(null, _pageSize);
@@ -85,7 +85,7 @@ internal sealed class AzureBlobStore : IObjectStore, IDisposable
             foreach (var blob in e.Current.Values)
             {
                 string name = blob.Name[prefix.Length..];
-                if (name.Length > 0) yield return name;
+                if (name.Length > 0) yield return new StoredObject(name, blob.Properties?.ContentLength ?? 0);
             }
         }
     }
@@ -137,7 +137,7 @@ internal sealed class AzureBlobStore : IObjectStore, IDisposable
     {
         DirectoryPrefix(directory);   // validates the key
         var keys = new List<string>();
-        await foreach (var relative in ListTreeAsync(directory, cancellationToken).ConfigureAwait(false))
+        await foreach (var (relative, _) in ListTreeAsync(directory, cancellationToken).ConfigureAwait(false))
             if (OwnFiles.IsOwn(OwnFiles.NameOf(relative)))   // blobs that are not the format's stay, as in a folder store
                 keys.Add(directory.Length == 0 ? relative : directory + "/" + relative);
         await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = DeleteParallelism, CancellationToken = cancellationToken },

@@ -86,7 +86,7 @@ internal sealed class S3Store : IObjectStore, IBufferedObjectReader, IDisposable
         return sorted;
     }
 
-    public async IAsyncEnumerable<string> ListTreeAsync(string directory, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<StoredObject> ListTreeAsync(string directory, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         string prefix = DirectoryPrefix(directory);
         var request = new ListObjectsV2Request { BucketName = Bucket, Prefix = prefix, MaxKeys = _pageSize };
@@ -96,7 +96,7 @@ internal sealed class S3Store : IObjectStore, IBufferedObjectReader, IDisposable
             foreach (var o in page.S3Objects ?? new List<S3Object>())
             {
                 string relative = o.Key[prefix.Length..];
-                if (relative.Length > 0 && !relative.EndsWith('/')) yield return relative;
+                if (relative.Length > 0 && !relative.EndsWith('/')) yield return new StoredObject(relative, o.Size ?? 0);
             }
             request.ContinuationToken = page.IsTruncated == true ? page.NextContinuationToken : null;
         } while (request.ContinuationToken is not null);
@@ -215,7 +215,7 @@ internal sealed class S3Store : IObjectStore, IBufferedObjectReader, IDisposable
     {
         DirectoryPrefix(directory);   // validates the key
         var keys = new List<string>();
-        await foreach (var relative in ListTreeAsync(directory, cancellationToken).ConfigureAwait(false))
+        await foreach (var (relative, _) in ListTreeAsync(directory, cancellationToken).ConfigureAwait(false))
             if (OwnFiles.IsOwn(OwnFiles.NameOf(relative)))   // objects that are not the format's stay, as in a folder store
                 keys.Add(directory.Length == 0 ? relative : directory + "/" + relative);
         // One DeleteObject per key, as Longhorn does: DeleteObjects needs a Content-MD5 some S3-compatible stores insist on.
