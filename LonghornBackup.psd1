@@ -31,6 +31,7 @@
         'Remove-LhBackup'
         'Remove-LhBackupVolume'
         'Test-LhBackup'
+        'Measure-LhBackup'
         'Get-LhSnapshot'
         'Export-LhSnapshot'
         'Start-LhBackupExport'

@@ -76,6 +76,8 @@ Describe 'Tables in 80 columns' {
             RestoreResult          = $backup | Restore-LhBackup -Path $restored
             BackupTargetTestResult = Test-LhBackupTarget -Name narrow
             BackupTargetCheck      = (Test-LhBackupTarget -Name narrow).Checks
+            BackupVolumeStatistics = Measure-LhBackup -Target narrow -VolumeName vol-1
+            BackupStatistics       = Measure-LhBackup -Target narrow -VolumeName vol-1 -BackupName backup-0123456789abcdef
             BackupRemoval          = $second | Remove-LhBackup -Force -PassThru
         }
         $tables.BackupVolumeRemoval = Remove-LhBackupVolume -Target narrow -Name vol-1 -Force -PassThru
@@ -87,7 +89,8 @@ Describe 'Tables in 80 columns' {
     }
 
     It 'renders <_> within 80 columns, no value cut short' -ForEach 'Backup', 'BackupVolume', 'BackupTarget', 'BackupPlan',
-        'BackupVerification', 'RestoreResult', 'BackupTargetTestResult', 'BackupTargetCheck', 'BackupRemoval', 'BackupVolumeRemoval' {
+        'BackupVerification', 'RestoreResult', 'BackupTargetTestResult', 'BackupTargetCheck', 'BackupRemoval', 'BackupVolumeRemoval',
+        'BackupVolumeStatistics', 'BackupStatistics' {
         $o = $tables[$_]
         @($o)[0].GetType().FullName | Should -Be "LonghornBackup.$_"
         $lines = ($o | Format-Table | Out-String -Width 80) -split "`r?`n"
