@@ -7,8 +7,6 @@ public sealed class BackupStatistics
     public string VolumeName { get; init; } = "";
     public DateTime? CreatedAt { get; init; }
     public bool IsInProgress { get; init; }
-    /// <summary>The volume size the backup restores to.</summary>
-    public long Size { get; init; }
     public long BlockSize { get; init; }
     /// <summary>Entries of the block map.</summary>
     public long BlockCount { get; init; }

@@ -33,7 +33,6 @@ internal static class StatisticsMapper
         VolumeName = b.VolumeName,
         CreatedAt = b.CreatedAt?.UtcDateTime,
         IsInProgress = b.IsInProgress,
-        Size = b.Size,
         BlockSize = b.BlockSize,
         BlockCount = b.Blocks,
         DataSize = b.DataSize,

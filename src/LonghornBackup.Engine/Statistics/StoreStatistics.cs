@@ -46,7 +46,7 @@ public static class StoreStatistics
         int read = 0;
         var options = new ParallelOptions
         {
-            MaxDegreeOfParallelism = store.Url.Driver.DefaultConcurrency ?? Environment.ProcessorCount,
+            MaxDegreeOfParallelism = store.ReadParallelism,
             CancellationToken = ct,
         };
         await Parallel.ForEachAsync(Enumerable.Range(0, names.Count), options, async (index, token) =>
@@ -151,7 +151,6 @@ public static class StoreStatistics
             BackupName = p.Name,
             CreatedAt = cfg is null || cfg.IsInProgress ? null : GoJson.ParseTime(cfg.CreatedTime),
             IsInProgress = cfg?.IsInProgress ?? false,
-            Size = cfg?.Size ?? 0,
             BlockSize = blockSize,
             Blocks = cfg?.Blocks.Count ?? 0,
             DataSize = (cfg?.Blocks.Count ?? 0) * blockSize,

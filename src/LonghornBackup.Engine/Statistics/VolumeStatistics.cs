@@ -10,8 +10,6 @@ public sealed record BackupStatistics
     /// <summary>When the backup finished (its cfg's CreatedTime); null while in progress or unreadable.</summary>
     public DateTimeOffset? CreatedAt { get; init; }
     public bool IsInProgress { get; init; }
-    /// <summary>The volume size the backup restores to.</summary>
-    public long Size { get; init; }
     public long BlockSize { get; init; }
     /// <summary>Entries of the block map.</summary>
     public long Blocks { get; init; }
