@@ -21,6 +21,9 @@ public sealed class Backupstore : IDisposable
     public IObjectStore Store { get; }
     public TargetUrl Url { get; }
 
+    /// <summary>Small objects (cfgs) read at once when many are needed: the driver's concurrency, else one per core.</summary>
+    public int ReadParallelism => Url.Driver.DefaultConcurrency ?? Environment.ProcessorCount;
+
     /// <summary>Opens the store of a named target with its saved settings.</summary>
     public static Backupstore Open(BackupTargetDefinition target, StoreOpenOptions? options = null) =>
         Open(TargetUrl.Parse(target.Url), target, options);
