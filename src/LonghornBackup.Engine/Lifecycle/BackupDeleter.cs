@@ -56,11 +56,13 @@ public sealed class BackupDeleter
         // Longhorn loads each cfg first (a stub when it cannot) only to go on regardless; nothing in it is needed here,
         // so an unreadable cfg is deleted like any other. From the first cfg deleted on, finish the bookkeeping even if
         // cancelled: only block deletion may stop part-way.
-        for (int i = 0; i < deleted.Count; i++)
+        // Several at once: each is independent, and on a network store one at a time is thousands of round trips.
+        int cfgsDeleted = 0;
+        await Parallel.ForEachAsync(deleted, new ParallelOptions { MaxDegreeOfParallelism = DeleteWorkers }, async (name, _) =>
         {
-            step.Report("Deleting backup configs", i, deleted.Count, 0, 10);
-            await _store.Store.DeleteAsync(StorePaths.BackupConfig(volumeName, deleted[i]), CancellationToken.None).ConfigureAwait(false);
-        }
+            await _store.Store.DeleteAsync(StorePaths.BackupConfig(volumeName, name), CancellationToken.None).ConfigureAwait(false);
+            step.Report("Deleting backup configs", Interlocked.Increment(ref cfgsDeleted), deleted.Count, 0, 10);
+        }).ConfigureAwait(false);
 
         VolumeConfig? volume = null;
         try { volume = await _store.LoadVolumeAsync(volumeName, CancellationToken.None).ConfigureAwait(false); }
@@ -115,11 +117,13 @@ public sealed class BackupDeleter
 
     private async Task<List<string>> ExistingAsync(string volumeName, IEnumerable<string> names, List<string> notFound, CancellationToken ct)
     {
+        // One listing, not a request per backup: removing thousands by retention must not cost thousands of HEADs.
+        var listed = (await _store.ListBackupNamesAsync(volumeName, ct).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
         var existing = new List<string>();
         foreach (var name in names)
         {
-            if (await _store.Store.StatAsync(StorePaths.BackupConfig(volumeName, name), ct).ConfigureAwait(false) is null) notFound.Add(name);
-            else existing.Add(name);
+            if (listed.Contains(name)) existing.Add(name);
+            else notFound.Add(name);
         }
         return existing;
     }
