@@ -11,7 +11,8 @@
     holes become data). Baselines: openssl dgst -sha512, lz4 -1 and gzip -6 over the image's data bytes (the derived
     hash+compress ceiling is per-core rate times the core count), and restic 0.14 (Debian) full and incremental into a
     local repository. Targets and repositories live on /dev/shm when it exists, so the machine's disk does not set
-    the pace for either tool. Writes results.json and results.md to out/bench/; then Run-ReplicaBenchmark.ps1 adds replica-results.*.
+    the pace for either tool. Writes results.json and results.md to out/bench/; then Run-ReplicaBenchmark.ps1 adds
+    replica-results.*, and Run-CatalogBenchmark.ps1 catalog-results.* (thousands of backups on S3, listing and retention).
 .PARAMETER Quick
     lz4 and 2 MiB blocks on the random image only (a few minutes); the full matrix adds gzip, 16 MiB blocks and the
     text image.
@@ -270,3 +271,7 @@ Write-Host "Results: $(Join-Path $OutDir 'results.json'), $(Join-Path $OutDir 'r
 
 # Replica chains: a snapshot-diff incremental against a flat-image incremental of the same snapshot, on disk.
 & (Join-Path $PSScriptRoot 'Run-ReplicaBenchmark.ps1') -SizeGiB $(if ($Quick) { 4 } else { 16 }) -WorkDir $WorkDir -OutDir $OutDir -Configuration $Configuration
+
+# The catalog at scale: thousands of backups on S3, listed and thinned by retention, against Longhorn's request count.
+& (Join-Path $PSScriptRoot 'Run-CatalogBenchmark.ps1') -Backups $(if ($Quick) { 500 } else { 5000 }) -Blocks $(if ($Quick) { 5000 } else { 50000 }) `
+    -KeepLast $(if ($Quick) { 100 } else { 1000 }) -WorkDir $WorkDir -OutDir $OutDir -Configuration $Configuration

@@ -10,7 +10,7 @@ namespace LonghornBackup.Bench;
 internal sealed class CountingStore : IObjectStore, IBufferedObjectReader
 {
     private readonly IObjectStore _inner;
-    public long Lists, TreeLists, Reads, Writes, Stats, Deletes, BytesWritten, BytesRead;
+    public long Lists, TreeLists, TreeEntries, Reads, Writes, Stats, Deletes, BytesWritten, BytesRead;
 
     public CountingStore(IObjectStore inner) => _inner = inner;
     public string Location => _inner.Location;
@@ -24,7 +24,11 @@ internal sealed class CountingStore : IObjectStore, IBufferedObjectReader
     public async IAsyncEnumerable<StoredObject> ListTreeAsync(string directory, [EnumeratorCancellation] CancellationToken ct)
     {
         Interlocked.Increment(ref TreeLists);
-        await foreach (var key in _inner.ListTreeAsync(directory, ct)) yield return key;
+        await foreach (var entry in _inner.ListTreeAsync(directory, ct))
+        {
+            Interlocked.Increment(ref TreeEntries);   // S3 and Azure page these 1000 at a time: entries / 1000 requests
+            yield return entry;
+        }
     }
 
     public async Task<byte[]?> ReadAsync(string key, CancellationToken ct)
@@ -70,6 +74,6 @@ internal sealed class CountingStore : IObjectStore, IBufferedObjectReader
 
     public object Snapshot() => new
     {
-        Lists, TreeLists, Reads, Writes, Stats, Deletes, BytesWritten, BytesRead,
+        Lists, TreeLists, TreeEntries, Reads, Writes, Stats, Deletes, BytesWritten, BytesRead,
     };
 }

@@ -22,6 +22,8 @@ using LonghornBackup.Engine.Targets;
 //   restore  --target DIR --volume V --backup NAME|latest --output F --json OUT
 //   export   --target DIR --volume V --backup NAME|latest --socket F --ready F --stop F --json OUT [--cache-mib 64] [--fetchers N]
 //            (serves the backup over NBD; writes its URI to --ready, stops when the --stop file appears)
+//   catalog-generate|catalog-list|catalog-retain --target URL --volume V --json OUT [--backups 5000 --blocks 50000] [--keep-last N]
+//            (a synthetic volume of many backups sharing a pool of small blocks; see CatalogScaleBench)
 var opts = ParseArgs(args);
 string command = args.Length > 0 ? args[0] : "";
 var clock = Stopwatch.StartNew();
@@ -110,8 +112,22 @@ switch (command)
         });
         break;
     }
+    case "catalog-generate":
+    case "catalog-list":
+    case "catalog-retain":
+    {
+        var (bs, counter) = OpenTarget(opts);
+        int backups = int.Parse(opts.GetValueOrDefault("backups", "5000")), blocks = int.Parse(opts.GetValueOrDefault("blocks", "50000"));
+        WriteJson(opts["json"], command switch
+        {
+            "catalog-generate" => await CatalogScaleBench.GenerateAsync(bs, opts["volume"], backups, blocks),
+            "catalog-list" => await CatalogScaleBench.ListAsync(bs, counter, opts["volume"]),
+            _ => await CatalogScaleBench.RetainAsync(bs, counter, opts["volume"], int.Parse(opts["keep-last"]), backups, blocks),
+        });
+        break;
+    }
     default:
-        Console.Error.WriteLine("usage: generate | mutate | extract | backup | restore | export (see Program.cs)");
+        Console.Error.WriteLine("usage: generate | mutate | extract | backup | restore | export | catalog-generate | catalog-list | catalog-retain (see Program.cs)");
         return 2;
 }
 return 0;
