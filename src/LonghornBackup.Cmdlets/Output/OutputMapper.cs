@@ -28,7 +28,7 @@ internal static class OutputMapper
             ReUploadedDataSize = cfg.ReUploadedDataSize,
             CompressionMethod = cfg.IsInProgress && cfg.CompressionMethod.Length == 0 ? "" : cfg.EffectiveCompressionMethod,
             BlockSize = cfg.BlockSize ?? 0,
-            BlockCount = cfg.Blocks.Count,
+            BlockCount = cfg.BlockCount,
             IsIncremental = cfg.IsIncremental,
             CreatedAt = Time(cfg.CreatedTime),
             SnapshotCreatedAt = Time(cfg.SnapshotCreatedAt),

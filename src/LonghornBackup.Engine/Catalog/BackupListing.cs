@@ -3,7 +3,7 @@ using LonghornBackup.Engine.Format;
 
 namespace LonghornBackup.Engine.Catalog;
 
-/// <summary>One backup found in a volume: its config, or the error that kept it from loading.</summary>
+/// <summary>One backup found in a volume: its config (without its block map, see <see cref="BackupConfig.DropBlockMap"/>), or the error that kept it from loading.</summary>
 public sealed record BackupListing(string VolumeName, string BackupName, string Url, BackupConfig? Config, LonghornBackupException? Error);
 
 /// <summary>One volume found on a target: its volume.cfg (null when missing) and its backups' names.</summary>
@@ -26,6 +26,7 @@ public static class BackupstoreQueries
             try
             {
                 var cfg = await store.LoadBackupAsync(volumeName, names[i], token).ConfigureAwait(false);
+                cfg?.DropBlockMap();
                 if (cfg is not null) loaded[i] = new BackupListing(volumeName, names[i], url, cfg, null);
             }
             catch (LonghornBackupException e) when (e.Kind is ErrorKind.InvalidData or ErrorKind.ReadError)

@@ -21,8 +21,28 @@ public sealed class BackupConfig
     public string CompressionMethod { get; set; } = "";
     public long NewlyUploadedDataSize { get; set; }
     public long ReUploadedDataSize { get; set; }
-    /// <summary>Sorted by offset, one entry per offset.</summary>
-    public List<BlockMapping> Blocks { get; set; } = new();
+    /// <summary>Sorted by offset, one entry per offset. Empty after <see cref="DropBlockMap"/>.</summary>
+    public List<BlockMapping> Blocks
+    {
+        get => _blocks;
+        set { _blocks = value; _droppedBlockCount = null; }
+    }
+
+    /// <summary>Entries of the block map, also after a listing dropped the map itself.</summary>
+    public int BlockCount => _droppedBlockCount ?? _blocks.Count;
+
+    /// <summary>
+    /// Frees the block map and keeps its count: a listing of thousands of backups needs their names, times and labels,
+    /// not millions of block entries held at once. Load the backup again for its map.
+    /// </summary>
+    public void DropBlockMap()
+    {
+        _droppedBlockCount = BlockCount;
+        _blocks = new List<BlockMapping>();
+    }
+
+    private List<BlockMapping> _blocks = new();
+    private int? _droppedBlockCount;
 
     public bool IsInProgress => CreatedTime.Length == 0;
     public string EffectiveCompressionMethod => string.IsNullOrEmpty(CompressionMethod) ? "gzip" : CompressionMethod;
