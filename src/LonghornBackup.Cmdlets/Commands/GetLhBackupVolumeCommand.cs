@@ -21,16 +21,16 @@ public sealed class GetLhBackupVolumeCommand : LhTargetCmdlet
     {
         var (target, store) = OpenTarget(Target);
         var volumes = RunOrStop(ct => store.ListVolumeNamesAsync(ct));
-        foreach (var volume in Selection.Filter(volumes, Name, this, name =>
-                     new LonghornBackupException(ErrorIds.BackupVolumeNotFound, ErrorKind.NotFound,
-                         $"The backup volume '{name}' does not exist on the backup target '{target.Name}' ({target.Url}).", name)))
+        var selected = Selection.Filter(volumes, Name, this, name =>
+            new LonghornBackupException(ErrorIds.BackupVolumeNotFound, ErrorKind.NotFound,
+                $"The backup volume '{name}' does not exist on the backup target '{target.Name}' ({target.Url}).", name)).ToList();
+        // Read side by side (a store of hundreds of volumes), written in order from this thread.
+        IReadOnlyList<VolumeListing> listings = Array.Empty<VolumeListing>();
+        ForItem("GetBackupVolume", target.Name, () => listings = RunQuick(ct => store.DescribeVolumesAsync(selected, ct)));
+        foreach (var listing in listings)
         {
-            ForItem("GetBackupVolume", volume, () =>
-            {
-                var listing = RunQuick(ct => store.DescribeVolumeAsync(volume, ct));
-                if (listing.Config is null) { WriteEngineError(listing.Error!); return; }
-                WriteObject(OutputMapper.ToVolume(listing.Config, listing.BackupNames.Count, listing.Url, target.Name));
-            });
+            if (listing.Config is null) WriteEngineError(listing.Error!);
+            else WriteObject(OutputMapper.ToVolume(listing.Config, listing.BackupNames.Count, listing.Url, target.Name));
         }
     }
 }

@@ -38,6 +38,17 @@ public static class BackupstoreQueries
         return await BackupOrder.OldestFirstAsync(store, result, b => (b.VolumeName, b.BackupName, b.Config), ct).ConfigureAwait(false);
     }
 
+    /// <summary>Describes several volumes at once (a store of hundreds of volumes), in the order given.</summary>
+    public static async Task<IReadOnlyList<VolumeListing>> DescribeVolumesAsync(this Backupstore store, IReadOnlyList<string> volumeNames,
+        CancellationToken ct)
+    {
+        var described = new VolumeListing[volumeNames.Count];
+        var options = new ParallelOptions { MaxDegreeOfParallelism = store.ReadParallelism, CancellationToken = ct };
+        await Parallel.ForEachAsync(Enumerable.Range(0, volumeNames.Count), options, async (i, token) =>
+            described[i] = await store.DescribeVolumeAsync(volumeNames[i], token).ConfigureAwait(false)).ConfigureAwait(false);
+        return described;
+    }
+
     public static async Task<VolumeListing> DescribeVolumeAsync(this Backupstore store, string volumeName, CancellationToken ct)
     {
         string url = store.Url.VolumeUrl(volumeName);
