@@ -93,6 +93,7 @@ public sealed class RawImageSource : IBlockSource
                 if (n == 0) break;
                 filled += n;
             }
+            Pipeline.PageCache.DropAfterRead(_handle, offset, filled);   // each block is read once per run
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -153,7 +153,8 @@ internal sealed class BlockRestorePipeline
                 token.ThrowIfCancellationRequested();
             }
             await WriteGate.ConfigureAwait(false);   // its failure is the pipeline's
-            if (IsDevice) ZeroUnlistedRanges(handle, listedOffsets, token);
+            var behind = new WriteBehind(handle);
+            if (IsDevice) ZeroUnlistedRanges(handle, listedOffsets, behind, token);
             await foreach (var block in verified.Reader.ReadAllAsync(token).ConfigureAwait(false))
             {
                 try
@@ -162,7 +163,7 @@ internal sealed class BlockRestorePipeline
                     bool write = IsDevice || block.Data.Span.ContainsAnyExcept((byte)0);
                     foreach (long offset in block.Offsets)
                     {
-                        if (write) WriteAt(handle, block.Data.Span[..(int)Math.Min(BlockSize, Size - offset)], offset);
+                        if (write) WriteAt(handle, block.Data.Span[..(int)Math.Min(BlockSize, Size - offset)], offset, behind);
                         tracker.Add(BlockSize, "Restoring blocks");
                     }
                 }
@@ -171,6 +172,7 @@ internal sealed class BlockRestorePipeline
                     pool.Return(block.Buffers);
                 }
             }
+            behind.Drain();
         }
 
         // Each stage's queue closes when the stage before it is done (or one of its tasks failed).
@@ -202,19 +204,23 @@ internal sealed class BlockRestorePipeline
             key, "Run a full backup (New-LhBackup -BackupMode Full) of a snapshot holding this data to repair the volume.");
 
     /// <summary>A device keeps old data where the backup has none: write zeros there, as a fresh file would read.</summary>
-    private void ZeroUnlistedRanges(SafeFileHandle handle, HashSet<long> listed, CancellationToken ct)
+    private void ZeroUnlistedRanges(SafeFileHandle handle, HashSet<long> listed, WriteBehind behind, CancellationToken ct)
     {
         var zeros = new byte[BlockSize];
         for (long offset = 0; offset < Size; offset += BlockSize)
         {
             ct.ThrowIfCancellationRequested();
-            if (!listed.Contains(offset)) WriteAt(handle, zeros.AsSpan(0, (int)Math.Min(BlockSize, Size - offset)), offset);
+            if (!listed.Contains(offset)) WriteAt(handle, zeros.AsSpan(0, (int)Math.Min(BlockSize, Size - offset)), offset, behind);
         }
     }
 
-    private void WriteAt(SafeFileHandle handle, ReadOnlySpan<byte> data, long offset)
+    private void WriteAt(SafeFileHandle handle, ReadOnlySpan<byte> data, long offset, WriteBehind behind)
     {
-        try { RandomAccess.Write(handle, data, offset); }
+        try
+        {
+            RandomAccess.Write(handle, data, offset);
+            behind.Wrote(offset, data.Length);
+        }
         catch (IOException e)
         {
             throw new LonghornBackupException(ErrorIds.RestoreWriteFailed, ErrorKind.WriteError,

@@ -124,8 +124,10 @@ public sealed class FileSystemStore : IObjectStore, IBufferedObjectReader
             using (var handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 RandomAccess.Write(handle, data, 0);
-                // Configs are small and are the commit points of a backup: make them durable before the rename.
-                if (!key.EndsWith(".blk", StringComparison.Ordinal)) RandomAccess.FlushToDisk(handle);
+                // A cfg is a backup's commit point: durable before the rename. A block is written back and its pages
+                // dropped (this run does not read it again, and a cache full of them slows everything else).
+                if (key.EndsWith(".blk", StringComparison.Ordinal)) Pipeline.PageCache.WriteBackAndDrop(handle, 0, data.Length);
+                else RandomAccess.FlushToDisk(handle);
             }
             File.Move(temp, path, overwrite: true);
         }
@@ -162,6 +164,7 @@ public sealed class FileSystemStore : IObjectStore, IBufferedObjectReader
                 destination.Advance(n);
                 offset += n;
             }
+            Pipeline.PageCache.DropAfterRead(handle, 0, offset);   // a restore reads each block once
             return Task.FromResult(true);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return Task.FromResult(false); }
