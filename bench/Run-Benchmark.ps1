@@ -275,3 +275,6 @@ Write-Host "Results: $(Join-Path $OutDir 'results.json'), $(Join-Path $OutDir 'r
 # The catalog at scale: thousands of backups on S3, listed and thinned by retention, against Longhorn's request count.
 & (Join-Path $PSScriptRoot 'Run-CatalogBenchmark.ps1') -Backups $(if ($Quick) { 500 } else { 5000 }) -Blocks $(if ($Quick) { 5000 } else { 50000 }) `
     -KeepLast $(if ($Quick) { 100 } else { 1000 }) -WorkDir $WorkDir -OutDir $OutDir -Configuration $Configuration
+
+# Backups at the size users have, on disk, against the disk's own limits and restic.
+& (Join-Path $PSScriptRoot 'Run-DiskBenchmark.ps1') -SizeGiB $(if ($Quick) { 4 } else { 16 }) -WorkDir $WorkDir -OutDir $OutDir -Configuration $Configuration
