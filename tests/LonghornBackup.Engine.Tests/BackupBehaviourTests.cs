@@ -8,7 +8,7 @@ using LonghornBackup.Engine.Restore;
 
 namespace LonghornBackup.Engine.Tests;
 
-/// <summary>Spec §4: what a backup uploads, records and reports, checked against the files on the target.</summary>
+/// <summary>docs/backupstore-format.md §4: what a backup uploads, records and reports, checked against the files on the target.</summary>
 public class BackupBehaviourTests
 {
     private const int B = TestImages.Block;
@@ -183,7 +183,7 @@ public class BackupBehaviourTests
         string raw = File.ReadAllText(t.VolumeCfgFile("vol-v"));
         Assert.Contains($"\"BlockCount\":\"{v1.BlockCount}\"", raw);
         Assert.Contains("\"Size\":\"16777216\"", raw);
-        Assert.Equal("v1", v1.DataEngine);                    // spec §13: "v1" after the first backup
+        Assert.Equal("v1", v1.DataEngine);                    // docs/backupstore-format.md §13: "v1" after the first backup
 
         TestImages.Write(image, 4 * B, TestImages.RandomBytes(404));
         var t2 = t1.AddMinutes(30);

@@ -2,7 +2,7 @@ using LonghornBackup.Engine.Format;
 
 namespace LonghornBackup.Engine.Tests;
 
-/// <summary>Spec §0/§1: Longhorn's checksum (SHA-512 cut to 64 hex) and the on-target layout built from it.</summary>
+/// <summary>docs/backupstore-format.md §0/§1: Longhorn's checksum (SHA-512 cut to 64 hex) and the on-target layout built from it.</summary>
 public class ChecksumAndPathTests
 {
     [Theory]
@@ -47,7 +47,7 @@ public class ChecksumAndPathTests
     }
 
     [Theory]
-    // Prefixes seen in real stores (GitHub issues quoted in spec §1).
+    // Prefixes seen in real stores (GitHub issues quoted in docs/backupstore-format.md §1).
     [InlineData("jellyfin-config", "backupstore/volumes/ca/ea/jellyfin-config")]
     [InlineData("BACKINGIMAGE", "backupstore/volumes/22/fc/BACKINGIMAGE")]
     // Folders Longhorn's own library created in the fixture.

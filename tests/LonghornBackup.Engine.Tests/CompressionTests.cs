@@ -9,7 +9,7 @@ using LonghornBackup.Engine.Restore;
 
 namespace LonghornBackup.Engine.Tests;
 
-/// <summary>Spec §3.3: the stored form of blocks for lz4, gzip and none, and the gzip/lz4 read fallback.</summary>
+/// <summary>docs/backupstore-format.md §3.3: the stored form of blocks for lz4, gzip and none, and the gzip/lz4 read fallback.</summary>
 public class CompressionTests
 {
     private static readonly byte[] Lz4Magic = { 0x04, 0x22, 0x4D, 0x18 };
@@ -89,7 +89,7 @@ public class CompressionTests
         byte[] block = TestImages.RandomBytes(22);
         byte[] stored = Compress("lz4", block);
         // Header (7) + block size word (4) + the block + end mark (4) + content checksum (4): the probe stored it as
-        // it is, in the 2 097 171 bytes Longhorn's own writer produces for such a block (spec §3.3).
+        // it is, in the 2 097 171 bytes Longhorn's own writer produces for such a block (docs/backupstore-format.md §3.3).
         Assert.Equal(2_097_171, stored.Length);
         Assert.Equal(0x64, stored[4]);
         Assert.Equal(0x8000_0000u | (uint)block.Length, BinaryPrimitives.ReadUInt32LittleEndian(stored.AsSpan(7)));
@@ -164,7 +164,7 @@ public class CompressionTests
         Assert.True(IncompressibleProbe.LooksIncompressible(block, entropyCoded: true));
         byte[] stored = Compress("gzip", block);
         Assert.Equal(new byte[] { 0x1f, 0x8b, 0x08 }, stored[..3]);
-        // Go's default level writes 2 097 815 bytes for such a block (spec §3.3); stored blocks add 5 bytes per 64 KiB.
+        // Go's default level writes 2 097 815 bytes for such a block (docs/backupstore-format.md §3.3); stored blocks add 5 bytes per 64 KiB.
         Assert.InRange(stored.Length, block.Length, 2_097_815 - 1);
         Assert.Equal(block, GunzipWithTheFramework(stored));
     }
@@ -242,7 +242,7 @@ public class CompressionTests
     [Fact]
     public void Verifier_rejects_a_short_block_even_if_its_checksum_matches()
     {
-        // Spec §13: Longhorn fails restore of a block whose data is shorter than the block size.
+        // docs/backupstore-format.md §13: Longhorn fails restore of a block whose data is shorter than the block size.
         byte[] half = TestImages.RandomBytes(14, TestImages.Block / 2);
         var e = Assert.Throws<LonghornBackupException>(() =>
             BlockVerifier.DecompressAndVerify("lz4", Checksum.Of(half), "k", Compress("lz4", half), TestImages.Block, new ArrayBufferWriter<byte>()));

@@ -4,21 +4,21 @@ using LonghornBackup.Engine.Format;
 
 namespace LonghornBackup.Engine.Tests;
 
-/// <summary>Spec §0.1, §2.1, §2.2: volume.cfg and backup cfg JSON exactly as Go's encoder writes and reads it.</summary>
+/// <summary>docs/backupstore-format.md §0.1, §2.1, §2.2: volume.cfg and backup cfg JSON exactly as Go's encoder writes and reads it.</summary>
 public class ConfigFormatTests
 {
-    // Spec §2.1: exact output of Go's encoder.
+    // docs/backupstore-format.md §2.1: exact output of Go's encoder.
     private const string GoVolumeCfg =
         "{\"Name\":\"pvc-1\",\"Size\":\"2147483648\",\"Labels\":null,\"CreatedTime\":\"2026-01-02T03:04:05Z\",\"LastBackupName\":\"backup-0123456789abcdef\",\"LastBackupAt\":\"\",\"BlockCount\":\"3\",\"BackingImageName\":\"\\\"\\\"\",\"BackingImageChecksum\":\"\\\"\\\"\",\"CompressionMethod\":\"\\\"lz4\\\"\",\"StorageClassName\":\"\\\"\\\"\",\"DataEngine\":\"\\\"v1\\\"\"}";
 
-    // Spec §2.2: exactly what Go writes as the in-progress marker.
+    // docs/backupstore-format.md §2.2: exactly what Go writes as the in-progress marker.
     private const string GoInProgressCfg =
         "{\"Name\":\"backup-x\",\"VolumeName\":\"pvc-1\",\"SnapshotName\":\"\",\"SnapshotCreatedAt\":\"\",\"CreatedTime\":\"\",\"Size\":\"0\",\"Labels\":null,\"Parameters\":null,\"IsIncremental\":false,\"CompressionMethod\":\"lz4\",\"NewlyUploadedDataSize\":\"0\",\"ReUploadedDataSize\":\"0\",\"ProcessingBlocks\":null,\"SingleFile\":{\"FilePath\":\"\"}}";
 
     private const string Zero = "731859029215873fdac1c9f2f8bd25a334abf0f3a9e1b057cf2cacc2826d86b0";
     private const string Other = "993550b746fb1ba2794ae8931c402fc3a8580e2e397937bc222bcd192e258fda";
 
-    // Spec §2.2's finished example, with real checksums in place of the elided ones.
+    // docs/backupstore-format.md §2.2's finished example, with real checksums in place of the elided ones.
     private const string GoFinishedCfg =
         "{\"Name\":\"backup-1e0f6f32f3a24aac\",\"VolumeName\":\"pvc-1\",\"SnapshotName\":\"1853016f-de97-4bc3-b506-22f4a509820b\",\"SnapshotCreatedAt\":\"2026-01-02T03:04:05Z\",\"CreatedTime\":\"2026-01-02T03:05:40Z\",\"Size\":\"4194304\",\"Labels\":{\"KubernetesStatus\":\"{...}\",\"longhorn.io/volume-access-mode\":\"rwo\"},\"Parameters\":{\"backup-block-size\":\"2097152\",\"backup-mode\":\"incremental\"},\"IsIncremental\":true,\"CompressionMethod\":\"lz4\",\"NewlyUploadedDataSize\":\"8265\",\"ReUploadedDataSize\":\"0\",\"ProcessingBlocks\":null,\"Blocks\":[{\"Offset\":0,\"BlockChecksum\":\"" + Zero + "\"},{\"Offset\":4194304,\"BlockChecksum\":\"" + Other + "\"}],\"SingleFile\":{\"FilePath\":\"\"}}";
 
@@ -89,7 +89,7 @@ public class ConfigFormatTests
     [Fact]
     public void Volume_cfg_reader_accepts_plain_strings_and_bare_numbers()
     {
-        // What a lenient (non-Go) writer might produce; spec §0.1 SHOULD for readers.
+        // What a lenient (non-Go) writer might produce; docs/backupstore-format.md §0.1 SHOULD for readers.
         var v = Parse("{\"Name\":\"pvc-1\",\"Size\":2147483648,\"Labels\":{\"a\":\"b\"},\"BlockCount\":3,\"BackingImageName\":\"\",\"CompressionMethod\":\"lz4\",\"DataEngine\":\"v2\",\"StorageClassName\":\"sc\"}");
         Assert.Equal(2147483648L, v.Size);
         Assert.Equal(3, v.BlockCount);
@@ -195,7 +195,7 @@ public class ConfigFormatTests
     [Fact]
     public void Legacy_backup_cfg_without_compression_or_parameters_means_gzip_and_2_MiB()
     {
-        // Pre-1.5 fields only (spec §2.2).
+        // Pre-1.5 fields only (docs/backupstore-format.md §2.2).
         var b = ParseBackup("{\"Name\":\"backup-1\",\"VolumeName\":\"old\",\"SnapshotName\":\"s\",\"SnapshotCreatedAt\":\"2022-01-01T00:00:00Z\",\"CreatedTime\":\"2022-01-01T00:00:01Z\",\"Size\":\"2097152\",\"Labels\":null,\"IsIncremental\":false,\"Blocks\":[{\"Offset\":0,\"BlockChecksum\":\"" + Other + "\"}],\"SingleFile\":{\"FilePath\":\"\"}}");
         Assert.Equal("gzip", b.EffectiveCompressionMethod);
         Assert.Equal(2097152, b.BlockSize);

@@ -6,7 +6,7 @@ using LonghornBackup.Engine.Store;
 namespace LonghornBackup.Engine.Tests;
 
 /// <summary>
-/// Spec §4.1/§4.5: a backup that dies part-way (network failure, crash) never damages earlier backups, and a rerun
+/// docs/backupstore-format.md §4.1/§4.5: a backup that dies part-way (network failure, crash) never damages earlier backups, and a rerun
 /// completes it, reusing the blocks the failed run stored.
 /// </summary>
 public class CrashTests
@@ -241,7 +241,7 @@ public class CrashTests
     [Fact]
     public async Task Hand_written_in_progress_cfg_is_reported_and_does_not_block_other_backups()
     {
-        // The same state as a crash right after step 7 of spec §4.1, written the way the engine writes it.
+        // The same state as a crash right after step 7 of docs/backupstore-format.md §4.1, written the way the engine writes it.
         using var t = new TestStore();
         string image = BaseImage(t);
         var first = await t.BackupAsync("vol-p", image, snapshot: "s1");
@@ -262,7 +262,7 @@ public class CrashTests
     [Fact]
     public async Task Crash_after_the_final_cfg_but_before_volume_cfg_leaves_a_restorable_backup()
     {
-        // Spec §4.1 "between steps 9 and 10": complete and restorable, volume.cfg still names the previous backup.
+        // docs/backupstore-format.md §4.1 "between steps 9 and 10": complete and restorable, volume.cfg still names the previous backup.
         using var t = new TestStore();
         string image = BaseImage(t);
         var first = await t.BackupAsync("vol-s", image, snapshot: "s1");

@@ -5,7 +5,7 @@ using LonghornBackup.Engine.Lifecycle;
 namespace LonghornBackup.Engine.Tests;
 
 /// <summary>
-/// Spec §5.2/§5.3: deleting backups frees exactly the blocks no remaining backup references, keeps every block a
+/// docs/backupstore-format.md §5.2/§5.3: deleting backups frees exactly the blocks no remaining backup references, keeps every block a
 /// remaining backup needs, fixes volume.cfg, and leaves blocks alone whenever the references cannot be trusted.
 /// </summary>
 public class DeleteTests

@@ -5,7 +5,7 @@ using LonghornBackup.Engine.Format;
 
 namespace LonghornBackup.Engine.Tests;
 
-/// <summary>Names and labels (spec §0, §4.7, §7.1): what is accepted, what is stored, and that bad input writes nothing.</summary>
+/// <summary>Names and labels (docs/backupstore-format.md §0, §4.7, §7.1): what is accepted, what is stored, and that bad input writes nothing.</summary>
 public class LabelAndNameTests
 {
     private static string SmallImage(TestStore t) =>
@@ -38,7 +38,7 @@ public class LabelAndNameTests
         Assert.Contains("\"Labels\":{\"RecurringJob\":\"nightly-1\",\"app\":\"postgres\",\"empty\":\"\",\"longhorn.io/volume-access-mode\":\"rwo\"}",
             File.ReadAllText(t.BackupCfgFile("vol-l", r.Backup.Name)));   // Go writes map keys sorted
 
-        // volume.cfg's labels are replaced by the latest backup's (spec §2.1).
+        // volume.cfg's labels are replaced by the latest backup's (docs/backupstore-format.md §2.1).
         var r2 = await t.BackupAsync("vol-l", SmallImage(t), snapshot: "s2", labels: new Dictionary<string, string> { ["app"] = "mysql" });
         Assert.Equal(new Dictionary<string, string> { ["app"] = "mysql" }, t.ReadVolumeCfg("vol-l").Labels);
         Assert.Equal(labels, t.ReadBackupCfg("vol-l", r.Backup.Name).Labels);

@@ -8,7 +8,7 @@ using LonghornBackup.Engine.Locking;
 namespace LonghornBackup.Engine.Tests;
 
 /// <summary>
-/// Spec §5.1: Longhorn's lock protocol. Other clients are simulated by lock files planted in the store, exactly as
+/// docs/backupstore-format.md §5.1: Longhorn's lock protocol. Other clients are simulated by lock files planted in the store, exactly as
 /// Longhorn (or another process of this module) leaves them: their time is the file's modification time.
 /// </summary>
 public class LockTests

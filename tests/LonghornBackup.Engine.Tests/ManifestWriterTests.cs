@@ -6,7 +6,7 @@ using YamlDotNet.Serialization;
 namespace LonghornBackup.Engine.Tests;
 
 /// <summary>
-/// Exported YAML read back by a generic YAML parser: Longhorn's field names (spec §8) and Longhorn's types, with
+/// Exported YAML read back by a generic YAML parser: Longhorn's field names (docs/backupstore-format.md §8) and Longhorn's types, with
 /// strings wherever the CRD has strings, so kubectl and Longhorn read what this module writes.
 /// </summary>
 public class ManifestWriterTests

@@ -5,7 +5,7 @@ using LonghornBackup.Engine.Lifecycle;
 namespace LonghornBackup.Engine.Tests;
 
 /// <summary>
-/// The repair path of issue 4 end to end (spec §4.3, longhorn/longhorn#1385 and #7070): a block corrupted in the store
+/// The repair path of issue 4 end to end (docs/backupstore-format.md §4.3, longhorn/longhorn#1385 and #7070): a block corrupted in the store
 /// poisons every later incremental backup, a deep check finds it and names the broken backups, and a full backup of a
 /// snapshot holding that data overwrites it, after which every backup restores again.
 /// </summary>

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace LonghornBackup.Engine.Tests;
 
 /// <summary>
-/// Builds a real Longhorn v1 replica directory on disk, as the engine leaves it (spec §10): sparse layer files whose
+/// Builds a real Longhorn v1 replica directory on disk, as the engine leaves it (docs/backupstore-format.md §10): sparse layer files whose
 /// allocation says which sectors they hold, .img.meta files linking each layer to its parent, and volume.meta. It also
 /// keeps its own model of what was written to which layer, and assembles a snapshot's expected flat image from that
 /// model alone (base first, each newer layer's writes over it), independently of the code under test.

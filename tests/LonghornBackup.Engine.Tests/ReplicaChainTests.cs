@@ -7,7 +7,7 @@ using LonghornBackup.Engine.Format;
 namespace LonghornBackup.Engine.Tests;
 
 /// <summary>
-/// Longhorn replica directories read as the engine reads them (spec §10): every snapshot's export, backup and restore
+/// Longhorn replica directories read as the engine reads them (docs/backupstore-format.md §10): every snapshot's export, backup and restore
 /// equal the flat image the builder assembles from its own model, and a backup of a chain has the block map a backup of
 /// that flat image has.
 /// </summary>

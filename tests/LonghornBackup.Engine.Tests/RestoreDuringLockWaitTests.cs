@@ -8,7 +8,7 @@ using LonghornBackup.Engine.Restore;
 namespace LonghornBackup.Engine.Tests;
 
 /// <summary>
-/// A restore does its work while Longhorn's lock protocol waits (spec §6.1), but declares success only under the
+/// A restore does its work while Longhorn's lock protocol waits (docs/backupstore-format.md §6.1), but declares success only under the
 /// lock: a conflict found after the work still fails it with LockConflict and leaves no image, no temporary file and
 /// no lock file. The lock's check (its listing of the locks folder) is held back by a store hook until the work has
 /// read every block, so the overlap is certain, not a matter of timing.

@@ -2,7 +2,7 @@ using LonghornBackup.Engine.Errors;
 
 namespace LonghornBackup.Engine.Tests;
 
-/// <summary>Spec §6: restore verifies every block, fails loudly and cleanly, and writes a correctly sized sparse image.</summary>
+/// <summary>docs/backupstore-format.md §6: restore verifies every block, fails loudly and cleanly, and writes a correctly sized sparse image.</summary>
 public class RestoreTests
 {
     private const int B = TestImages.Block;
@@ -188,7 +188,7 @@ public class RestoreTests
     [Fact]
     public async Task Restore_is_sized_by_the_latest_volume_size()
     {
-        // Spec §6.1 quirk: an older backup restores at the size of the latest one (the volume was expanded).
+        // docs/backupstore-format.md §6.1 quirk: an older backup restores at the size of the latest one (the volume was expanded).
         using var t = new TestStore();
         string small = TestImages.Create(t.WorkFile("small.img"), 4 * TestImages.MiB, (0, TestImages.RandomBytes(40)));
         var first = await t.BackupAsync("vol-grow", small, snapshot: "s1");

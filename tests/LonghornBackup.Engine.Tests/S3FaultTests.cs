@@ -50,7 +50,7 @@ public sealed class S3FaultTests(S3Server server)
             Assert.True(handler!.Injected.GetValueOrDefault(kind) > 0, $"no {kind} was injected");
         Assert.Equal(TestImages.Sha256(second), TestImages.Sha256(restoredThroughFaults));
         Assert.Equal(TestImages.Sha256(second), TestImages.Sha256(await t.RestoreToNewFileAsync("vol-faults", result.Backup.Name)));
-        // Restores are sized by the volume's latest size (spec §6.1): the 3-block image comes back padded to 6 blocks.
+        // Restores are sized by the volume's latest size (docs/backupstore-format.md §6.1): the 3-block image comes back padded to 6 blocks.
         Assert.Equal(TestImages.Sha256Padded(first, 6L * B), TestImages.Sha256(await t.RestoreToNewFileAsync("vol-faults", clean.Backup.Name)));
 
         // What is stored is intact: every block decompresses to its checksum.

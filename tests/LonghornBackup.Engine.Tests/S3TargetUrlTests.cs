@@ -4,7 +4,7 @@ using LonghornBackup.Engine.Store;
 
 namespace LonghornBackup.Engine.Tests;
 
-/// <summary>Spec §7.3: Longhorn's S3 target URLs, their bucket, region and prefix, their canonical form and backup URLs.</summary>
+/// <summary>docs/backupstore-format.md §7.3: Longhorn's S3 target URLs, their bucket, region and prefix, their canonical form and backup URLs.</summary>
 public class S3TargetUrlTests
 {
     [Theory]
@@ -32,7 +32,7 @@ public class S3TargetUrlTests
     {
         var target = TargetUrl.Parse("s3://backupbucket@us-east-1/mypath/");
         string url = target.BackupUrl("pvc-1", "backup-0123456789abcdef");
-        Assert.Equal("s3://backupbucket@us-east-1/mypath/?backup=backup-0123456789abcdef&volume=pvc-1", url);   // spec §7.2
+        Assert.Equal("s3://backupbucket@us-east-1/mypath/?backup=backup-0123456789abcdef&volume=pvc-1", url);   // docs/backupstore-format.md §7.2
         var (t, v, b) = TargetUrl.SplitBackupUrl(url);
         Assert.Equal("s3://backupbucket@us-east-1/mypath/", TargetUrl.Parse(t).Canonical);
         Assert.Equal("pvc-1", v);

@@ -5,7 +5,7 @@ using LonghornBackup.Engine.Store;
 
 namespace LonghornBackup.Engine.Tests;
 
-/// <summary>Spec §7.2/§7.3: which target URLs are accepted, their canonical vfs:// form, and Longhorn's backup URL.</summary>
+/// <summary>docs/backupstore-format.md §7.2/§7.3: which target URLs are accepted, their canonical vfs:// form, and Longhorn's backup URL.</summary>
 public class TargetUrlTests
 {
     [Theory]

@@ -127,7 +127,7 @@ Get-LhBackup -VolumeName vol-rm -Name $($victim.Name) | Remove-LhBackup -Force -
     }
 
     It 'shows a backup left in progress by a crash, restores finished backups despite it, and removes it' {
-        # Exactly what a backup that died after its first step leaves (spec §2.2).
+        # Exactly what a backup that died after its first step leaves (docs/backupstore-format.md §2.2).
         $backups = Get-ChildItem -LiteralPath $target -Recurse -Directory -Filter backups | Select-Object -First 1
         $leftover = 'backup-00000000000000aa'
         [IO.File]::WriteAllText((Join-Path $backups.FullName "backup_$leftover.cfg"),

@@ -5,7 +5,7 @@ namespace LonghornBackup;
 
 /// <summary>
 /// Turns the public output objects back into the engine's neutral custom-resource records for ConvertTo-LhManifest,
-/// filling each field as Longhorn fills it (spec §8). Returns null for objects that have no Longhorn resource.
+/// filling each field as Longhorn fills it (docs/backupstore-format.md §8). Returns null for objects that have no Longhorn resource.
 /// </summary>
 internal static class ManifestMapper
 {

@@ -11,7 +11,7 @@ using LonghornBackup.Engine.Store;
 namespace LonghornBackup.Engine.Backup;
 
 /// <summary>
-/// Creates one backup the way Longhorn's CreateDeltaBlockBackup does (spec §4): volume.cfg if new, the in-progress
+/// Creates one backup the way Longhorn's CreateDeltaBlockBackup does (docs/backupstore-format.md §4): volume.cfg if new, the in-progress
 /// cfg, the blocks, the final cfg with the complete sorted block map, then volume.cfg. Blocks flow through a bounded
 /// pipeline (read, then hash, compress and write in parallel workers), so memory does not grow with the volume.
 /// </summary>
@@ -56,7 +56,7 @@ public sealed class BackupEngine
             throw new LonghornBackupException(ErrorIds.SnapshotReadFailed, ErrorKind.InvalidData,
                 $"The snapshot image '{request.Source.Description}' is empty.", request.Source.Description);
 
-        // Longhorn's type-1 lock for the whole backup (spec §4.1 step 1): no deletion can free blocks this backup
+        // Longhorn's type-1 lock for the whole backup (docs/backupstore-format.md §4.1 step 1): no deletion can free blocks this backup
         // reuses. Taking it costs Longhorn's 2 s check wait, and the whole transfer of the blocks runs meanwhile; what
         // makes that safe is checked once the lock is held (see VerifyBlocksUnderLockAsync). When another client's
         // live lock of another type (a deletion) is already there, nothing is written before the lock is held. A lock
@@ -109,7 +109,7 @@ public sealed class BackupEngine
             var tracker = new ProgressTracker(progress, $"Backing up {request.VolumeName}", totalBytes: 0);
             var cache = full || diff is not null || cachePath is null ? null : BlockChangeCache.LoadTrusted(cachePath, lastBackup, blockSize);
 
-            // Longhorn's write order (spec §4.1): volume.cfg if new, the in-progress cfg, blocks, final cfg, volume.cfg.
+            // Longhorn's write order (docs/backupstore-format.md §4.1): volume.cfg if new, the in-progress cfg, blocks, final cfg, volume.cfg.
             string now = GoJson.FormatTime(_clock.GetUtcNow());
             bool newVolume = volume is null;
             volume ??= new VolumeConfig
@@ -129,7 +129,7 @@ public sealed class BackupEngine
                 CompressionMethod = method,
             };
             // The in-progress marker (CreatedTime empty) goes first: a crash leaves a visible, removable trace, and a
-            // deletion's garbage collection that sees it frees no block (spec §5.2 step 7), so none this backup stores.
+            // deletion's garbage collection that sees it frees no block (docs/backupstore-format.md §5.2 step 7), so none this backup stores.
             await _store.SaveBackupAsync(backup, ct).ConfigureAwait(false);
             inProgressKey = StorePaths.BackupConfig(request.VolumeName, backupName);
 
@@ -181,7 +181,7 @@ public sealed class BackupEngine
                 warnings.Add($"Backup volume '{request.VolumeName}' uses {method} compression, fixed by its first backup; {request.CompressionMethod} was ignored.");
 
             backup.SnapshotName = request.SnapshotName;
-            backup.SnapshotCreatedAt = now;   // Longhorn quirk: the time the backup was initiated (spec §2.2)
+            backup.SnapshotCreatedAt = now;   // Longhorn quirk: the time the backup was initiated (docs/backupstore-format.md §2.2)
             var read = scanned.Select(b => new BlockMapping(b.Offset, b.Checksum));
             backup.Blocks = diff is null ? read.ToList() : diff.Merge(read, blockSize, volumeSize);
             backup.Size = (long)backup.Blocks.Count * blockSize;
@@ -324,7 +324,7 @@ public sealed class BackupEngine
         }
     }
 
-    /// <summary>The block size is fixed per backup volume: an incremental chain must not change it (spec §4.2).</summary>
+    /// <summary>The block size is fixed per backup volume: an incremental chain must not change it (docs/backupstore-format.md §4.2).</summary>
     private async Task<int> ChooseBlockSizeAsync(BackupRequest request, VolumeConfig? volume, BackupConfig? last, CancellationToken ct)
     {
         long? volumeBlockSize = last?.BlockSize;

@@ -4,7 +4,7 @@ using LonghornBackup.Engine.Format;
 namespace LonghornBackup.Engine.Backup;
 
 /// <summary>
-/// A snapshot-diff incremental as Longhorn's engine decides it (spec §4.2): the volume's last backup is of a snapshot
+/// A snapshot-diff incremental as Longhorn's engine decides it (docs/backupstore-format.md §4.2): the volume's last backup is of a snapshot
 /// that is still in this source's chain below the snapshot backed up, so only the blocks holding a sector written
 /// above it are read, and the rest of the block map is the last backup's.
 /// </summary>

@@ -5,7 +5,7 @@ namespace LonghornBackup.Engine.Blocks;
 
 /// <summary>
 /// Where a file holds allocated data, from lseek(SEEK_DATA/SEEK_HOLE) on Linux. An allocated range of zeros counts as
-/// data (Longhorn's replica layers rely on that: allocation alone says a layer holds a sector, spec §10). Where the
+/// data (Longhorn's replica layers rely on that: allocation alone says a layer holds a sector, docs/backupstore-format.md §10). Where the
 /// call is not supported the whole file counts as data; <see cref="TryRead"/> says which.
 /// </summary>
 public static class FileExtents

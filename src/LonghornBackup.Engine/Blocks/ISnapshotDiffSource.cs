@@ -2,7 +2,7 @@ namespace LonghornBackup.Engine.Blocks;
 
 /// <summary>
 /// A source that is one snapshot of a chain and knows what changed since an earlier snapshot of it, as Longhorn's
-/// engine does (spec §4.2): an incremental backup then reads only the changed ranges and keeps the rest of the last
+/// engine does (docs/backupstore-format.md §4.2): an incremental backup then reads only the changed ranges and keeps the rest of the last
 /// backup's block map.
 /// </summary>
 public interface ISnapshotDiffSource : IBlockSource

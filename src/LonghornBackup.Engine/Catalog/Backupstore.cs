@@ -7,7 +7,7 @@ namespace LonghornBackup.Engine.Catalog;
 
 /// <summary>
 /// Longhorn's backupstore layout over an <see cref="IObjectStore"/>: finds, loads and saves volume.cfg and backup
-/// cfgs, and lists a volume's block pool. Listing rules follow backupstore's ExtractNames (spec §1), so temp files
+/// cfgs, and lists a volume's block pool. Listing rules follow backupstore's ExtractNames (docs/backupstore-format.md §1), so temp files
 /// and strays are ignored.
 /// </summary>
 public sealed class Backupstore : IDisposable

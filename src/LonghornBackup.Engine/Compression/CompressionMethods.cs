@@ -2,7 +2,7 @@ using LonghornBackup.Engine.Errors;
 
 namespace LonghornBackup.Engine.Compression;
 
-/// <summary>The three methods Longhorn knows, and the read fallback between gzip and lz4 (spec §3.3).</summary>
+/// <summary>The three methods Longhorn knows, and the read fallback between gzip and lz4 (docs/backupstore-format.md §3.3).</summary>
 public static class CompressionMethods
 {
     public const string None = "none";

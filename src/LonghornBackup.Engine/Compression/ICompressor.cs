@@ -3,7 +3,7 @@ using System.Buffers;
 namespace LonghornBackup.Engine.Compression;
 
 /// <summary>
-/// One block compression method of the backupstore (spec §3.3). Implementations are stateless and thread-safe;
+/// One block compression method of the backupstore (docs/backupstore-format.md §3.3). Implementations are stateless and thread-safe;
 /// callers pass their own reusable output buffers so the hot path allocates nothing per block.
 /// </summary>
 public interface ICompressor

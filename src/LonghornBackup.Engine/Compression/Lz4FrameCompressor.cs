@@ -11,7 +11,7 @@ namespace LonghornBackup.Engine.Compression;
 /// checksum, the same choices as pierrec/lz4's defaults that Longhorn uses. A block that
 /// <see cref="IncompressibleProbe"/> judges incompressible is written as a frame of uncompressed blocks without
 /// trying LZ4 on all of it: the frame format's own way to store such data, byte for byte what pierrec/lz4 writes
-/// for an incompressible block (FLG 0x64, content checksum included; spec §3.3: 2 097 171 bytes for 2 MiB).
+/// for an incompressible block (FLG 0x64, content checksum included; docs/backupstore-format.md §3.3: 2 097 171 bytes for 2 MiB).
 /// </summary>
 public sealed class Lz4FrameCompressor : ICompressor
 {

@@ -3,7 +3,7 @@ using LonghornBackup.Engine.Errors;
 
 namespace LonghornBackup.Engine.Format;
 
-/// <summary>backups/backup_&lt;name&gt;.cfg (backupstore.Backup, spec §2.2). Holds the complete block map.</summary>
+/// <summary>backups/backup_&lt;name&gt;.cfg (backupstore.Backup, docs/backupstore-format.md §2.2). Holds the complete block map.</summary>
 public sealed class BackupConfig
 {
     public string Name { get; set; } = "";
@@ -98,7 +98,7 @@ public sealed class BackupConfig
         }
     }
 
-    /// <summary>Go's encoding of backupstore.Backup, field for field (spec §2.2).</summary>
+    /// <summary>Go's encoding of backupstore.Backup, field for field (docs/backupstore-format.md §2.2).</summary>
     public byte[] ToJson() => GoJson.Serialize(w =>
     {
         w.WriteStartObject();

@@ -9,7 +9,7 @@ public enum BackupMode
     Full,
 }
 
-/// <summary>Keys and values of the backup cfg's Parameters map (spec §2.2, §3.1).</summary>
+/// <summary>Keys and values of the backup cfg's Parameters map (docs/backupstore-format.md §2.2, §3.1).</summary>
 public static class BackupParameters
 {
     public const string Mode = "backup-mode";

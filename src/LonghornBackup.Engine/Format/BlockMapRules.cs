@@ -4,8 +4,8 @@ namespace LonghornBackup.Engine.Format;
 
 /// <summary>
 /// The sizes and offsets a store records, checked before anything is sized or written by them. A damaged or hostile
-/// store must give a clear error, never a wrong image: volume.cfg's Size sizes every restore (spec §2.1,
-/// §6.1), and a backup's block map must fit it, one block-aligned entry per offset (spec §2.2).
+/// store must give a clear error, never a wrong image: volume.cfg's Size sizes every restore (docs/backupstore-format.md §2.1,
+/// §6.1), and a backup's block map must fit it, one block-aligned entry per offset (docs/backupstore-format.md §2.2).
 /// </summary>
 public static class BlockMapRules
 {

@@ -3,7 +3,7 @@ using LonghornBackup.Engine.Errors;
 
 namespace LonghornBackup.Engine.Format;
 
-/// <summary>Block sizes Longhorn accepts (spec §3.1): 2 MiB everywhere, 16 MiB from Longhorn 1.10.</summary>
+/// <summary>Block sizes Longhorn accepts (docs/backupstore-format.md §3.1): 2 MiB everywhere, 16 MiB from Longhorn 1.10.</summary>
 public static class BlockSizes
 {
     public const int Default = 2 * 1024 * 1024;

@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace LonghornBackup.Engine.Format;
 
 /// <summary>
-/// The Go encoding/json behaviours the backupstore depends on (spec §0, §0.1): case-insensitive field names,
+/// The Go encoding/json behaviours the backupstore depends on (docs/backupstore-format.md §0, §0.1): case-insensitive field names,
 /// int64 fields written as quoted decimals (",string"), string fields written double-encoded, RFC 3339 times.
 /// Readers here are lenient (plain or double-encoded strings, quoted or bare numbers); writers produce what Go does.
 /// </summary>

@@ -1,7 +1,7 @@
 namespace LonghornBackup.Engine.Format;
 
 /// <summary>
-/// Object keys of the backupstore layout (spec §1), relative to the target root. Every key this module reads
+/// Object keys of the backupstore layout (docs/backupstore-format.md §1), relative to the target root. Every key this module reads
 /// or writes is built here, from names already validated by <see cref="NameRules"/>.
 /// </summary>
 public static class StorePaths

@@ -3,7 +3,7 @@ using LonghornBackup.Engine.Errors;
 
 namespace LonghornBackup.Engine.Format;
 
-/// <summary>volume.cfg (backupstore.Volume, spec §2.1).</summary>
+/// <summary>volume.cfg (backupstore.Volume, docs/backupstore-format.md §2.1).</summary>
 public sealed class VolumeConfig
 {
     public string Name { get; set; } = "";

@@ -7,7 +7,7 @@ using LonghornBackup.Engine.Progress;
 namespace LonghornBackup.Engine.Lifecycle;
 
 /// <summary>
-/// Deletes backups of one volume the way Longhorn's DeleteDeltaBlockBackup does (spec §5.2), for any number of backups
+/// Deletes backups of one volume the way Longhorn's DeleteDeltaBlockBackup does (docs/backupstore-format.md §5.2), for any number of backups
 /// in one pass: under a type-2 lock, delete the backup cfgs first, fix volume.cfg's LastBackup*, then rebuild the
 /// reference count of every block from all remaining cfgs and delete the blocks nothing references. Block deletion
 /// is skipped, exactly when Longhorn skips it, whenever the references cannot be trusted: a remaining cfg cannot be
@@ -132,7 +132,7 @@ public sealed class BackupDeleter
         new(ErrorIds.BackupVolumeNotFound, ErrorKind.NotFound, $"The backup volume '{volumeName}' does not exist.", volumeName,
             "List the volumes with Get-LhBackupVolume.");
 
-    /// <summary>The garbage collection of one pass (spec §5.2 steps 5-10). <see cref="SkipReason"/> set means: delete no block.</summary>
+    /// <summary>The garbage collection of one pass (docs/backupstore-format.md §5.2 steps 5-10). <see cref="SkipReason"/> set means: delete no block.</summary>
     private sealed class Collection(BackupDeleter owner, string volumeName, StepProgress step)
     {
         private readonly Backupstore _store = owner._store;

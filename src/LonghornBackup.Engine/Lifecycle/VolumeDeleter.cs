@@ -8,7 +8,7 @@ using LonghornBackup.Engine.Store;
 namespace LonghornBackup.Engine.Lifecycle;
 
 /// <summary>
-/// Removes a whole backup volume as Longhorn's DeleteBackupVolume does (spec §5.3): check that it exists, take the
+/// Removes a whole backup volume as Longhorn's DeleteBackupVolume does (docs/backupstore-format.md §5.3): check that it exists, take the
 /// type-2 lock, remove backups/, blocks/ and the rest of the volume folder. The own lock file goes last, so no backup
 /// can start on the half-removed volume. Only the format's own files are deleted (<see cref="OwnFiles"/>): anything
 /// else found in the volume's folder stays and is listed in the result.

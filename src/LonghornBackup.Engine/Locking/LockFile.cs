@@ -5,7 +5,7 @@ using LonghornBackup.Engine.Format;
 namespace LonghornBackup.Engine.Locking;
 
 /// <summary>
-/// locks/lock-&lt;16 hex&gt;.lck (backupstore.FileLock, spec §2.3): {"Name":"lock-…","Type":1,"Acquired":false}.
+/// locks/lock-&lt;16 hex&gt;.lck (backupstore.FileLock, docs/backupstore-format.md §2.3): {"Name":"lock-…","Type":1,"Acquired":false}.
 /// The lock's time is not in the JSON: it is the object's modification time as the store reports it.
 /// </summary>
 public sealed record LockFile(string Name, LockType Type, bool Acquired)

@@ -1,7 +1,7 @@
 namespace LonghornBackup.Engine.Locking;
 
 /// <summary>
-/// Timings of Longhorn's lock protocol (backupstore lock.go, spec §5.1). The defaults are Longhorn's and are what
+/// Timings of Longhorn's lock protocol (backupstore lock.go, docs/backupstore-format.md §5.1). The defaults are Longhorn's and are what
 /// interoperates with it; tests shorten them to run fast.
 /// </summary>
 public sealed record LockOptions

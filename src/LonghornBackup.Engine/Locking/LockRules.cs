@@ -7,7 +7,7 @@ public sealed record ObservedLock(LockFile File, DateTimeOffset Time)
 }
 
 /// <summary>
-/// Longhorn's rule for who may take a lock (backupstore lock.go canAcquire/compareLocks, spec §5.1): a lock cannot be
+/// Longhorn's rule for who may take a lock (backupstore lock.go canAcquire/compareLocks, docs/backupstore-format.md §5.1): a lock cannot be
 /// acquired while another lock of a different type has priority over it and has not expired.
 /// </summary>
 internal static class LockRules

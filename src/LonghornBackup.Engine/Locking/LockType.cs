@@ -1,7 +1,7 @@
 namespace LonghornBackup.Engine.Locking;
 
 /// <summary>
-/// Longhorn's lock types (spec §2.3, §5.1). Locks of one type never exclude each other; locks of different types do.
+/// Longhorn's lock types (docs/backupstore-format.md §2.3, §5.1). Locks of one type never exclude each other; locks of different types do.
 /// </summary>
 public enum LockType
 {

@@ -5,7 +5,7 @@ using LonghornBackup.Engine.Store;
 namespace LonghornBackup.Engine.Locking;
 
 /// <summary>
-/// A held lock on one backup volume, taken with Longhorn's protocol (spec §5.1) so this module and Longhorn (and
+/// A held lock on one backup volume, taken with Longhorn's protocol (docs/backupstore-format.md §5.1) so this module and Longhorn (and
 /// several processes of this module) coordinate through the store itself: write the lock file unacquired, wait, list
 /// every lock of the volume, give way to a live lock of another type with priority, else rewrite the file acquired and
 /// renew it until released. Dispose releases it (deletes the file).

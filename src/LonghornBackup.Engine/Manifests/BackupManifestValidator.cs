@@ -6,7 +6,7 @@ using YamlDotNet.RepresentationModel;
 namespace LonghornBackup.Engine.Manifests;
 
 /// <summary>
-/// Validates a Backup document against Longhorn's CRD (spec §8.1): metadata.name by the backupstore name rule (it
+/// Validates a Backup document against Longhorn's CRD (docs/backupstore-format.md §8.1): metadata.name by the backupstore name rule (it
 /// becomes the backup name), spec.snapshotName, spec.backupMode (full, incremental or empty), spec.labels by Kubernetes
 /// label rules, spec.backupBlockSize ("2097152" or "16777216"). status is what Longhorn observed and is ignored.
 /// </summary>

@@ -1,7 +1,7 @@
 namespace LonghornBackup.Engine.Manifests;
 
 /// <summary>
-/// A validated Longhorn BackupTarget custom resource (longhorn.io/v1beta2, kind BackupTarget; spec §8.2). The credential
+/// A validated Longhorn BackupTarget custom resource (longhorn.io/v1beta2, kind BackupTarget; docs/backupstore-format.md §8.2). The credential
 /// secret is a reference by name only: the values live in a Secret manifest, never in this record.
 /// </summary>
 public sealed record BackupTargetManifest

@@ -5,7 +5,7 @@ using LonghornBackup.Engine.Targets;
 namespace LonghornBackup.Engine.Manifests;
 
 /// <summary>
-/// Validates a BackupTarget document (spec §8.2): metadata.name, spec.backupTargetURL (one of Longhorn's schemes, or
+/// Validates a BackupTarget document (docs/backupstore-format.md §8.2): metadata.name, spec.backupTargetURL (one of Longhorn's schemes, or
 /// a path), spec.credentialSecret (a Kubernetes object name) and spec.pollInterval (a Go duration such as "5m0s").
 /// Whether the URL's kind of store is usable is decided when the target is set, not here.
 /// </summary>

@@ -1,6 +1,6 @@
 namespace LonghornBackup.Engine.Manifests;
 
-/// <summary>The credential Secret keys Longhorn's backup target drivers read (spec §7.4).</summary>
+/// <summary>The credential Secret keys Longhorn's backup target drivers read (docs/backupstore-format.md §7.4).</summary>
 public static class CredentialKeys
 {
     public const string AwsAccessKeyId = "AWS_ACCESS_KEY_ID";

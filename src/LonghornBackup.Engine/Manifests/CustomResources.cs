@@ -1,12 +1,12 @@
 namespace LonghornBackup.Engine.Manifests;
 
 /// <summary>
-/// A Longhorn object to export as its custom resource (spec §8). The values are the store's, already as Longhorn
+/// A Longhorn object to export as its custom resource (docs/backupstore-format.md §8). The values are the store's, already as Longhorn
 /// shows them: times as RFC 3339 strings, sizes in bytes.
 /// </summary>
 public abstract record CustomResource;
 
-/// <summary>A backup as Longhorn's Backup CR shows it (spec §8.1).</summary>
+/// <summary>A backup as Longhorn's Backup CR shows it (docs/backupstore-format.md §8.1).</summary>
 public sealed record BackupResource : CustomResource
 {
     public required string Name { get; init; }
@@ -32,7 +32,7 @@ public sealed record BackupResource : CustomResource
     public string? Error { get; init; }
 }
 
-/// <summary>A backup volume as Longhorn's BackupVolume CR shows it (spec §8.3).</summary>
+/// <summary>A backup volume as Longhorn's BackupVolume CR shows it (docs/backupstore-format.md §8.3).</summary>
 public sealed record BackupVolumeResource : CustomResource
 {
     public required string VolumeName { get; init; }
@@ -49,7 +49,7 @@ public sealed record BackupVolumeResource : CustomResource
     public string StorageClassName { get; init; } = "";
 }
 
-/// <summary>A backup target as Longhorn's BackupTarget CR shows it (spec §8.2). Holds a Secret's name, never its values.</summary>
+/// <summary>A backup target as Longhorn's BackupTarget CR shows it (docs/backupstore-format.md §8.2). Holds a Secret's name, never its values.</summary>
 public sealed record BackupTargetResource : CustomResource
 {
     /// <summary>Longhorn's default poll interval (the backupstore-poll-interval setting, 300 seconds).</summary>

@@ -64,7 +64,7 @@ public static class ManifestParser
         return new ManifestSet(backups, targets, secrets, ordered);
     }
 
-    /// <summary>A target whose Secret is in the same input needs the keys its driver requires (for S3, Longhorn's manager's, spec §7.4).</summary>
+    /// <summary>A target whose Secret is in the same input needs the keys its driver requires (for S3, Longhorn's manager's, docs/backupstore-format.md §7.4).</summary>
     private static void CheckCredentialReferences(List<BackupTargetManifest> targets, List<SecretManifest> secrets, List<ManifestProblem> problems)
     {
         foreach (var target in targets)

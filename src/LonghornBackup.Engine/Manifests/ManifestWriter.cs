@@ -7,7 +7,7 @@ namespace LonghornBackup.Engine.Manifests;
 
 /// <summary>
 /// Writes Longhorn custom resources as one multi-document YAML stream ("---" between documents), with Longhorn's field
-/// names and types (spec §8): strings where the CRD has strings (sizes, backupBlockSize, times), an integer progress,
+/// names and types (docs/backupstore-format.md §8): strings where the CRD has strings (sizes, backupBlockSize, times), an integer progress,
 /// a boolean available. A string that a YAML reader would type otherwise ("2097152", "true", "") is quoted.
 /// </summary>
 public static class ManifestWriter

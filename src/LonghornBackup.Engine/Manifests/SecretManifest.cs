@@ -28,7 +28,7 @@ public sealed class SecretValues : IReadOnlyDictionary<string, string>
 
 /// <summary>
 /// A validated Kubernetes Secret manifest (apiVersion v1, kind Secret) that holds a backup target's credentials, as
-/// Longhorn reads them (spec §7.4). data values are base64-decoded; stringData values are taken as written and win
+/// Longhorn reads them (docs/backupstore-format.md §7.4). data values are base64-decoded; stringData values are taken as written and win
 /// over data for the same key, as in Kubernetes.
 /// </summary>
 [DebuggerDisplay("{ToString(),nq}")]

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace LonghornBackup.Engine.Manifests;
 
 /// <summary>
-/// Validates a Kubernetes Secret document holding backup target credentials (spec §7.4). The document is sensitive:
+/// Validates a Kubernetes Secret document holding backup target credentials (docs/backupstore-format.md §7.4). The document is sensitive:
 /// no message names a value, only keys. Keys Longhorn does not read are ignored with a warning.
 /// </summary>
 internal static partial class SecretManifestValidator

@@ -9,7 +9,7 @@ using Microsoft.Win32.SafeHandles;
 namespace LonghornBackup.Engine.Restore;
 
 /// <summary>
-/// Restores one backup to a file or device (spec §6.1): sized by volume.cfg, every listed block fetched, decompressed
+/// Restores one backup to a file or device (docs/backupstore-format.md §6.1): sized by volume.cfg, every listed block fetched, decompressed
 /// and verified, unlisted offsets left as zeros. A file is built under a temporary name and renamed into place
 /// only when complete and the volume's lock is held, so a failed restore (or one that meets a deletion's lock) never
 /// leaves a half-written image under the requested name.
@@ -31,7 +31,7 @@ public sealed class RestoreEngine
         NameRules.ValidateBackupName(request.BackupName);
         RestoreDestinationGuard.EnsureOutsideStore(_store, request.OutputPath);
 
-        // Longhorn's type-1 lock on the source volume for the whole restore (spec §6.1 step 1): no deletion frees its
+        // Longhorn's type-1 lock on the source volume for the whole restore (docs/backupstore-format.md §6.1 step 1): no deletion frees its
         // blocks meanwhile. Taking it costs the protocol's 2 s check wait. Reads need no lock and every block is verified
         // against its checksum, so the restore does its work meanwhile, into the temporary file, and declares success
         // (renames the file into place) only once it holds the lock. A lock conflict stops the work at once.

@@ -6,7 +6,7 @@ namespace LonghornBackup.Engine.Restore;
 
 /// <summary>
 /// A backup checked to be readable as an image: finished, with a volume size, block size and block map that can be
-/// right (spec §2), and sized by its volume. Restores and exports load backups through here, so both refuse the same
+/// right (docs/backupstore-format.md §2), and sized by its volume. Restores and exports load backups through here, so both refuse the same
 /// damaged stores with the same errors before anything is written or served.
 /// </summary>
 /// <param name="Size">The image size: the volume's, or the backup's extent when blocks lie beyond it and that was allowed.</param>

@@ -82,7 +82,7 @@ public sealed class TargetUrl
         new(ErrorIds.InvalidBackupTargetUrl, ErrorKind.InvalidArgument, $"'{url}' is not a valid backup target URL: {why}", url,
             $"Give {Forms()}.");
 
-    /// <summary>Longhorn's backup URL: the target URL with the query keys backup and volume, sorted (spec §7.2).</summary>
+    /// <summary>Longhorn's backup URL: the target URL with the query keys backup and volume, sorted (docs/backupstore-format.md §7.2).</summary>
     public string BackupUrl(string volumeName, string backupName) =>
         $"{Canonical}?backup={Escape(backupName)}&volume={Escape(volumeName)}";
 

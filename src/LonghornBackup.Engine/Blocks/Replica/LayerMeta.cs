@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace LonghornBackup.Engine.Blocks.Replica;
 
 /// <summary>
-/// &lt;layer&gt;.img.meta of a replica layer (the engine's disk record, spec §10): its parent layer's file name, whether
+/// &lt;layer&gt;.img.meta of a replica layer (the engine's disk record, docs/backupstore-format.md §10): its parent layer's file name, whether
 /// its snapshot was removed (it stays in the chain with its data until Longhorn coalesces it), who created it, when,
 /// and its labels.
 /// </summary>

@@ -3,7 +3,7 @@ using LonghornBackup.Engine.Errors;
 namespace LonghornBackup.Engine.Blocks.Replica;
 
 /// <summary>
-/// A snapshot of a Longhorn replica directory read as a flat image, the way the engine reads it (spec §10): each 4 KiB
+/// A snapshot of a Longhorn replica directory read as a flat image, the way the engine reads it (docs/backupstore-format.md §10): each 4 KiB
 /// sector comes from the newest layer at or below the snapshot that holds it, else from the backing file, else zeros.
 /// The location index is a sorted list of (range, layer) segments built from the layers' extents, so its size follows
 /// the number of extents, never the size of the volume. The head (the live layer) is read only when asked for by name.

@@ -5,7 +5,7 @@ using LonghornBackup.Engine.Errors;
 namespace LonghornBackup.Engine.Blocks.Replica;
 
 /// <summary>
-/// A Longhorn v1 replica directory (spec §10), read without a running engine: volume.meta, and every layer's
+/// A Longhorn v1 replica directory (docs/backupstore-format.md §10), read without a running engine: volume.meta, and every layer's
 /// .img.meta. Snapshots are the layers named volume-snap-&lt;name&gt;.img; the head is volume-head-NNN.img. Layers are
 /// linked child to parent by file name, from the head down to the base.
 /// </summary>

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace LonghornBackup.Engine.Blocks.Replica;
 
 /// <summary>
-/// volume.meta of a Longhorn v1 replica directory (the engine's replica Info, spec §10): the volume size, the head
+/// volume.meta of a Longhorn v1 replica directory (the engine's replica Info, docs/backupstore-format.md §10): the volume size, the head
 /// layer and its parent, and whether the volume has a backing file or is encrypted.
 /// </summary>
 public sealed record ReplicaInfo

@@ -5,7 +5,7 @@ namespace LonghornBackup.Engine.Blocks.Replica;
 
 /// <summary>
 /// One layer file of a replica chain (or its backing file), open for positional reads, with the 4 KiB sectors it
-/// holds. Which sectors a layer holds is decided by the file system's allocation alone (spec §10), so its extents
+/// holds. Which sectors a layer holds is decided by the file system's allocation alone (docs/backupstore-format.md §10), so its extents
 /// are read once when it is opened, and again at the end to prove it did not change meanwhile.
 /// </summary>
 internal sealed class ReplicaLayer : IDisposable

@@ -6,7 +6,7 @@ using Amazon.S3;
 namespace LonghornBackup.Engine.Store.S3;
 
 /// <summary>
-/// Builds the AmazonS3Client for a resolved connection with the settings Longhorn's driver uses (spec §7.5):
+/// Builds the AmazonS3Client for a resolved connection with the settings Longhorn's driver uses (docs/backupstore-format.md §7.5):
 /// checksums only when an operation requires them (no CRC trailers, no aws-chunked bodies that S3-compatible stores
 /// may keep as part of the object), standard retries with backoff (none for an endpoint where nothing listens, see
 /// <see cref="S3RetryPolicy"/>), path-style with a custom endpoint.

@@ -8,7 +8,7 @@ using Amazon.S3.Model;
 namespace LonghornBackup.Engine.Store.S3;
 
 /// <summary>
-/// A backupstore in an S3 bucket (AWS, MinIO, Ceph RGW, ...), driven as Longhorn's S3 driver does (spec §7.5):
+/// A backupstore in an S3 bucket (AWS, MinIO, Ceph RGW, ...), driven as Longhorn's S3 driver does (docs/backupstore-format.md §7.5):
 /// keys are "&lt;prefix&gt;/&lt;key&gt;", a listing is ListObjectsV2 with delimiter '/', a write is one PutObject (atomic
 /// in S3: readers see the old object or the new one), a delete tree lists the keys and deletes each.
 /// </summary>

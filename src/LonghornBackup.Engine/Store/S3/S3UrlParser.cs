@@ -4,7 +4,7 @@ using LonghornBackup.Engine.Errors;
 namespace LonghornBackup.Engine.Store.S3;
 
 /// <summary>
-/// Parses Longhorn's S3 target URLs, s3://bucket@region/prefix/ and s3://bucket/prefix/ (spec §7.3). A path is
+/// Parses Longhorn's S3 target URLs, s3://bucket@region/prefix/ and s3://bucket/prefix/ (docs/backupstore-format.md §7.3). A path is
 /// required (at least "/"); the prefix is the path without its leading and trailing '/', and the canonical form ends
 /// in '/' as Longhorn's documentation asks. Credentials and ports never belong in the URL: such a URL is refused
 /// without being echoed, so a secret pasted into it does not reach an error message.
