@@ -63,7 +63,8 @@ Write-Step 'Rewriting 2% of the slots'
 $c.Incremental = Measure-Process 'incremental' $bench (@('backup', '--snapshot', 's2', '--image', $image, '--mode', 'incremental') + $common)
 $c.ResticIncremental = Measure-Process 'restic-incremental' restic @('-q', '--repo', $repo, 'backup', $image)
 $c.Restore = Measure-Process 'restore' $bench @('restore', '--target', $target, '--volume', 'disk-vol', '--backup', 'latest', '--output', $restored, '--json', $json)
-$same = (& cmp $image $restored 2>&1; $LASTEXITCODE) -eq 0
+& cmp $image $restored | Out-Null
+$same = $LASTEXITCODE -eq 0
 Remove-Item -Recurse -Force $root -ErrorAction SilentlyContinue
 
 $r = { param($a, $b) [math]::Round($a / $b, 2) }
