@@ -46,6 +46,7 @@ $dataBytes = [long](& du -B1 $image | ForEach-Object { ($_ -split '\s+')[0] })
 $dataMiB = [math]::Ceiling($dataBytes / 1MB)
 
 $target = Join-Path $root 'target'; $repo = Join-Path $root 'restic'; $restored = Join-Path $root 'restored.img'
+$null = New-Item -ItemType Directory -Path $target
 $cache = Join-Path $root 'cache'; $json = Join-Path $root 'step.json'
 $common = @('--target', $target, '--volume', 'disk-vol', '--compression', 'lz4', '--block-size-mib', '2', '--json', $json, '--cache-dir', $cache)
 $env:RESTIC_PASSWORD = 'lhbench'
