@@ -117,6 +117,14 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
 
     private bool Given(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter);
 
+    /// <summary>
+    /// Bandwidth limit, in bytes per second, for the data this command moves to or from the target (e.g. 50MB), shared
+    /// by all its workers; no limit when omitted.
+    /// </summary>
+    [Parameter]
+    [ValidateRange(1L, long.MaxValue)]
+    public long? MaxBytesPerSecond { get; set; }
+
     protected override void ProcessRecord()
     {
         switch (ParameterSetName)
@@ -291,7 +299,7 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
             });
             return;
         }
-        var result = RunEngine((progress, ct) => new BackupEngine(store).RunAsync(request, progress, ct), parentActivityId);
+        var result = RunEngine((progress, ct) => new BackupEngine(WithBandwidthLimit(store, MaxBytesPerSecond)).RunAsync(request, progress, ct), parentActivityId);
         foreach (var warning in result.Warnings) WriteWarning(warning);
         Say($"Backup {result.Backup.Name}: {result.Counters.BlocksUploaded} blocks uploaded, {result.Counters.ExistingBlocksSkipped} already in the store, {result.Counters.ZeroBlocksSkipped} zero blocks skipped.");
         if (result.DiffBaseSnapshot is not null)

@@ -53,10 +53,19 @@ public sealed class RestoreLhBackupCommand : LhTargetCmdlet
     [Parameter]
     public SwitchParameter IncludeBlocksBeyondVolumeSize { get; set; }
 
+    /// <summary>
+    /// Bandwidth limit, in bytes per second, for the data this command moves to or from the target (e.g. 50MB), shared
+    /// by all its workers; no limit when omitted.
+    /// </summary>
+    [Parameter]
+    [ValidateRange(1L, long.MaxValue)]
+    public long? MaxBytesPerSecond { get; set; }
+
     protected override void ProcessRecord()
     {
         string output = ResolvePath(Path);
-        var (store, targetName, volume, backup) = Resolve();
+        var (opened, targetName, volume, backup) = Resolve();
+        var store = WithBandwidthLimit(opened, MaxBytesPerSecond);
         if (!ShouldProcess(output, $"Restore backup '{backup}' of volume '{volume}'")) return;
         ForItem("RestoreBackup", backup, () =>
         {

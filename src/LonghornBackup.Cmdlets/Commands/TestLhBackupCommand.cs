@@ -48,6 +48,14 @@ public sealed class TestLhBackupCommand : LhTargetCmdlet
     [ValidateRange(0, LockTimeouts.MaxSeconds)]
     public int? LockTimeout { get; set; }
 
+    /// <summary>
+    /// Bandwidth limit, in bytes per second, for the data this command moves to or from the target (e.g. 50MB), shared
+    /// by all its workers; no limit when omitted.
+    /// </summary>
+    [Parameter]
+    [ValidateRange(1L, long.MaxValue)]
+    public long? MaxBytesPerSecond { get; set; }
+
     protected override void ProcessRecord()
     {
         if (ParameterSetName == ByInput) { Collect(); return; }
@@ -130,7 +138,7 @@ public sealed class TestLhBackupCommand : LhTargetCmdlet
             Concurrency = Concurrency,
             LockTimeout = LockTimeouts.FromSeconds(LockTimeout),
         };
-        var result = RunEngine((progress, ct) => new BackupVerifier(store).VerifyAsync(request, progress, ct), parentActivityId);
+        var result = RunEngine((progress, ct) => new BackupVerifier(WithBandwidthLimit(store, MaxBytesPerSecond)).VerifyAsync(request, progress, ct), parentActivityId);
         var now = DateTime.UtcNow;
         foreach (var missing in result.NotFound)
             WriteEngineError(new LonghornBackupException(ErrorIds.BackupNotFound, ErrorKind.NotFound,

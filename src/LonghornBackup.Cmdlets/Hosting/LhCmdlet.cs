@@ -28,6 +28,19 @@ public abstract class LhCmdlet : PSCmdlet, IDisposable
     /// The named target's store. Failing to resolve it (not set, unreachable, bad URL) ends the command:
     /// no item can succeed without it.
     /// </summary>
+    /// <summary>
+    /// <paramref name="store"/> held to a bandwidth limit when one is given: one limit for the whole command, shared by
+    /// all its workers (and by every item it processes).
+    /// </summary>
+    internal Backupstore WithBandwidthLimit(Backupstore store, long? maxBytesPerSecond)
+    {
+        if (maxBytesPerSecond is null) return store;
+        _bandwidth ??= new Engine.Pipeline.TokenBucket(maxBytesPerSecond.Value);
+        return store.Throttled(_bandwidth);
+    }
+
+    private Engine.Pipeline.TokenBucket? _bandwidth;
+
     internal (BackupTargetDefinition Definition, Backupstore Store) OpenTarget(string name)
     {
         try

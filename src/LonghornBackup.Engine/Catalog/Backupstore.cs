@@ -38,6 +38,12 @@ public sealed class Backupstore : IDisposable
     /// <summary>Releases the driver's connections (HTTP clients); file-system stores hold nothing.</summary>
     public void Dispose() => (Store as IDisposable)?.Dispose();
 
+    /// <summary>
+    /// The same store with its object reads and writes held to <paramref name="bucket"/>'s rate; disposing the result
+    /// leaves this store open (whoever opened it closes it).
+    /// </summary>
+    public Backupstore Throttled(Pipeline.TokenBucket bucket) => new(new ThrottledStore(Store, bucket), Url);
+
     /// <summary>Names found at the third level of volumes/ (two hash levels, then the names).</summary>
     public async Task<IReadOnlyList<string>> ListVolumeNamesAsync(CancellationToken ct)
     {
