@@ -27,6 +27,7 @@ public class ErrorIdTests
         Case(ErrorIds.InvalidName, ErrorCategory.InvalidArgument, h => WithTarget(h, $"New-LhBackup -VolumeName '../x' -SnapshotName s -Path '{h.NewImage("a.img", 4, 0)}'")),
         Case(ErrorIds.InvalidLabel, ErrorCategory.InvalidArgument, h => WithTarget(h, $"New-LhBackup -VolumeName v1 -SnapshotName s -Path '{h.NewImage("a.img", 4, 0)}' -Label @{{ 'a b' = 'x' }}")),
         Case(ErrorIds.InvalidBlockSize, ErrorCategory.InvalidArgument, h => WithTarget(h, $"New-LhBackup -VolumeName v1 -SnapshotName s -Path '{h.NewImage("a.img", 4, 0)}' -BlockSize 4MB")),
+        Case(ErrorIds.InvalidBlockShare, ErrorCategory.InvalidArgument, h => WithTarget(h, "Test-LhBackup -Deep -Subset 8/7")),
         Case(ErrorIds.BlockSizeMismatch, ErrorCategory.InvalidArgument, h => WithTarget(h,
             $"New-LhBackup -VolumeName v1 -SnapshotName s -Path '{h.NewImage("a.img", 16, 0)}' -BlockSize 16MB | Out-Null; New-LhBackup -VolumeName v1 -SnapshotName s2 -Path '{h.Work}/a.img' -BlockSize 2MB")),
         Case(ErrorIds.InvalidCompressionMethod, ErrorCategory.InvalidArgument, h => WithTarget(h,

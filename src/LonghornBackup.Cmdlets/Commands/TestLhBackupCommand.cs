@@ -39,6 +39,14 @@ public sealed class TestLhBackupCommand : LhTargetCmdlet
     [Parameter]
     public SwitchParameter Deep { get; set; }
 
+    /// <summary>With -Deep, read part k of n of the blocks ("3/7"): n runs with k = 1..n read every block once.</summary>
+    [Parameter]
+    public string? Subset { get; set; }
+
+    /// <summary>With -Deep, read this percentage of the blocks ("10%"), the same ones each time.</summary>
+    [Parameter]
+    public string? Sample { get; set; }
+
     [Parameter]
     [ValidateRange(1, 256)]
     public int? Concurrency { get; set; }
@@ -55,6 +63,25 @@ public sealed class TestLhBackupCommand : LhTargetCmdlet
     [Parameter]
     [ValidateRange(1L, long.MaxValue)]
     public long? MaxBytesPerSecond { get; set; }
+
+    private BlockShare? _share;
+
+    /// <summary>A bad share stops the command before any volume is checked.</summary>
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        try
+        {
+            if (Subset is not null && Sample is not null)
+                throw new LonghornBackupException(ErrorIds.InvalidBlockShare, ErrorKind.InvalidArgument,
+                    "Give -Subset or -Sample, not both.", Subset);
+            if ((Subset ?? Sample) is { } given && !Deep)
+                throw new LonghornBackupException(ErrorIds.InvalidBlockShare, ErrorKind.InvalidArgument,
+                    "-Subset and -Sample choose the blocks a deep check reads: add -Deep.", given);
+            _share = Subset is not null ? BlockShare.ParseSubset(Subset) : Sample is not null ? BlockShare.ParseSample(Sample) : null;
+        }
+        catch (LonghornBackupException e) { ThrowEngineError(e); }
+    }
 
     protected override void ProcessRecord()
     {
@@ -135,6 +162,7 @@ public sealed class TestLhBackupCommand : LhTargetCmdlet
             VolumeName = volume,
             BackupNames = names,
             Deep = Deep,
+            Share = _share,
             Concurrency = Concurrency,
             LockTimeout = LockTimeouts.FromSeconds(LockTimeout),
         };
@@ -146,7 +174,7 @@ public sealed class TestLhBackupCommand : LhTargetCmdlet
                 $"List the backups with Get-LhBackup -VolumeName {volume}."));
         foreach (var backup in result.Backups)
         {
-            var output = LifecycleOutput.ToVerification(backup, result.Deep, target, now);
+            var output = LifecycleOutput.ToVerification(backup, result.Deep, result.Share, target, now);
             WriteObject(output);
             if (backup.Health == BackupHealth.InProgress)
                 WriteVerbose($"Backup '{backup.BackupName}' of '{volume}' is in progress (or its run was interrupted) and was not checked.");
@@ -154,7 +182,7 @@ public sealed class TestLhBackupCommand : LhTargetCmdlet
         }
         int broken = result.Backups.Count(b => !b.IsHealthy);
         WriteVerbose($"Volume '{volume}': {result.Backups.Count} backup(s) checked ({(result.Deep ? "deep" : "quick")}), {broken} broken; " +
-                     $"{result.BlocksChecked} distinct block(s){(result.Deep ? $", {Sizes.Format(result.BytesRead)} read" : "")}.");
+                     $"{result.BlocksChecked} distinct block(s){(result.Deep ? $", {Sizes.Format(result.BytesRead)} read ({result.Share} of the blocks)" : "")}.");
     }
 
     private static LonghornBackupException Failure(BackupVerificationResult b, BackupVerification output)

@@ -16,6 +16,10 @@ public sealed class BackupVerification
     public bool IsHealthy { get; init; }
     /// <summary>"Quick" (blocks exist) or "Deep" (blocks read, decompressed and checksummed).</summary>
     public string Mode { get; init; } = "";
+    /// <summary>The share of blocks a deep check read: "all", "3/7" (-Subset) or "10%" (-Sample). Missing blocks are looked for in all.</summary>
+    public string Share { get; init; } = "all";
+    /// <summary>Distinct blocks of this backup read and checksummed.</summary>
+    public int BlocksRead { get; init; }
     /// <summary>Distinct blocks the backup references.</summary>
     public int BlockCount { get; init; }
     public string[] MissingBlocks { get; init; } = Array.Empty<string>();

@@ -27,7 +27,7 @@ internal static class LifecycleOutput
         Target = target,
     };
 
-    public static BackupVerification ToVerification(BackupVerificationResult r, bool deep, string target, DateTime verifiedAt)
+    public static BackupVerification ToVerification(BackupVerificationResult r, bool deep, string share, string target, DateTime verifiedAt)
     {
         var broken = r.Problems.Select(p => new BrokenBlock
         {
@@ -44,6 +44,8 @@ internal static class LifecycleOutput
             State = r.Health.ToString(),
             IsHealthy = r.IsHealthy,
             Mode = deep ? "Deep" : "Quick",
+            Share = share,
+            BlocksRead = r.BlocksRead,
             BlockCount = r.BlocksReferenced,
             MissingBlocks = broken.Where(b => b.Problem == nameof(BlockProblemKind.Missing)).Select(b => b.Checksum).ToArray(),
             CorruptBlocks = broken.Where(b => b.Problem == nameof(BlockProblemKind.Corrupt)).Select(b => b.Checksum).ToArray(),

@@ -16,6 +16,7 @@ public static class ErrorIds
     public const string InvalidName = "InvalidName";
     public const string InvalidLabel = "InvalidLabel";
     public const string InvalidBlockSize = "InvalidBlockSize";
+    public const string InvalidBlockShare = "InvalidBlockShare";
     public const string InvalidCompressionMethod = "InvalidCompressionMethod";
     public const string SnapshotNotFound = "SnapshotNotFound";
     public const string SnapshotReadFailed = "SnapshotReadFailed";

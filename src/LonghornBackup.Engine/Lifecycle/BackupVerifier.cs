@@ -120,8 +120,10 @@ public sealed class BackupVerifier
             found[checksum] = (BlockProblemKind.Missing, "The block file is not in the store.");
 
         long bytesRead = 0;
+        var share = request.Share ?? BlockShare.All;
+        bool IsRead(string checksum) => request.Deep && present.Contains(checksum) && share.Includes(checksum);
         if (request.Deep)
-            bytesRead = await ReadAndVerifyAsync(volumeName, references.Where(r => present.Contains(r.Key)).ToList(), request.Concurrency,
+            bytesRead = await ReadAndVerifyAsync(volumeName, references.Where(r => IsRead(r.Key)).ToList(), request.Concurrency,
                 found, progress, ct).ConfigureAwait(false);
 
         var problems = found.OrderBy(p => p.Key, StringComparer.Ordinal).ToDictionary(p => p.Key, p => new BlockProblem(
@@ -138,13 +140,19 @@ public sealed class BackupVerifier
             // Broken blocks make a backup unrestorable; blocks beyond the volume size only need the restore's consent.
             var health = mine.Count == 0 ? v.Health ?? BackupHealth.Healthy
                 : mine.Any(p => p.Kind == BlockProblemKind.Missing) ? BackupHealth.Missing : BackupHealth.Corrupt;
-            int distinct = v.Config.Blocks.Select(b => b.BlockChecksum).Distinct(StringComparer.Ordinal).Count();
-            return new BackupVerificationResult(volumeName, v.Name, url, health, v.Config, distinct, mine, v.Error);
+            var distinct = v.Config.Blocks.Select(b => b.BlockChecksum).Distinct(StringComparer.Ordinal).ToList();
+            return new BackupVerificationResult(volumeName, v.Name, url, health, v.Config, distinct.Count, mine, v.Error)
+            {
+                BlocksRead = distinct.Count(IsRead),
+            };
         }).ToList();
 
         var ordered = await BackupOrder.OldestFirstAsync(_store, results, r => (r.VolumeName, r.BackupName, r.Config), ct).ConfigureAwait(false);
         step.Complete("Done");
-        return new VolumeVerification(volumeName, request.Deep, ordered, problems.Values.ToList(), references.Count, bytesRead, notFound);
+        return new VolumeVerification(volumeName, request.Deep, ordered, problems.Values.ToList(), references.Count, bytesRead, notFound)
+        {
+            Share = request.Deep ? share.Text : "all",
+        };
     }
 
     /// <summary>

@@ -42,6 +42,9 @@ public sealed record BackupVerificationResult(
     IReadOnlyList<BlockProblem> Problems,
     string? Error)
 {
+    /// <summary>Distinct blocks of this backup read and checksummed (a deep check reads only its share of them).</summary>
+    public int BlocksRead { get; init; }
+
     /// <summary>Nothing of this backup is broken (a backup in progress has nothing to check yet).</summary>
     public bool IsHealthy => Health is BackupHealth.Healthy or BackupHealth.InProgress;
 }
@@ -57,4 +60,8 @@ public sealed record VolumeVerification(
     IReadOnlyList<BlockProblem> Problems,
     int BlocksChecked,
     long BytesRead,
-    IReadOnlyList<string> NotFound);
+    IReadOnlyList<string> NotFound)
+{
+    /// <summary>The share of blocks a deep check read ("all", "3/7", "10%").</summary>
+    public string Share { get; init; } = "all";
+}
