@@ -47,6 +47,17 @@ Describe '-MaxBytesPerSecond' {
         $clock.Elapsed.TotalSeconds | Should -BeGreaterOrEqual (Get-LeastSeconds $backup.NewlyUploadedDataSize)
     }
 
+    It 'takes a target''s saved limit when the command gives none, and keeps it in the target''s settings' {
+        Set-LhBackupTarget -Name slow -Url $target -MaxBytesPerSecond $limit
+        (Get-LhBackupTarget -Name slow).MaxBytesPerSecond | Should -Be $limit
+        Get-Content -Raw -LiteralPath (Join-Path $env:LONGHORNBACKUP_CONFIG_DIR 'targets.json') | Should -Match '"MaxBytesPerSecond":\s*16777216'
+        $out = Join-Path $work 'restored-slow.img'
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        Restore-LhBackup -Target slow -VolumeName vol-bw -Name $backup.Name -Path $out | Out-Null
+        $clock.Stop()
+        $clock.Elapsed.TotalSeconds | Should -BeGreaterOrEqual (Get-LeastSeconds $backup.NewlyUploadedDataSize)
+    }
+
     It 'refuses a limit of zero' {
         $err = $null
         try { New-LhBackup -VolumeName vol-bw -SnapshotName s2 -Path $image -MaxBytesPerSecond 0 -ErrorAction Stop } catch { $err = $_ }

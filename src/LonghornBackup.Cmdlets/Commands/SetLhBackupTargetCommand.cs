@@ -118,6 +118,11 @@ public sealed partial class SetLhBackupTargetCommand : LhCmdlet
     [ValidateRange(1, 256)]
     public int? MaxConcurrentUploads { get; set; }
 
+    /// <summary>Bandwidth limit, in bytes per second, of backups, restores and deep checks on this target (e.g. 50MB); their -MaxBytesPerSecond overrides it.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateRange(1L, long.MaxValue)]
+    public long? MaxBytesPerSecond { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -179,7 +184,7 @@ public sealed partial class SetLhBackupTargetCommand : LhCmdlet
                 driverSettings = parsed.Driver.PlanSettings(parsed, new TargetSettingsInput { Name = Name }, null);
             }
 
-            var definition = new BackupTargetDefinition(Name, parsed.Canonical, DateTimeOffset.UtcNow) { MaxConcurrentUploads = MaxConcurrentUploads }
+            var definition = new BackupTargetDefinition(Name, parsed.Canonical, DateTimeOffset.UtcNow) { MaxConcurrentUploads = MaxConcurrentUploads, MaxBytesPerSecond = MaxBytesPerSecond }
                 .WithSettings(parsed.Kind, driverSettings);
             string action = keys is null ? "Set backup target" : $"Set backup target and store its keys as AWS credentials profile '{settings!.ProfileName}'";
 #if NET
@@ -264,6 +269,7 @@ public sealed partial class SetLhBackupTargetCommand : LhCmdlet
         ForcePathStyle = MyInvocation.BoundParameters.ContainsKey(nameof(ForcePathStyle)) ? ForcePathStyle.IsPresent : null,
         CACertificatePath = CACertificatePath is null ? null : ResolvePath(CACertificatePath),
         MaxConcurrentUploads = MaxConcurrentUploads,
+        MaxBytesPerSecond = MaxBytesPerSecond,
     };
 
     private (S3TargetSettings Settings, (string, string, string?)? Keys) BuildS3Settings(TargetUrl url)

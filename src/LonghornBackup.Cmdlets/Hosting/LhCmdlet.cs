@@ -34,10 +34,14 @@ public abstract class LhCmdlet : PSCmdlet, IDisposable
     /// </summary>
     internal Backupstore WithBandwidthLimit(Backupstore store, long? maxBytesPerSecond)
     {
-        if (maxBytesPerSecond is null) return store;
-        _bandwidth ??= new Engine.Pipeline.TokenBucket(maxBytesPerSecond.Value);
+        long? limit = maxBytesPerSecond ?? (_targetLimits.TryGetValue(store, out var saved) ? saved : null);   // else the target's own
+        if (limit is null) return store;
+        _bandwidth ??= new Engine.Pipeline.TokenBucket(limit.Value);
         return store.Throttled(_bandwidth);
     }
+
+    // The saved bandwidth limit of each target store this command opened.
+    private readonly Dictionary<Backupstore, long?> _targetLimits = new();
 
     private Engine.Pipeline.TokenBucket? _bandwidth;
 
@@ -46,7 +50,9 @@ public abstract class LhCmdlet : PSCmdlet, IDisposable
         try
         {
             var definition = Registry.Get(name);
-            return (definition, Open(TargetUrl.Parse(definition.Url), definition));
+            var store = Open(TargetUrl.Parse(definition.Url), definition);
+            _targetLimits[store] = definition.MaxBytesPerSecond;
+            return (definition, store);
         }
         catch (LonghornBackupException e)
         {

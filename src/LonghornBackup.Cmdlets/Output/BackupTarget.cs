@@ -38,6 +38,8 @@ public sealed class BackupTarget
     public TimeSpan? PollInterval { get; init; }
     /// <summary>Blocks a backup uploads at once; null: 8 for S3, one per core for folders.</summary>
     public int? MaxConcurrentUploads { get; init; }
+    /// <summary>The target's bandwidth limit in bytes per second (Set-LhBackupTarget -MaxBytesPerSecond); null: none.</summary>
+    public long? MaxBytesPerSecond { get; init; }
 
     public override string ToString() => Url;
 }

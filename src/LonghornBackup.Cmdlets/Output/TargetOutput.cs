@@ -43,6 +43,7 @@ internal static class TargetOutput
             CredentialSecretFile = (s3?.CredentialSecret ?? azure?.CredentialSecret)?.File,
             PollInterval = d.PollInterval,
             MaxConcurrentUploads = d.MaxConcurrentUploads,
+            MaxBytesPerSecond = d.MaxBytesPerSecond,
         };
     }
 }

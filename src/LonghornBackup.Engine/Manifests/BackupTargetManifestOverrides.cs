@@ -14,6 +14,7 @@ public sealed record BackupTargetManifestOverrides
     /// <summary>An absolute path (the cmdlet resolves it against the PowerShell location).</summary>
     public string? CACertificatePath { get; init; }
     public int? MaxConcurrentUploads { get; init; }
+    public long? MaxBytesPerSecond { get; init; }
 
     /// <summary>The driver options given, by parameter name (see <see cref="Store.Drivers.IStoreDriver.ManifestOptions"/>), in parameter order.</summary>
     internal IEnumerable<string> GivenOptions

@@ -111,6 +111,7 @@ public static class BackupTargetManifestPlanner
         {
             PollInterval = t.PollInterval,
             MaxConcurrentUploads = overrides.MaxConcurrentUploads,
+            MaxBytesPerSecond = overrides.MaxBytesPerSecond,
         };
         var input = new TargetSettingsInput
         {

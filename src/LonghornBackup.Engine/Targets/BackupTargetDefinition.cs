@@ -22,6 +22,9 @@ public sealed record BackupTargetDefinition(string Name, string Url, DateTimeOff
     /// <summary>Blocks uploaded at once by a backup to this target; null picks the driver's default.</summary>
     public int? MaxConcurrentUploads { get; init; }
 
+    /// <summary>Bandwidth limit of backups, restores and deep checks on this target (their -MaxBytesPerSecond overrides); null: none.</summary>
+    public long? MaxBytesPerSecond { get; init; }
+
     /// <summary>
     /// The drivers' settings by kind name, and any property a newer version wrote: kept as read, so saving a target
     /// never drops what this version does not understand.
@@ -50,7 +53,7 @@ public sealed record BackupTargetDefinition(string Name, string Url, DateTimeOff
 
     public bool Equals(BackupTargetDefinition? other) =>
         other is not null && Name == other.Name && Url == other.Url && SetAt == other.SetAt && PollInterval == other.PollInterval
-        && MaxConcurrentUploads == other.MaxConcurrentUploads && SettingsText(DriverSettings) == SettingsText(other.DriverSettings);
+        && MaxConcurrentUploads == other.MaxConcurrentUploads && MaxBytesPerSecond == other.MaxBytesPerSecond && SettingsText(DriverSettings) == SettingsText(other.DriverSettings);
 
     public override int GetHashCode() => (Name, Url, SetAt).GetHashCode();
 
