@@ -61,6 +61,13 @@ public sealed class RestoreLhBackupCommand : LhTargetCmdlet
     [ValidateRange(1L, long.MaxValue)]
     public long? MaxBytesPerSecond { get; set; }
 
+    /// <summary>
+    /// A salvage restore: a block missing from the store or failing its checksum on every read is written as zeros
+    /// (with a warning) instead of failing the restore; the output lists every such block.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter SkipCorruptBlocks { get; set; }
+
     protected override void ProcessRecord()
     {
         string output = ResolvePath(Path);
@@ -79,12 +86,22 @@ public sealed class RestoreLhBackupCommand : LhTargetCmdlet
                 Concurrency = Concurrency ?? store.Url.Driver.DefaultConcurrency,
                 LockTimeout = Hosting.LockTimeouts.FromSeconds(LockTimeout),
                 IncludeBlocksBeyondVolumeSize = IncludeBlocksBeyondVolumeSize,
+                SkipCorruptBlocks = SkipCorruptBlocks,
             };
             var watch = Stopwatch.StartNew();
             var result = RunEngine((progress, ct) => new RestoreEngine(store).RunAsync(request, progress, ct));
             if (result.BlocksBeyondVolume is { } beyond)
                 WriteWarning($"{beyond.Describe()} The image was made {beyond.RequiredSize} bytes to hold every block.");
             Say($"Restored {result.BlocksRestored} distinct blocks ({result.Size} bytes) to {result.OutputPath}.");
+            var damaged = result.DamagedBlocks.Select(d => new DamagedBlock
+            {
+                Offset = d.Offsets[0], Offsets = d.Offsets.ToArray(), Size = d.Size, Checksum = d.Checksum, Reason = d.Kind.ToString(), Detail = d.Detail,
+            }).ToArray();
+            foreach (var d in damaged)
+                WriteWarning($"Block {d.Checksum} is {d.Reason.ToLowerInvariant()}: {d.Size} bytes of zeros written at offset(s) {string.Join(", ", d.Offsets)}.");
+            long damagedBytes = damaged.Sum(d => (long)d.Size * d.Offsets.Length);
+            if (damaged.Length > 0)
+                WriteWarning($"Salvage restore of '{backup}': {damaged.Length} damaged block(s), {damagedBytes} bytes written as zeros; check the file system (fsck) before using the image.");
             WriteObject(new LonghornBackup.RestoreResult
             {
                 Path = result.OutputPath,
@@ -95,6 +112,8 @@ public sealed class RestoreLhBackupCommand : LhTargetCmdlet
                 VolumeName = volume,
                 Duration = watch.Elapsed,
                 Target = targetName,
+                DamagedBlocks = damaged,
+                DamagedBytes = damagedBytes,
                 File = new FileInfo(result.OutputPath),
             });
         });

@@ -18,6 +18,10 @@ public sealed class RestoreResult
     public string VolumeName { get; init; } = "";
     public TimeSpan Duration { get; init; }
     public string Target { get; init; } = "";
+    /// <summary>Blocks written as zeros by -SkipCorruptBlocks, by offset; empty for a whole restore.</summary>
+    public DamagedBlock[] DamagedBlocks { get; init; } = Array.Empty<DamagedBlock>();
+    /// <summary>Bytes of the image written as zeros in place of damaged blocks.</summary>
+    public long DamagedBytes { get; init; }
     /// <summary>The restored image as Get-Item gives it (a FileInfo, also for a device).</summary>
     public FileInfo File { get; init; } = null!;
 

@@ -32,6 +32,14 @@ internal sealed class BlockRestorePipeline
     public required bool IsDevice { get; init; }
     /// <summary>Blocks fetched at once (8 for S3, whose downloads are latency-bound; one per core for a folder).</summary>
     public required int Workers { get; init; }
+    /// <summary>Write zeros for a block that is missing or corrupt on every read, and report it, instead of failing.</summary>
+    public bool SkipDamaged { get; init; }
+
+    /// <summary>The blocks written as zeros (SkipDamaged).</summary>
+    public IReadOnlyList<DamagedBlock> Damaged => _damaged.OrderBy(d => d.Offsets[0]).ToList();
+
+    private readonly System.Collections.Concurrent.ConcurrentBag<DamagedBlock> _damaged = new();
+
     /// <summary>Completes when writing may start; until then workers only fill the buffer pool. Its failure fails the pipeline.</summary>
     public Task WriteGate { get; init; } = Task.CompletedTask;
 
@@ -45,8 +53,11 @@ internal sealed class BlockRestorePipeline
         public ArrayBufferWriter<byte> Decoded { get; } = new();   // grows on first use: incompressible lz4 never needs it
     }
 
-    /// <summary>A block read and decoded, its checksum not checked yet; Damaged when it did not even decode.</summary>
-    private readonly record struct FetchedBlock(int Index, string Key, BlockBuffers Buffers, ReadOnlyMemory<byte> Data, bool Damaged);
+    /// <summary>
+    /// A block read and decoded, its checksum not checked yet; Damaged when it did not even decode; Salvaged when it is
+    /// already given up on (zeros, reported).
+    /// </summary>
+    private readonly record struct FetchedBlock(int Index, string Key, BlockBuffers Buffers, ReadOnlyMemory<byte> Data, bool Damaged, bool Salvaged = false);
 
     private readonly record struct VerifiedBlock(BlockBuffers Buffers, ReadOnlyMemory<byte> Data, long[] Offsets);
 
@@ -84,7 +95,12 @@ internal sealed class BlockRestorePipeline
                 try
                 {
                     string key = StorePaths.Block(VolumeName, item.Checksum);
-                    await ReadAsync(item, key, buffers.Stored).ConfigureAwait(false);
+                    if (!await ReadAsync(item, key, buffers.Stored).ConfigureAwait(false))
+                    {
+                        await fetched.Writer.WriteAsync(new FetchedBlock(index, key, buffers, Salvage(item, DamageKind.Missing, "The block file is not in the store."), false, Salvaged: true), token).ConfigureAwait(false);
+                        handedOn = true;
+                        continue;
+                    }
                     ReadOnlyMemory<byte> data = default;
                     bool damaged = false;
                     try { data = BlockVerifier.Decode(Method, item.Checksum, key, buffers.Stored.WrittenMemory, BlockSize, buffers.Decoded); }
@@ -119,7 +135,7 @@ internal sealed class BlockRestorePipeline
                     if (count == 0) return;
                     Checksum.OfEach(data.AsSpan(0, count), actual);
                     for (int j = 0; j < count; j++)
-                        if (taken[j].Damaged || actual[j] != items[taken[j].Index].Checksum)
+                        if (!taken[j].Salvaged && (taken[j].Damaged || actual[j] != items[taken[j].Index].Checksum))
                             data[j] = await ReadVerifiedAgainAsync(items[taken[j].Index], taken[j].Key, taken[j].Buffers).ConfigureAwait(false);
                     for (; sent < count; sent++)
                         await verified.Writer.WriteAsync(new VerifiedBlock(taken[sent].Buffers, data[sent], items[taken[sent].Index].Offsets), token).ConfigureAwait(false);
@@ -132,17 +148,29 @@ internal sealed class BlockRestorePipeline
             }
         }
 
-        async Task ReadAsync(Item item, string key, ArrayBufferWriter<byte> stored)
+        // False for a missing block when salvaging (the caller writes zeros); otherwise a missing block fails the restore.
+        async Task<bool> ReadAsync(Item item, string key, ArrayBufferWriter<byte> stored)
         {
-            if (!await Store.ReadToAsync(key, stored, token).ConfigureAwait(false)) throw Missing(item, key);
+            if (!await Store.ReadToAsync(key, stored, token).ConfigureAwait(false))
+                return SkipDamaged ? false : throw Missing(item, key);
             Interlocked.Add(ref downloaded, stored.WrittenCount);
+            return true;
         }
 
         // A block that does not decode to its checksum may have been damaged on the way (bodies are not checked in
         // transit, see IBufferedObjectReader): it is read again, and only a block damaged every time fails the restore.
-        async Task<ReadOnlyMemory<byte>> ReadVerifiedAgainAsync(Item item, string key, BlockBuffers buffers) =>
-            await BlockVerifier.ReadVerifiedAsync(Store, key, item.Checksum, Method, BlockSize, buffers.Stored, buffers.Decoded,
-                readsSoFar: 1, n => Interlocked.Add(ref downloaded, n), token).ConfigureAwait(false) ?? throw Missing(item, key);
+        async Task<ReadOnlyMemory<byte>> ReadVerifiedAgainAsync(Item item, string key, BlockBuffers buffers)
+        {
+            try
+            {
+                return await BlockVerifier.ReadVerifiedAsync(Store, key, item.Checksum, Method, BlockSize, buffers.Stored, buffers.Decoded,
+                    readsSoFar: 1, n => Interlocked.Add(ref downloaded, n), token).ConfigureAwait(false) ?? throw Missing(item, key);
+            }
+            catch (LonghornBackupException e) when (SkipDamaged && e.Kind == ErrorKind.InvalidData)   // missing, or damaged on every read
+            {
+                return Salvage(item, e.ErrorId == ErrorIds.BlockMissing ? DamageKind.Missing : DamageKind.Corrupt, e.Message);
+            }
+        }
 
         async Task WriteAsync()
         {
@@ -197,6 +225,15 @@ internal sealed class BlockRestorePipeline
         await fetchersDone.ConfigureAwait(false);
         return downloaded;
     }
+
+    /// <summary>Records a block given up on and returns the zeros written in its place.</summary>
+    private ReadOnlyMemory<byte> Salvage(Item item, DamageKind kind, string detail)
+    {
+        _damaged.Add(new DamagedBlock(item.Checksum, item.Offsets.OrderBy(o => o).ToArray(), BlockSize, kind, detail));
+        return _zeros ??= new byte[BlockSize];
+    }
+
+    private byte[]? _zeros;
 
     private LonghornBackupException Missing(Item item, string key) =>
         new(ErrorIds.BlockMissing, ErrorKind.InvalidData,

@@ -84,13 +84,13 @@ public sealed class RestoreEngine
         try
         {
             // A device is written in place: nothing touches it before the lock is held, as before.
-            var (blocks, downloaded) = await WriteImageAsync(request, source.Method, backup, blockSize, writePath, isDevice, size,
+            var (blocks, downloaded, damaged) = await WriteImageAsync(request, source.Method, backup, blockSize, writePath, isDevice, size,
                 isDevice ? lockTask : Task.CompletedTask, progress, ct).ConfigureAwait(false);
             await lockTask.ConfigureAwait(false);
             if (!isDevice) File.Move(writePath, output, overwrite: true);
             long data = (long)backup.Blocks.Count * blockSize;   // what the progress counted: the data, not the holes
             progress?.Report(new OperationProgress($"Restoring {request.BackupName}", "Completed", data, data, 100, Completed: true));
-            return new RestoreResult(output, size, blocks, downloaded, beyond);
+            return new RestoreResult(output, size, blocks, downloaded, beyond) { DamagedBlocks = damaged };
         }
         catch
         {
@@ -99,7 +99,7 @@ public sealed class RestoreEngine
         }
     }
 
-    private async Task<(int Blocks, long Downloaded)> WriteImageAsync(RestoreRequest request, string method, BackupConfig backup,
+    private async Task<(int Blocks, long Downloaded, IReadOnlyList<DamagedBlock> Damaged)> WriteImageAsync(RestoreRequest request, string method, BackupConfig backup,
         int blockSize, string path, bool isDevice, long size, Task writeGate, IProgress<OperationProgress>? progress, CancellationToken ct)
     {
         // Each distinct block is fetched once and written at every offset that maps to it.
@@ -119,6 +119,7 @@ public sealed class RestoreEngine
             IsDevice = isDevice,
             Workers = request.Concurrency ?? Math.Max(2, Environment.ProcessorCount),
             WriteGate = writeGate,
+            SkipDamaged = request.SkipCorruptBlocks,
         };
         var tracker = new ProgressTracker(progress, $"Restoring {request.BackupName}", (long)backup.Blocks.Count * blockSize);
 
@@ -142,7 +143,7 @@ public sealed class RestoreEngine
             downloaded = await pipeline.RunAsync(handle, byChecksum, listed, tracker, ct).ConfigureAwait(false);
             if (!isDevice) RandomAccess.FlushToDisk(handle);
         }
-        return (byChecksum.Count, downloaded);
+        return (byChecksum.Count, downloaded, pipeline.Damaged);
     }
 
     private static bool IsDevice(string path)

@@ -18,4 +18,9 @@ public sealed class RestoreRequest
     /// without it such a backup is refused (BlocksBeyondVolumeSize), never restored truncated.
     /// </summary>
     public bool IncludeBlocksBeyondVolumeSize { get; init; }
+    /// <summary>
+    /// A salvage restore: a block missing from the store or failing its checksum on every read is written as zeros and
+    /// reported (RestoreResult.DamagedBlocks) instead of failing the restore, so the rest can be restored and checked.
+    /// </summary>
+    public bool SkipCorruptBlocks { get; init; }
 }
