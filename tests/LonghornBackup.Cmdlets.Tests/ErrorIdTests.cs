@@ -15,7 +15,6 @@ public class ErrorIdTests
     private static readonly Dictionary<string, string> EngineOnly = new()
     {
         [ErrorIds.OperationCancelled] = "Ctrl+C stops the pipeline (PipelineStoppedException); the engine's id is tested in CrashTests.",
-        [ErrorIds.InvalidRetention] = "Remove-LhBackup -KeepLast validates its range (1 or more) before the engine sees it; RetentionTests cover the engine.",
         [ErrorIds.SnapshotChanged] = "a replica layer must change while it is being read; ReplicaChainTests change one between opening and reading.",
     };
 
@@ -28,6 +27,7 @@ public class ErrorIdTests
         Case(ErrorIds.InvalidLabel, ErrorCategory.InvalidArgument, h => WithTarget(h, $"New-LhBackup -VolumeName v1 -SnapshotName s -Path '{h.NewImage("a.img", 4, 0)}' -Label @{{ 'a b' = 'x' }}")),
         Case(ErrorIds.InvalidBlockSize, ErrorCategory.InvalidArgument, h => WithTarget(h, $"New-LhBackup -VolumeName v1 -SnapshotName s -Path '{h.NewImage("a.img", 4, 0)}' -BlockSize 4MB")),
         Case(ErrorIds.InvalidBlockShare, ErrorCategory.InvalidArgument, h => WithTarget(h, "Test-LhBackup -Deep -Subset 8/7")),
+        Case(ErrorIds.InvalidRetention, ErrorCategory.InvalidArgument, h => WithTarget(h, "Remove-LhBackup -VolumeName v1 -KeepWithin 7days -Force")),
         Case(ErrorIds.BlockSizeMismatch, ErrorCategory.InvalidArgument, h => WithTarget(h,
             $"New-LhBackup -VolumeName v1 -SnapshotName s -Path '{h.NewImage("a.img", 16, 0)}' -BlockSize 16MB | Out-Null; New-LhBackup -VolumeName v1 -SnapshotName s2 -Path '{h.Work}/a.img' -BlockSize 2MB")),
         Case(ErrorIds.InvalidCompressionMethod, ErrorCategory.InvalidArgument, h => WithTarget(h,

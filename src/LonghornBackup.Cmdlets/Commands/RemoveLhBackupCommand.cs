@@ -2,6 +2,7 @@ using System.Collections;
 using System.Management.Automation;
 using LonghornBackup.Engine.Catalog;
 using LonghornBackup.Engine.Errors;
+using LonghornBackup.Engine.Format;
 using LonghornBackup.Engine.Lifecycle;
 using LonghornBackup.Hosting;
 
@@ -13,6 +14,7 @@ namespace LonghornBackup.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "LhBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ByName)]
 [OutputType(typeof(BackupRemoval))]
+[OutputType(typeof(RetentionDecision))]
 public sealed class RemoveLhBackupCommand : LhTargetCmdlet
 {
     private const string ByName = "ByName", Retention = "Retention";
@@ -27,14 +29,51 @@ public sealed class RemoveLhBackupCommand : LhTargetCmdlet
     [Alias("BackupName")]
     public string[] Name { get; set; } = Array.Empty<string>();
 
-    /// <summary>Keep this many of the newest finished backups of the volume and remove the older ones.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = Retention)]
+    /// <summary>Retention: keep the newest N finished backups.</summary>
+    [Parameter(ParameterSetName = Retention)]
     [ValidateRange(1, int.MaxValue)]
-    public int KeepLast { get; set; }
+    public int? KeepLast { get; set; }
 
-    /// <summary>With -KeepLast: count and remove only backups carrying all these labels (e.g. @{ RecurringJob = 'daily' }).</summary>
+    /// <summary>Retention: keep the newest backup of each of the last N hours that have backups.</summary>
+    [Parameter(ParameterSetName = Retention)]
+    [ValidateRange(1, int.MaxValue)]
+    public int? KeepHourly { get; set; }
+
+    /// <summary>Retention: keep the newest backup of each of the last N days that have backups.</summary>
+    [Parameter(ParameterSetName = Retention)]
+    [ValidateRange(1, int.MaxValue)]
+    public int? KeepDaily { get; set; }
+
+    /// <summary>Retention: keep the newest backup of each of the last N ISO weeks that have backups.</summary>
+    [Parameter(ParameterSetName = Retention)]
+    [ValidateRange(1, int.MaxValue)]
+    public int? KeepWeekly { get; set; }
+
+    /// <summary>Retention: keep the newest backup of each of the last N months that have backups.</summary>
+    [Parameter(ParameterSetName = Retention)]
+    [ValidateRange(1, int.MaxValue)]
+    public int? KeepMonthly { get; set; }
+
+    /// <summary>Retention: keep the newest backup of each of the last N years that have backups.</summary>
+    [Parameter(ParameterSetName = Retention)]
+    [ValidateRange(1, int.MaxValue)]
+    public int? KeepYearly { get; set; }
+
+    /// <summary>Retention: keep every backup within this long of the newest one: "2y5m7d3h", "14d", or a TimeSpan.</summary>
+    [Parameter(ParameterSetName = Retention)]
+    public string? KeepWithin { get; set; }
+
+    /// <summary>Retention: count and remove only backups carrying all these labels (e.g. @{ RecurringJob = 'daily' }).</summary>
     [Parameter(ParameterSetName = Retention)]
     public Hashtable? Label { get; set; }
+
+    /// <summary>Retention: apply the rules to each combination of these labels' values separately (e.g. RecurringJob).</summary>
+    [Parameter(ParameterSetName = Retention)]
+    public string[]? GroupByLabel { get; set; }
+
+    /// <summary>Retention: count periods in UTC instead of local time.</summary>
+    [Parameter(ParameterSetName = Retention)]
+    public SwitchParameter Utc { get; set; }
 
     /// <summary>Remove without asking for confirmation (-WhatIf still only reports).</summary>
     [Parameter]
@@ -61,28 +100,58 @@ public sealed class RemoveLhBackupCommand : LhTargetCmdlet
         }
     }
 
+    private readonly Dictionary<(string Target, string Volume), RetentionDecision[]> _kept = new();
+
     private void PlanRetention()
     {
         var (target, store) = OpenTarget(Target);
         var filter = LabelsOf(Label);
         ForItem("RemoveBackup", VolumeName, () =>
         {
+            var policy = new RetentionPolicy
+            {
+                KeepLast = KeepLast, KeepHourly = KeepHourly, KeepDaily = KeepDaily, KeepWeekly = KeepWeekly,
+                KeepMonthly = KeepMonthly, KeepYearly = KeepYearly,
+                KeepWithin = KeepWithin is null ? null : RetentionDuration.Parse(KeepWithin),
+                TimeZone = Utc ? TimeZoneInfo.Utc : TimeZoneInfo.Local,
+            };
+            policy.Validate();   // before any listing: a bad policy changes nothing
             var listings = RunQuick(ct => store.ListBackupsAsync(VolumeName, null, ct));
             if (listings.Count == 0 && RunQuick(ct => store.LoadVolumeAsync(VolumeName, ct)) is null)
                 throw new LonghornBackupException(ErrorIds.BackupVolumeNotFound, ErrorKind.NotFound,
                     $"The backup volume '{VolumeName}' does not exist on the backup target '{target.Name}' ({target.Url}).", VolumeName,
                     "List the volumes with Get-LhBackupVolume.");
-            var plan = RetentionPlanner.Plan(listings, KeepLast, filter);
+            var plan = RetentionPlanner.Plan(listings, policy, filter, GroupByLabel);
             foreach (var ignored in plan.Ignored.Where(b => b.Error is not null))
                 WriteWarning($"Backup '{ignored.BackupName}' of volume '{VolumeName}' cannot be read ({ignored.Error!.Message}); retention neither counts nor removes it.");
-            WriteVerbose($"Volume '{VolumeName}': keeping {plan.Keep.Count} backup(s) ({string.Join(", ", plan.Keep.Select(b => b.BackupName))}), removing {plan.Delete.Count}.");
+            foreach (var running in plan.Ignored.Where(b => b.Config is { IsInProgress: true }))
+                WriteVerbose($"Backup '{running.BackupName}' of volume '{VolumeName}' is in progress; retention neither counts nor removes it.");
+            WriteVerbose($"Volume '{VolumeName}': keeping {plan.Keep.Count} backup(s) ({string.Join(", ", plan.Keep.Select(b => $"{b.BackupName} by {string.Join("+", plan.KeptBy[b.BackupName])}"))}), removing {plan.Delete.Count}.");
+            var decisions = Decisions(plan);
+            _kept[(target.Name, VolumeName)] = decisions.Where(d => d.Action == "Keep").ToArray();
+            // A dry run reports every backup's fate, as restic forget --dry-run does.
+            if (Confirmation.IsWhatIf(this)) WriteObject(decisions, enumerateCollection: true);
             foreach (var b in plan.Delete)
             {
                 if (Confirmation.ShouldRemove(this, Force, $"backup '{b.BackupName}' of volume '{VolumeName}' on target '{target.Name}'",
-                        $"Remove backup (retention: keep the newest {KeepLast})"))
+                        "Remove backup (no retention rule keeps it)"))
                     Pending(target.Name, VolumeName).Add(b.BackupName);
             }
         });
+    }
+
+    private RetentionDecision[] Decisions(RetentionPlan plan)
+    {
+        RetentionDecision Of(BackupListing b, string action) => new()
+        {
+            Name = b.BackupName,
+            VolumeName = b.VolumeName,
+            SnapshotCreatedAt = GoJson.ParseTime(b.Config?.SnapshotCreatedAt)?.UtcDateTime,
+            Action = action,
+            KeptBy = plan.KeptBy.TryGetValue(b.BackupName, out var why) ? why.ToArray() : Array.Empty<string>(),
+        };
+        return plan.Keep.Select(b => Of(b, "Keep")).Concat(plan.Delete.Select(b => Of(b, "Remove"))).Concat(plan.Ignored.Select(b => Of(b, "Ignore")))
+            .OrderBy(d => d.SnapshotCreatedAt ?? DateTime.MaxValue).ToArray();
     }
 
     private List<string> Pending(string target, string volume)
@@ -111,7 +180,7 @@ public sealed class RemoveLhBackupCommand : LhTargetCmdlet
                 if (!result.BlocksCollected)
                     WriteWarning($"Removed {result.Deleted.Count} backup(s) of '{volume}' but freed no blocks: {result.CollectionSkippedReason}. A later removal frees them, as in Longhorn.");
                 WriteVerbose($"Volume '{volume}': removed {string.Join(", ", result.Deleted)}; {result.BlocksDeleted} block(s) freed, {result.BlockCount} left; latest backup now '{result.LastBackupName}'.");
-                if (PassThru) WriteObject(LifecycleOutput.ToRemoval(result, target.Name));
+                if (PassThru) WriteObject(LifecycleOutput.ToRemoval(result, target.Name, _kept.GetValueOrDefault((target.Name, volume))));
             });
         }
         _pending.Clear();

@@ -42,7 +42,7 @@ internal static class Confirmation
         }
     }
 
-    private static bool IsWhatIf(PSCmdlet cmdlet)
+    internal static bool IsWhatIf(PSCmdlet cmdlet)
     {
         if (cmdlet.MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound))
             return bound is SwitchParameter s ? s.IsPresent : LanguagePrimitives.IsTrue(bound);

@@ -15,5 +15,7 @@ public sealed class BackupRemoval
     public long? BlockCount { get; init; }
     /// <summary>The volume's latest backup afterwards ("" when none).</summary>
     public string LastBackupName { get; init; } = "";
+    /// <summary>For a retention run: the backups the policy kept, and why.</summary>
+    public RetentionDecision[] Kept { get; init; } = Array.Empty<RetentionDecision>();
     public string Target { get; init; } = "";
 }

@@ -6,7 +6,7 @@ namespace LonghornBackup;
 /// <summary>Turns the engine's deletion and verification results into the public output types.</summary>
 internal static class LifecycleOutput
 {
-    public static BackupRemoval ToRemoval(BackupDeletionResult r, string target) => new()
+    public static BackupRemoval ToRemoval(BackupDeletionResult r, string target, RetentionDecision[]? kept = null) => new()
     {
         VolumeName = r.VolumeName,
         RemovedBackups = r.Deleted.ToArray(),
@@ -15,6 +15,7 @@ internal static class LifecycleOutput
         BlocksFreed = r.BlocksDeleted,
         BlockCount = r.BlockCount,
         LastBackupName = r.LastBackupName,
+        Kept = kept ?? Array.Empty<RetentionDecision>(),
         Target = target,
     };
 
