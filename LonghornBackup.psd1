@@ -23,6 +23,7 @@
         'Get-LhBackupTarget'
         'Remove-LhBackupTarget'
         'Test-LhBackupTarget'
+        'Dismount-LhBackupTarget'
         'New-LhBackup'
         'Get-LhBackup'
         'Get-LhBackupVolume'

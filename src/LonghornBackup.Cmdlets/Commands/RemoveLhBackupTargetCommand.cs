@@ -7,7 +7,8 @@ namespace LonghornBackup.Commands;
 
 /// <summary>
 /// Forgets a backup target setting. The backups on the target are not touched. Keys that Set-LhBackupTarget stored
-/// for the target under its own profile name (LonghornBackup-&lt;Name&gt;) are removed with it; profiles the user named are kept.
+/// for the target under its own profile name (LonghornBackup-&lt;Name&gt;) or Secret file are removed with it; profiles the user named are kept.
+/// An NFS or CIFS export the module mounted for the target is unmounted; one mounted by anyone else is left mounted.
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "LhBackupTarget", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(void))]
@@ -30,7 +31,12 @@ public sealed class RemoveLhBackupTargetCommand : LhCmdlet
                 string action = "Remove backup target setting (backups on the target are kept)" +
                     (stored is { } p ? $" and the AWS credentials profile '{p.Item1}' holding its keys" : "");
                 if (!ShouldProcess(name, action)) return;
+                // An export the module mounted is unmounted first; if that fails, the target stays set.
+                var url = Engine.Store.TargetUrl.Parse(target.Url);
+                foreach (var line in url.Driver.Dismount(url, target, SavedTarget.Options(Say))) Say(line);
                 Registry.Remove(name);
+                if (Engine.Store.Cifs.CifsSecretFile.RemoveIfCreatedByModule(target.GetSettings<Engine.Store.Cifs.CifsTargetSettings>(Engine.Store.Cifs.CifsDriver.KindName)))
+                    Say("Removed the Secret file that held the target's CIFS credentials.");
                 if (stored is { } removed)
                 {
                     S3CredentialProfiles.Remove(removed.Item1, removed.Item2);

@@ -4,6 +4,7 @@ using ManifestKinds = LonghornBackup.Engine.Manifests.ManifestKinds;
 using LonghornBackup.Engine.Errors;
 using LonghornBackup.Engine.Manifests;
 using LonghornBackup.Engine.Store;
+using LonghornBackup.Engine.Store.Cifs;
 using LonghornBackup.Engine.Store.Drivers;
 using LonghornBackup.Engine.Store.S3;
 using LonghornBackup.Engine.Targets;
@@ -24,7 +25,10 @@ public sealed partial class SetLhBackupTargetCommand : LhCmdlet
 {
     private const string NoKeys = "NoKeys", Keys = "Keys", WithCredential = "Credential", FromManifest = "Manifest";
 
-    /// <summary>A path, vfs:///path, file:///path, s3://bucket@region/prefix/, s3://bucket/prefix/, azblob://container@suffix/prefix/ or azblob://container/prefix/.</summary>
+    /// <summary>
+    /// A path, vfs:///path, file:///path, s3://bucket@region/prefix/, s3://bucket/prefix/, azblob://container@suffix/prefix/,
+    /// azblob://container/prefix/, nfs://server:/export[?nfsOptions=a,b] or cifs://server/share/path[?cifsOptions=a,b].
+    /// </summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = NoKeys)]
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = Keys)]
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = WithCredential)]
@@ -75,7 +79,11 @@ public sealed partial class SetLhBackupTargetCommand : LhCmdlet
     [SecureStringArgument]
     public SecureString? SessionToken { get; set; }
 
-    /// <summary>S3: the keys as a PSCredential: user name = access key id, password = secret access key.</summary>
+    /// <summary>
+    /// S3: the keys as a PSCredential (user name = access key id, password = secret access key). Azure Blob: account
+    /// and key. CIFS: the share's user name and password, stored as CIFS_USERNAME/CIFS_PASSWORD in a Secret file
+    /// readable by you only.
+    /// </summary>
     [Parameter(Mandatory = true, ParameterSetName = WithCredential)]
     [Credential]
     public PSCredential? Credential { get; set; }
@@ -133,12 +141,14 @@ public sealed partial class SetLhBackupTargetCommand : LhCmdlet
     private static readonly string[] AzureBlobParameters =
         { nameof(EndpointUrl), nameof(CACertificatePath), nameof(Credential), nameof(AccountName), nameof(AccountKey), nameof(SasToken) };
 
+    private static readonly string[] CifsParameters = { nameof(Credential) };
+
     /// <summary>Refuses a store option the target's kind does not take, naming the kinds that do.</summary>
     private void CheckOptionsApply(TargetUrl url, string[] applicable)
     {
-        var misplaced = S3Parameters.Concat(AzureBlobParameters).Except(applicable).FirstOrDefault(MyInvocation.BoundParameters.ContainsKey);
+        var misplaced = S3Parameters.Concat(AzureBlobParameters).Concat(CifsParameters).Except(applicable).FirstOrDefault(MyInvocation.BoundParameters.ContainsKey);
         if (misplaced is null) return;
-        string takers = string.Join(" and ", new[] { (S3Driver.KindName, S3Parameters), ("AzureBlob", AzureBlobParameters) }
+        string takers = string.Join(", ", new[] { (S3Driver.KindName, S3Parameters), ("AzureBlob", AzureBlobParameters), (CifsDriver.KindName, CifsParameters) }
             .Where(k => k.Item2.Contains(misplaced)).Select(k => k.Item1));
         throw new LonghornBackupException(ErrorIds.InvalidTargetSetting, ErrorKind.InvalidArgument,
             $"-{misplaced} applies to {takers} targets only; '{url.Canonical}' is {(url.LocalPath is null ? $"a {url.Kind} target" : "a folder")}.", misplaced);
@@ -178,6 +188,11 @@ public sealed partial class SetLhBackupTargetCommand : LhCmdlet
                 driverSettings = azureSettings;
             }
 #endif
+            else if (parsed.Driver is CifsDriver)
+            {
+                CheckOptionsApply(parsed, CifsParameters);
+                driverSettings = parsed.Driver.PlanSettings(parsed, new TargetSettingsInput { Name = Name }, null);
+            }
             else
             {
                 CheckOptionsApply(parsed, Array.Empty<string>());
@@ -203,8 +218,15 @@ public sealed partial class SetLhBackupTargetCommand : LhCmdlet
             if (azureKeys is { } az && driverSettings is Engine.Store.AzureBlob.AzureBlobTargetSettings azureSettingsToStore)
                 definition = definition.WithSettings(parsed.Kind, StoreAzureBlobKeys(azureSettingsToStore, az));
 #endif
+            if (parsed.Driver is CifsDriver && Credential is not null)
+            {
+                var reference = CifsSecretFile.Write(Registry.ConfigDirectory, Name, Credential.UserName, Credential.GetNetworkCredential().Password);
+                Say($"Stored the CIFS credentials of user '{Credential.UserName}' in {reference.File} (readable by you only).");
+                definition = definition.WithSettings(parsed.Kind, new CifsTargetSettings { CredentialSecret = reference, SecretCreatedByModule = true });
+            }
             Registry.Set(definition);
             Say($"Backup target '{Name}' is {parsed.Canonical} (saved in {Registry.FilePath}).");
+            RemoveOrphanedCifsSecret(previous, definition);
             RemoveOrphanedProfile(previous, settings);
 #if NET
             RemoveOrphanedAzureBlobSecret(previous, definition.GetSettings<Engine.Store.AzureBlob.AzureBlobTargetSettings>(Engine.Store.AzureBlob.AzureBlobDriver.KindName));
@@ -248,6 +270,7 @@ public sealed partial class SetLhBackupTargetCommand : LhCmdlet
                 Registry.Set(definition);
                 Say($"Backup target '{definition.Name}' is {definition.Url}{credentials} (saved in {Registry.FilePath}; the Secret is read from its file at each use).");
                 RemoveOrphanedProfile(previous, definition.S3());
+                RemoveOrphanedCifsSecret(previous, definition);
 #if NET
                 RemoveOrphanedAzureBlobSecret(previous, definition.GetSettings<Engine.Store.AzureBlob.AzureBlobTargetSettings>(Engine.Store.AzureBlob.AzureBlobDriver.KindName));
 #endif
@@ -321,6 +344,14 @@ public sealed partial class SetLhBackupTargetCommand : LhCmdlet
         if (now is not null && now.ProfileName == oldName && now.ProfileLocation == old.ProfileLocation) return;
         S3CredentialProfiles.Remove(oldName, old.ProfileLocation);
         Say($"Removed the AWS credentials profile '{oldName}' that held this target's previous keys.");
+    }
+
+    /// <summary>A CIFS Secret file this module wrote for the target before is removed when the target no longer uses it.</summary>
+    private void RemoveOrphanedCifsSecret(BackupTargetDefinition? previous, BackupTargetDefinition now)
+    {
+        var old = previous?.GetSettings<CifsTargetSettings>(CifsDriver.KindName);
+        if (old?.CredentialSecret is not { } oldReference || now.GetSettings<CifsTargetSettings>(CifsDriver.KindName)?.CredentialSecret?.File == oldReference.File) return;
+        if (CifsSecretFile.RemoveIfCreatedByModule(old)) Say($"Removed {oldReference.File}, which held this target's previous CIFS credentials.");
     }
 
     /// <summary>Network targets are saved even when unreachable (the store may be down now); a quick check warns.</summary>

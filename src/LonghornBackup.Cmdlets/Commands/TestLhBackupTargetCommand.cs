@@ -68,7 +68,7 @@ public sealed class TestLhBackupTargetCommand : LhCmdlet
         }
         string kind = "Unknown";
         try { kind = TargetUrl.Parse(target.Url).Kind.ToString(); } catch (LonghornBackupException) { }
-        WriteObject(new BackupTargetTestResult
+        var output = new BackupTargetTestResult
         {
             Name = target.Name,
             Url = target.Url,
@@ -79,6 +79,8 @@ public sealed class TestLhBackupTargetCommand : LhCmdlet
             RecommendedAction = result.Problem?.RecommendedAction,
             Checks = result.Checks.Select(c => new BackupTargetCheck { Name = c.Name, Passed = c.Passed, Message = c.Message }).ToArray(),
             Sources = sources.ToArray(),
-        });
+        };
+        output.Describe(TargetProbe.Describe(target, options));
+        WriteObject(output);
     }
 }

@@ -1,11 +1,11 @@
 namespace LonghornBackup;
 
 /// <summary>A named backup target as set by Set-LhBackupTarget. Holds no secrets: S3 credentials are a reference.</summary>
-public sealed class BackupTarget
+public sealed class BackupTarget : BackupTargetDetails
 {
     public string Name { get; init; } = "";
     public string Url { get; init; } = "";
-    /// <summary>"FileSystem" or "S3".</summary>
+    /// <summary>"FileSystem", "S3", "AzureBlob", "NFS" or "CIFS".</summary>
     public string Kind { get; init; } = "";
     /// <summary>
     /// Whether the target can be reached now: its folder exists, or (S3) its bucket answered one listing request

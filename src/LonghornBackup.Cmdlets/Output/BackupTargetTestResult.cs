@@ -1,7 +1,7 @@
 namespace LonghornBackup;
 
 /// <summary>What Test-LhBackupTarget found: whether the target works and, if not, what is wrong and how to fix it.</summary>
-public sealed class BackupTargetTestResult
+public sealed class BackupTargetTestResult : BackupTargetDetails
 {
     public string Name { get; init; } = "";
     public string Url { get; init; } = "";

@@ -9,6 +9,13 @@ internal static class TargetOutput
 {
     public static BackupTarget From(BackupTargetDefinition d, TargetRegistry registry, bool available)
     {
+        var output = Build(d, registry, available);
+        output.Describe(TargetProbe.Describe(d, StoreOpenOptions.Default));
+        return output;
+    }
+
+    private static BackupTarget Build(BackupTargetDefinition d, TargetRegistry registry, bool available)
+    {
         string kind = "Unknown";
         string? region = null;
         try

@@ -12,14 +12,20 @@ namespace LonghornBackup.Engine.Catalog;
 /// </summary>
 public sealed class Backupstore : IDisposable
 {
-    public Backupstore(IObjectStore store, TargetUrl url)
+    public Backupstore(IObjectStore store, TargetUrl url) : this(store, url, url.LocalPath ?? (store as FileSystemStore)?.RootPath) { }
+
+    private Backupstore(IObjectStore store, TargetUrl url, string? localRoot)
     {
         Store = store;
         Url = url;
+        LocalRoot = localRoot;
     }
 
     public IObjectStore Store { get; }
     public TargetUrl Url { get; }
+
+    /// <summary>The folder of this machine that holds the store (a plain path, or where an nfs:// or cifs:// export is mounted); null for object stores.</summary>
+    public string? LocalRoot { get; }
 
     /// <summary>Small objects (cfgs) read at once when many are needed: the driver's concurrency, else one per core.</summary>
     public int ReadParallelism => Url.Driver.DefaultConcurrency ?? Environment.ProcessorCount;
@@ -42,7 +48,7 @@ public sealed class Backupstore : IDisposable
     /// The same store with its object reads and writes held to <paramref name="bucket"/>'s rate; disposing the result
     /// leaves this store open (whoever opened it closes it).
     /// </summary>
-    public Backupstore Throttled(Pipeline.TokenBucket bucket) => new(new ThrottledStore(Store, bucket), Url);
+    public Backupstore Throttled(Pipeline.TokenBucket bucket) => new(new ThrottledStore(Store, bucket), Url, LocalRoot);
 
     /// <summary>Names found at the third level of volumes/ (two hash levels, then the names).</summary>
     public async Task<IReadOnlyList<string>> ListVolumeNamesAsync(CancellationToken ct)

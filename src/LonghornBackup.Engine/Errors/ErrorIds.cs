@@ -67,6 +67,11 @@ public static class ErrorIds
     public const string ExportNotFound = "ExportNotFound";
     /// <summary>Mount-LhBackup needs Linux, root, the kernel's NBD driver and nbd-client; the message says which is missing.</summary>
     public const string NbdNotAvailable = "NbdNotAvailable";
-    /// <summary>Connecting the NBD device, mounting or unmounting failed, or the path is not a mounted backup.</summary>
+    /// <summary>
+    /// Connecting the NBD device, mounting or unmounting failed, or the path is not a mounted backup; or an nfs:// or
+    /// cifs:// export could not be mounted (the message has each command tried and its output).
+    /// </summary>
     public const string MountFailed = "MountFailed";
+    /// <summary>An nfs:// or cifs:// export is not mounted and this process cannot mount it (not root, not Linux); the fix names the mount command.</summary>
+    public const string BackupTargetNotMounted = "BackupTargetNotMounted";
 }

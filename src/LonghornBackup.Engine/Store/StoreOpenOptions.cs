@@ -23,6 +23,9 @@ public sealed class StoreOpenOptions
     /// <summary>Tests: wraps the HTTP handler under a network store's client (fault injection, request counting).</summary>
     internal Func<HttpMessageHandler, HttpMessageHandler>? WrapHttpHandler { get; init; }   // honoured on .NET 8 only
 
+    /// <summary>The machine's mount table, mount commands and mount records for nfs:// and cifs:// targets; null: this machine's (tests give their own).</summary>
+    internal Shares.ShareSystem? Shares { get; init; }
+
     /// <summary>Tests: keys per listing page of a network store (S3 pages 1000 by default, Azure 5000), to exercise paging with a few objects.</summary>
     internal int? ListPageSize { get; init; }
 

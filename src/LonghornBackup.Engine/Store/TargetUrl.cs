@@ -65,10 +65,6 @@ public sealed class TargetUrl
                 $"'{url}' is an Azure Blob target, which needs PowerShell 7: the Azure SDK cannot load in Windows PowerShell 5.1 beside the module's other libraries.", url,
                 "Use PowerShell 7.4 or later for Azure Blob targets.");
 #endif
-        if (scheme is "nfs" or "cifs")
-            throw new LonghornBackupException(ErrorIds.InvalidBackupTargetUrl, ErrorKind.InvalidArgument,
-                $"'{url}' is a {scheme} export: LonghornBackup does not mount shares itself.", url,
-                $"Mount the export with the operating system and set the target to the mounted path, e.g. Set-LhBackupTarget -Url /mnt/backupstore.");
         throw Invalid(url, $"the scheme '{scheme}' is not supported: use {Forms()}.");
     }
 
@@ -82,11 +78,28 @@ public sealed class TargetUrl
         new(ErrorIds.InvalidBackupTargetUrl, ErrorKind.InvalidArgument, $"'{url}' is not a valid backup target URL: {why}", url,
             $"Give {Forms()}.");
 
-    /// <summary>Longhorn's backup URL: the target URL with the query keys backup and volume, sorted (docs/backupstore-format.md §7.2).</summary>
-    public string BackupUrl(string volumeName, string backupName) =>
-        $"{Canonical}?backup={Escape(backupName)}&volume={Escape(volumeName)}";
+    /// <summary>
+    /// Longhorn's backup URL: the target URL with the query keys backup and volume added to any it has (an NFS
+    /// target's nfsOptions), all sorted by key and escaped as Go's url.Values.Encode does (docs/backupstore-format.md §7.2).
+    /// </summary>
+    public string BackupUrl(string volumeName, string backupName) => WithQuery(("backup", backupName), ("volume", volumeName));
 
-    public string VolumeUrl(string volumeName) => $"{Canonical}?volume={Escape(volumeName)}";
+    public string VolumeUrl(string volumeName) => WithQuery(("volume", volumeName));
+
+    private string WithQuery(params (string Key, string Value)[] added)
+    {
+        int q = Canonical.IndexOf('?');
+        var pairs = new List<(string Key, string Value)>(added);
+        if (q >= 0)
+            foreach (var pair in Canonical[(q + 1)..].Split('&', StringSplitOptions.RemoveEmptyEntries))
+            {
+                int eq = pair.IndexOf('=');
+                pairs.Add(eq < 0 ? (pair, "") : (pair[..eq], Uri.UnescapeDataString(pair[(eq + 1)..])));
+            }
+        // Go sorts by key and keeps the order of values within a key.
+        var sorted = pairs.Select((p, i) => (p, i)).OrderBy(x => x.p.Key, StringComparer.Ordinal).ThenBy(x => x.i).Select(x => x.p);
+        return (q < 0 ? Canonical : Canonical[..q]) + "?" + string.Join("&", sorted.Select(p => Escape(p.Key) + "=" + Escape(p.Value)));
+    }
 
     private static string Escape(string s) => Uri.EscapeDataString(s);
 

@@ -94,6 +94,20 @@ public static class TargetProbe
         return await url.Driver.IsAvailableAsync(url, target, timeout, options, ct).ConfigureAwait(false);
     }
 
+    /// <summary>The target's per-kind facts as its driver gives them (account, export, mount point...); none for a URL that no longer parses.</summary>
+    public static Store.Drivers.TargetDescription Describe(BackupTargetDefinition target, StoreOpenOptions options)
+    {
+        try
+        {
+            var url = TargetUrl.Parse(target.Url);
+            return url.Driver.Describe(url, target, options);
+        }
+        catch (LonghornBackupException e)
+        {
+            return new Store.Drivers.TargetDescription { Problem = e.Message };
+        }
+    }
+
     /// <summary>Runs one step; returns null when it passed, or the error that failed it.</summary>
     private static async Task<LonghornBackupException?> Step(List<TargetCheck> checks, string name, Func<Task<string>> step)
     {

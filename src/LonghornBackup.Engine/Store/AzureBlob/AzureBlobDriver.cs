@@ -63,6 +63,29 @@ public sealed class AzureBlobDriver : IStoreDriver
         return new AzureBlobStore(client, connection, options.ListPageSize, transport);
     }
 
+    public TargetDescription Describe(TargetUrl url, BackupTargetDefinition target, StoreOpenOptions options)
+    {
+        var location = (AzureBlobLocation)url.Location!;
+        var settings = target.GetSettings<AzureBlobTargetSettings>(KindName);
+        try
+        {
+            var connection = AzureBlobConnection.Resolve(url, settings, options);
+            return new TargetDescription
+            {
+                AccountName = connection.Account,
+                Container = connection.Container,
+                ServiceEndpoint = connection.ServiceUri.GetLeftPart(UriPartial.Path).TrimEnd('/'),
+                KeySource = connection.Credential.Source,
+            };
+        }
+        catch (Errors.LonghornBackupException e)
+        {
+            return new TargetDescription { AccountName = settings?.AccountName, Container = location.Container, ServiceEndpoint = settings?.EndpointUrl, Problem = e.Message };
+        }
+    }
+
+    public IReadOnlyList<string> Dismount(TargetUrl url, BackupTargetDefinition target, StoreOpenOptions options) => Array.Empty<string>();
+
     public Task<bool> IsAvailableAsync(TargetUrl url, BackupTargetDefinition target, TimeSpan timeout, StoreOpenOptions? options, CancellationToken ct) =>
         QuickListing.SucceedsAsync(this, url, target, timeout, options, ct);
 }

@@ -1,5 +1,5 @@
-using System.Text;
 using LonghornBackup.Engine.Errors;
+using LonghornBackup.Engine.Store.Drivers;
 using LonghornBackup.Engine.Targets;
 
 namespace LonghornBackup.Engine.Store.AzureBlob;
@@ -39,29 +39,13 @@ public static class AzureBlobSecretFile
     public static CredentialSecretReference Write(string configDirectory, string targetName, string account, string? key, string? sasToken)
     {
         CheckKeys(account, key, sasToken);
-        string folder = Path.Combine(configDirectory, "credentials");
-        Directory.CreateDirectory(folder);
-        string file = Path.Combine(folder, $"{targetName}.azblob-secret.yaml");
-        var yaml = new StringBuilder()
-            .Append("apiVersion: v1\nkind: Secret\nmetadata:\n  name: ").Append(SecretName).Append("\ntype: Opaque\nstringData:\n")
-            .Append("  AZBLOB_ACCOUNT_NAME: ").Append(Quote(account)).Append('\n');
-        if (key is not null) yaml.Append("  AZBLOB_ACCOUNT_KEY: ").Append(Quote(key)).Append('\n');
-        if (sasToken is not null) yaml.Append("  AZBLOB_SAS_TOKEN: ").Append(Quote(sasToken)).Append('\n');
-        string temp = file + ".tmp." + Environment.ProcessId;
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (var stream = new FileStream(temp, options)) stream.Write(Encoding.UTF8.GetBytes(yaml.ToString()));
-        File.Move(temp, file, overwrite: true);
-        return new CredentialSecretReference(SecretName, file);
+        var values = new List<KeyValuePair<string, string>> { new("AZBLOB_ACCOUNT_NAME", account) };
+        if (key is not null) values.Add(new("AZBLOB_ACCOUNT_KEY", key));
+        if (sasToken is not null) values.Add(new("AZBLOB_SAS_TOKEN", sasToken));
+        return ModuleSecretFile.Write(configDirectory, $"{targetName}.azblob-secret.yaml", SecretName, values);
     }
 
     /// <summary>Removes the Secret file this module wrote for a target (a Secret the user gave is never touched).</summary>
-    public static bool RemoveIfCreatedByModule(AzureBlobTargetSettings? settings)
-    {
-        if (settings is not { SecretCreatedByModule: true, CredentialSecret: { } reference }) return false;
-        File.Delete(reference.File);
-        return true;
-    }
-
-    private static string Quote(string value) => "'" + value.Replace("'", "''") + "'";
+    public static bool RemoveIfCreatedByModule(AzureBlobTargetSettings? settings) =>
+        ModuleSecretFile.Remove(settings?.CredentialSecret, settings?.SecretCreatedByModule == true);
 }

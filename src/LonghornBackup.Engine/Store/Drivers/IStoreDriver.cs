@@ -40,6 +40,12 @@ public interface IStoreDriver
     /// <summary>Resolves the target's settings and credentials and opens its store; reachability shows on first use.</summary>
     IObjectStore Open(TargetUrl url, BackupTargetDefinition? target, StoreOpenOptions options);
 
+    /// <summary>What Get-LhBackupTarget and Test-LhBackupTarget show of this kind (account, container, export, mount point...); changes nothing, never throws, never shows a secret.</summary>
+    TargetDescription Describe(TargetUrl url, BackupTargetDefinition target, StoreOpenOptions options);
+
+    /// <summary>Releases what the module set up on this machine for the target (a share it mounted) and says what it did; kinds with nothing to release return an empty list.</summary>
+    IReadOnlyList<string> Dismount(TargetUrl url, BackupTargetDefinition target, StoreOpenOptions options);
+
     /// <summary>A quick, retry-free check for listings (Get-LhBackupTarget's Available); never throws for an unusable store.</summary>
     Task<bool> IsAvailableAsync(TargetUrl url, BackupTargetDefinition target, TimeSpan timeout, StoreOpenOptions? options, CancellationToken ct);
 }

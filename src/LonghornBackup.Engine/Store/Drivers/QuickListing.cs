@@ -16,6 +16,7 @@ public static class QuickListing
             {
                 Environment = options?.Environment,
                 WrapHttpHandler = options?.WrapHttpHandler,
+                Shares = options?.Shares,
                 MaxErrorRetry = 0,
                 RequestTimeout = timeout,
             };

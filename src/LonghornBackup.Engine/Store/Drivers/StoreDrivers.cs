@@ -1,7 +1,9 @@
 #if NET
 using LonghornBackup.Engine.Store.AzureBlob;
 #endif
+using LonghornBackup.Engine.Store.Cifs;
 using LonghornBackup.Engine.Store.Folder;
+using LonghornBackup.Engine.Store.Nfs;
 using LonghornBackup.Engine.Store.S3;
 
 namespace LonghornBackup.Engine.Store.Drivers;
@@ -13,6 +15,8 @@ public static class StoreDrivers
     {
         FolderDriver.Instance,
         S3Driver.Instance,
+        NfsDriver.Instance,
+        CifsDriver.Instance,
 #if NET
         AzureBlobDriver.Instance,   // .NET 8 only: see LonghornBackup.Engine.csproj
 #endif

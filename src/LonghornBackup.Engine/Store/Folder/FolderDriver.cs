@@ -71,6 +71,10 @@ public sealed class FolderDriver : IStoreDriver
         return new FileSystemStore(url.LocalPath!);
     }
 
+    public TargetDescription Describe(TargetUrl url, BackupTargetDefinition target, StoreOpenOptions options) => TargetDescription.None;
+
+    public IReadOnlyList<string> Dismount(TargetUrl url, BackupTargetDefinition target, StoreOpenOptions options) => Array.Empty<string>();
+
     public Task<bool> IsAvailableAsync(TargetUrl url, BackupTargetDefinition target, TimeSpan timeout, StoreOpenOptions? options, CancellationToken ct) =>
         Task.FromResult(Directory.Exists(url.LocalPath));
 

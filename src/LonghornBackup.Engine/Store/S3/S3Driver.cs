@@ -63,6 +63,10 @@ public sealed class S3Driver : IStoreDriver
     public IObjectStore Open(TargetUrl url, BackupTargetDefinition? target, StoreOpenOptions options) =>
         S3StoreFactory.Open(url, target?.S3(), options);
 
+    public TargetDescription Describe(TargetUrl url, BackupTargetDefinition target, StoreOpenOptions options) => TargetDescription.None;
+
+    public IReadOnlyList<string> Dismount(TargetUrl url, BackupTargetDefinition target, StoreOpenOptions options) => Array.Empty<string>();
+
     public Task<bool> IsAvailableAsync(TargetUrl url, BackupTargetDefinition target, TimeSpan timeout, StoreOpenOptions? options, CancellationToken ct) =>
         QuickListing.SucceedsAsync(this, url, target, timeout, options, ct);
 }
