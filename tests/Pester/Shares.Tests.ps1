@@ -17,11 +17,13 @@ BeforeAll {
     # mountinfo escapes it), and the target names a folder below the export.
     $script:mountPoint = Join-Path $work 'nas mount'
     $script:storeFolder = (New-Item -ItemType Directory -Path (Join-Path $mountPoint 'cluster-a')).FullName
+    $script:cifsMount = (New-Item -ItemType Directory -Path (Join-Path $work 'smb')).FullName
     $script:mountInfo = Join-Path $work 'mountinfo'
     $escaped = $mountPoint -replace ' ', '\040'
     Set-Content -LiteralPath $mountInfo -Value @(
         '22 1 252:0 / / rw,relatime shared:1 - ext4 /dev/vda rw'
         "95 22 0:52 / $escaped rw,relatime shared:40 - nfs4 nas.example:/srv/longhorn rw,vers=4.1,soft,timeo=300"
+        "96 22 0:53 / $($cifsMount) rw,relatime shared:41 - cifs //Files.Corp/Longhorn rw,vers=3.1.1,cache=strict,soft"
     )
     $env:LONGHORNBACKUP_MOUNTINFO = $mountInfo
 
@@ -149,17 +151,63 @@ Describe 'An NFS export that is not mounted' {
     }
 }
 
+Describe 'A CIFS target from a Longhorn BackupTarget manifest and its Secret, the share mounted by the administrator' {
+    BeforeAll {
+        $script:cifsManifest = Join-Path $work 'cifs-target.yaml'
+        Set-Content -LiteralPath $cifsManifest -Value @'
+apiVersion: longhorn.io/v1beta2
+kind: BackupTarget
+metadata:
+  name: fileserver
+  namespace: longhorn-system
+spec:
+  backupTargetURL: cifs://files.corp/longhorn
+  credentialSecret: cifs-secret
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: cifs-secret
+  namespace: longhorn-system
+type: Opaque
+stringData:
+  CIFS_USERNAME: longhorn
+  CIFS_PASSWORD: Secret-From-Manifest-1
+'@
+        $script:smb = Set-LhBackupTarget -Manifest $cifsManifest -PassThru
+    }
+
+    It 'applies unchanged and is found mounted (share names compare case-insensitively)' {
+        $smb.Kind | Should -Be 'CIFS'
+        $smb.Url | Should -Be 'cifs://files.corp/longhorn'
+        $smb.MountPoint | Should -Be $cifsMount
+        $smb.MountedBy | Should -Be 'System'
+        $smb.KeySource | Should -Match "CIFS_USERNAME of the Secret 'cifs-secret'"
+        $smb.Available | Should -BeTrue
+    }
+
+    It 'backs up and restores bit-exact through it, and shows no password anywhere' {
+        $b = New-LhBackup -Target fileserver -VolumeName pvc-smb -SnapshotName s1 -Path $image
+        Test-Path -LiteralPath (Join-Path $cifsMount 'backupstore/volumes') | Should -BeTrue
+        $out = Join-Path $work 'smb.img'
+        $b | Restore-LhBackup -Path $out | Out-Null
+        (Get-FileHash $out).Hash | Should -Be (Get-FileHash $image).Hash
+        (Get-LhBackupTarget -Name fileserver | Format-List * | Out-String -Width 4096) | Should -Not -Match 'Secret-From-Manifest-1'
+        Get-Content -Raw (Join-Path $configDir 'targets.json') | Should -Not -Match 'Secret-From-Manifest-1'
+    }
+}
+
 Describe 'CIFS credentials' {
     BeforeAll {
         $script:password = 'Pa55,word=with"quote'
-        $script:cifs = Set-LhBackupTarget -Name smb -Url 'cifs://files.corp/longhorn/a?cifsOptions=vers=3.0,domain=CORP' `
+        $script:cifs = Set-LhBackupTarget -Name smb -Url 'cifs://other-files.corp/longhorn/a?cifsOptions=vers=3.0,domain=CORP' `
             -Credential ([pscredential]::new('backup-user', (ConvertTo-SecureString $password -AsPlainText -Force))) -PassThru -WarningAction SilentlyContinue
         $script:secretFile = Join-Path $configDir 'credentials/smb.cifs-secret.yaml'
     }
 
     It 'keeps -Credential in an owner-only Secret file, never in targets.json or any output' {
         $cifs.Kind | Should -Be 'CIFS'
-        $cifs.Export | Should -Be '//files.corp/longhorn/a'
+        $cifs.Export | Should -Be '//other-files.corp/longhorn/a'
         $cifs.MountOptions | Should -Be 'vers=3.0,domain=CORP'
         $cifs.KeySource | Should -Match 'CIFS_USERNAME of the Secret'
         Get-Content -Raw $secretFile | Should -Match 'CIFS_PASSWORD'
