@@ -145,8 +145,8 @@ public class BackupTargetManifestPlannerTests : IDisposable
     }
 
     [Theory]
-    [InlineData("nfs://server:/export", "InvalidBackupTargetUrl", "does not mount shares")]
-    [InlineData("cifs://server/share", "InvalidBackupTargetUrl", "does not mount shares")]
+    [InlineData("nfs://server/export", "InvalidBackupTargetUrl", "followed by ':'")]
+    [InlineData("cifs://server", "InvalidBackupTargetUrl", "names no path")]
     [InlineData("azblob://Bad_Container@core.windows.net/p/", "InvalidBackupTargetUrl", "Bad_Container")]
     [InlineData("s3://Bad_Bucket/p/", "InvalidBackupTargetUrl", "Bad_Bucket")]
     [InlineData("missing-folder", "BackupTargetUnreachable", "does not exist")]

@@ -64,8 +64,8 @@ public class TargetUrlTests
     [InlineData(null)]
     [InlineData("ftp://x")]
     [InlineData("http://example.com/backups")]
-    [InlineData("nfs://h:/p")]
-    [InlineData("cifs://server/share/path")]
+    [InlineData("nfs://h/p")]
+    [InlineData("cifs://server")]
     [InlineData("vfs:///p?backup=backup-x&volume=v")]
     [InlineData("/p?x=1")]
     public void Malformed_or_unsupported_targets_fail_with_InvalidBackupTargetUrl(string? url)

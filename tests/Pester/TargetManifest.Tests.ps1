@@ -294,8 +294,8 @@ Describe 'Invalid manifests save nothing' {
         @{ Case = 'second document invalid'; ErrorId = 'InvalidManifest'
            Make = { (New-TargetYaml -Name first -Url 's3://lhb-pester/first/' -Secret '') + "---`n" + (New-TargetYaml -Name second -Poll 'five minutes' -Secret '') }
            Expected = 'Invalid manifest: document 2 (second) of *, line 17, spec.pollInterval:*' }
-        @{ Case = 'an NFS export'; ErrorId = 'InvalidBackupTargetUrl'; Make = { New-TargetYaml -Url 'nfs://nfs.example:/export' -Secret '' }
-           Expected = 'document 1 (minio) of *, line 7, spec.backupTargetURL: *does not mount shares itself*' }
+        @{ Case = 'an NFS URL without the colon after the server'; ErrorId = 'InvalidBackupTargetUrl'; Make = { New-TargetYaml -Url 'nfs://nfs.example/export' -Secret '' }
+           Expected = 'document 1 (minio) of *, line 7, spec.backupTargetURL: *followed by '':''*' }
         @{ Case = 'a BackupTarget in the Secret file'; ErrorId = 'InvalidManifest'; Make = { New-TargetYaml -Secret 'other-secret' }; Secrets = 'target-in-secret-file'
            Expected = 'Invalid manifest: document 2 (sneaky) of *, line 14, kind: kind ''BackupTarget'' is not accepted here: this input takes Secret (v1) documents*' }
     ) {
