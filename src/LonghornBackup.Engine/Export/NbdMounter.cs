@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using LonghornBackup.Engine.Errors;
 
 namespace LonghornBackup.Engine.Export;
@@ -15,11 +14,11 @@ public static class NbdMounter
     {
         var missing = new List<string>();
         if (!OperatingSystem.IsLinux()) return new[] { "Linux (kernel NBD mounts exist only there; the export itself works on any system)" };
-        if (geteuid() != 0) missing.Add("root (run as root, e.g. with sudo)");
+        if (!Store.Shares.ShareSystem.IsRoot()) missing.Add("root (run as root, e.g. with sudo)");
         if (!Directory.Exists("/sys/module/nbd") && !File.Exists("/dev/nbd0"))
             missing.Add("the kernel's NBD driver (load it with 'modprobe nbd'; some kernels, e.g. in containers or WSL, lack it)");
         foreach (var tool in new[] { NbdMountCommands.NbdClient, "mount", "umount" })
-            if (FindOnPath(tool) is null) missing.Add(tool == NbdMountCommands.NbdClient ? "nbd-client (apt-get install nbd-client)" : $"{tool} (util-linux)");
+            if (Store.Shares.ProcessMountRunner.FindProgram(tool) is null) missing.Add(tool == NbdMountCommands.NbdClient ? "nbd-client (apt-get install nbd-client)" : $"{tool} (util-linux)");
         return missing;
     }
 
@@ -66,7 +65,7 @@ public static class NbdMounter
     /// <summary>Runs one command; a non-zero exit is MountFailed with the command line and its error output.</summary>
     public static void Run(string command, IReadOnlyList<string> args)
     {
-        var start = new ProcessStartInfo(FindOnPath(command) ?? command)
+        var start = new ProcessStartInfo(Store.Shares.ProcessMountRunner.FindProgram(command) ?? command)
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
@@ -81,13 +80,4 @@ public static class NbdMounter
             throw new LonghornBackupException(ErrorIds.MountFailed, ErrorKind.InvalidOperation,
                 $"'{NbdMountCommands.Show(command, args)}' failed (exit code {process.ExitCode}): {stderr.Result.Trim()}", command);
     }
-
-    private static string? FindOnPath(string tool)
-    {
-        var dirs = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Concat(new[] { "/usr/sbin", "/sbin", "/usr/bin", "/bin" });
-        return dirs.Where(d => d.Length > 0).Select(d => Path.Combine(d, tool)).FirstOrDefault(File.Exists);
-    }
-
-    [DllImport("libc", SetLastError = false)]
-    private static extern uint geteuid();
 }

@@ -36,7 +36,8 @@ public sealed class ShareSystem
     /// <summary>How long one mount attempt may take before it is stopped (a server that does not answer).</summary>
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    private static bool IsRoot()
+    /// <summary>Whether this process runs as root (false where there is no libc, e.g. Windows).</summary>
+    internal static bool IsRoot()
     {
         try { return geteuid() == 0; }
         catch (DllNotFoundException) { return false; }
