@@ -29,6 +29,7 @@ public class ErrorIdTests
         Case(ErrorIds.InvalidBlockSize, ErrorCategory.InvalidArgument, h => WithTarget(h, $"New-LhBackup -VolumeName v1 -SnapshotName s -Path '{h.NewImage("a.img", 4, 0)}' -BlockSize 4MB")),
         Case(ErrorIds.InvalidBlockShare, ErrorCategory.InvalidArgument, h => WithTarget(h, "Test-LhBackup -Deep -Subset 8/7")),
         Case(ErrorIds.InvalidRetention, ErrorCategory.InvalidArgument, h => WithTarget(h, "Remove-LhBackup -VolumeName v1 -KeepWithin 7days -Force")),
+        Case(ErrorIds.RetentionPolicyNotSet, ErrorCategory.InvalidOperation, h => WithTarget(h, "Remove-LhBackup -VolumeName v1 -UseTargetPolicy -Force", backup: true)),
         Case(ErrorIds.BlockSizeMismatch, ErrorCategory.InvalidArgument, h => WithTarget(h,
             $"New-LhBackup -VolumeName v1 -SnapshotName s -Path '{h.NewImage("a.img", 16, 0)}' -BlockSize 16MB | Out-Null; New-LhBackup -VolumeName v1 -SnapshotName s2 -Path '{h.Work}/a.img' -BlockSize 2MB")),
         Case(ErrorIds.InvalidCompressionMethod, ErrorCategory.InvalidArgument, h => WithTarget(h,

@@ -56,6 +56,40 @@ public class TargetSettingsPersistenceTests
             Assert.DoesNotContain(word, json, StringComparison.OrdinalIgnoreCase);
     }
 
+    [Fact]
+    public void A_retention_policy_kept_with_a_target_round_trips_and_plans_as_its_rules_do()
+    {
+        using var dir = new TempDir();
+        var registry = new TargetRegistry(dir.Path);
+        var rules = new LonghornBackup.Engine.Lifecycle.RetentionRules
+        {
+            KeepDaily = 7, KeepWeekly = 4, KeepWithin = "30d", Label = new() { ["RecurringJob"] = "nightly" }, GroupByLabel = new[] { "app" }, Utc = true,
+        };
+        registry.Set(new BackupTargetDefinition("prod", "vfs:///mnt/backupstore", DateTimeOffset.UtcNow) { RetentionPolicy = rules });
+
+        var loaded = new TargetRegistry(dir.Path).Get("prod").RetentionPolicy!;
+        Assert.Equal(rules, loaded);
+        Assert.Equal("KeepDaily=7, KeepWeekly=4, KeepWithin=30d, Label=RecurringJob=nightly, GroupByLabel=app, Utc", loaded.ToString());
+        var policy = loaded.ToPolicy();
+        Assert.Equal((7, 4, TimeZoneInfo.Utc), (policy.KeepDaily, policy.KeepWeekly, policy.TimeZone));
+        Assert.Equal(new LonghornBackup.Engine.Lifecycle.RetentionDuration(0, 0, 30, 0), policy.KeepWithin);
+        // A target without a policy writes no RetentionPolicy property, so older versions read the file as before.
+        registry.Set(new BackupTargetDefinition("plain", "vfs:///mnt/other", DateTimeOffset.UtcNow));
+        using var saved = JsonDocument.Parse(File.ReadAllText(registry.FilePath));
+        Assert.False(saved.RootElement.EnumerateArray().Single(t => t.GetProperty("Name").GetString() == "plain").TryGetProperty("RetentionPolicy", out _));
+    }
+
+    [Theory]
+    [InlineData("{}")]
+    [InlineData("{ \"KeepDaily\": 0 }")]
+    [InlineData("{ \"KeepWithin\": \"7days\" }")]
+    [InlineData("{ \"KeepLast\": 2, \"GroupByLabel\": [\" \"] }")]
+    public void A_kept_policy_that_keeps_nothing_or_cannot_be_read_is_refused_when_applied(string json)
+    {
+        var rules = JsonSerializer.Deserialize<LonghornBackup.Engine.Lifecycle.RetentionRules>(json)!;
+        Assert.Equal(ErrorIds.InvalidRetention, Assert.Throws<LonghornBackupException>(() => rules.ToPolicy()).ErrorId);
+    }
+
     /// <summary>A targets.json as the module wrote it before store drivers were registered (S3 settings under "S3").</summary>
     private const string SavedBeforeDrivers = """
         [

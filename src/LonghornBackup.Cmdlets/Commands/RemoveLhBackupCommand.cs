@@ -10,18 +10,21 @@ namespace LonghornBackup.Commands;
 
 /// <summary>
 /// Removes backups and frees the blocks no remaining backup uses, as Longhorn does. Backups piped from Get-LhBackup
-/// are collected and removed per volume with one garbage-collection pass; -KeepLast applies a retention rule.
+/// are collected and removed per volume with one garbage-collection pass; the -Keep* rules, -Policy or the target's
+/// policy (-UseTargetPolicy) choose the backups to remove instead.
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "LhBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ByName)]
 [OutputType(typeof(BackupRemoval))]
 [OutputType(typeof(RetentionDecision))]
 public sealed class RemoveLhBackupCommand : LhTargetCmdlet
 {
-    private const string ByName = "ByName", Retention = "Retention";
+    private const string ByName = "ByName", Retention = "Retention", GivenPolicy = "Policy", TargetPolicy = "TargetPolicy";
     private readonly Dictionary<(string Target, string Volume), List<string>> _pending = new();
 
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByName, ValueFromPipelineByPropertyName = true)]
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = Retention, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = GivenPolicy, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = TargetPolicy, ValueFromPipelineByPropertyName = true)]
     public string VolumeName { get; set; } = "";
 
     /// <summary>Backup names (no wildcards: removal is exact). Binds from piped Backup objects.</summary>
@@ -75,6 +78,17 @@ public sealed class RemoveLhBackupCommand : LhTargetCmdlet
     [Parameter(ParameterSetName = Retention)]
     public SwitchParameter Utc { get; set; }
 
+    /// <summary>
+    /// Retention: a whole policy as one value, as a runbook keeps it (a hashtable or a .psd1 file's data):
+    /// @{ KeepDaily = 7; KeepWeekly = 4; KeepWithin = '30d'; Label = @{...}; GroupByLabel = '...'; Utc = $true }.
+    /// </summary>
+    [Parameter(Mandatory = true, ParameterSetName = GivenPolicy)]
+    public object? Policy { get; set; }
+
+    /// <summary>Retention: apply the policy kept with the target (Set-LhBackupTarget -RetentionPolicy).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = TargetPolicy)]
+    public SwitchParameter UseTargetPolicy { get; set; }
+
     /// <summary>Remove without asking for confirmation (-WhatIf still only reports).</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
@@ -90,7 +104,7 @@ public sealed class RemoveLhBackupCommand : LhTargetCmdlet
 
     protected override void ProcessRecord()
     {
-        if (ParameterSetName == Retention) { PlanRetention(); return; }
+        if (ParameterSetName != ByName) { PlanRetention(); return; }
         foreach (var name in Name)
         {
             if (!Confirmation.ShouldRemove(this, Force, $"backup '{name}' of volume '{VolumeName}' on target '{Target}'",
@@ -105,23 +119,18 @@ public sealed class RemoveLhBackupCommand : LhTargetCmdlet
     private void PlanRetention()
     {
         var (target, store) = OpenTarget(Target);
-        var filter = LabelsOf(Label);
+        var filter = ParameterSetName == Retention ? LabelsOf(Label) : null;
         ForItem("RemoveBackup", VolumeName, () =>
         {
-            var policy = new RetentionPolicy
-            {
-                KeepLast = KeepLast, KeepHourly = KeepHourly, KeepDaily = KeepDaily, KeepWeekly = KeepWeekly,
-                KeepMonthly = KeepMonthly, KeepYearly = KeepYearly,
-                KeepWithin = KeepWithin is null ? null : RetentionDuration.Parse(KeepWithin),
-                TimeZone = Utc ? TimeZoneInfo.Utc : TimeZoneInfo.Local,
-            };
-            policy.Validate();   // before any listing: a bad policy changes nothing
+            var rules = RulesOf(target, filter);
+            var policy = rules.ToPolicy();   // before any listing: a bad policy changes nothing
+            WriteVerbose($"Volume '{VolumeName}': retention policy {rules}.");
             var listings = RunQuick(ct => store.ListBackupsAsync(VolumeName, null, ct));
             if (listings.Count == 0 && RunQuick(ct => store.LoadVolumeAsync(VolumeName, ct)) is null)
                 throw new LonghornBackupException(ErrorIds.BackupVolumeNotFound, ErrorKind.NotFound,
                     $"The backup volume '{VolumeName}' does not exist on the backup target '{target.Name}' ({target.Url}).", VolumeName,
                     "List the volumes with Get-LhBackupVolume.");
-            var plan = RetentionPlanner.Plan(listings, policy, filter, GroupByLabel);
+            var plan = RetentionPlanner.Plan(listings, policy, rules.Label, rules.GroupByLabel);
             foreach (var ignored in plan.Ignored.Where(b => b.Error is not null))
                 WriteWarning($"Backup '{ignored.BackupName}' of volume '{VolumeName}' cannot be read ({ignored.Error!.Message}); retention neither counts nor removes it.");
             foreach (var running in plan.Ignored.Where(b => b.Config is { IsInProgress: true }))
@@ -139,6 +148,20 @@ public sealed class RemoveLhBackupCommand : LhTargetCmdlet
             }
         });
     }
+
+    /// <summary>The rules of this call: the -Keep* parameters, -Policy, or the target's policy.</summary>
+    private RetentionRules RulesOf(Engine.Targets.BackupTargetDefinition target, Dictionary<string, string>? labels) => ParameterSetName switch
+    {
+        GivenPolicy => RetentionArguments.ToRules(Policy),
+        TargetPolicy => target.RetentionPolicy ?? throw new LonghornBackupException(ErrorIds.RetentionPolicyNotSet, ErrorKind.InvalidOperation,
+            $"The backup target '{target.Name}' keeps no retention policy.", target.Name,
+            $"Set one with Set-LhBackupTarget -Name {target.Name} -Url '{target.Url}' -RetentionPolicy @{{ KeepDaily = 7 }}, or give the rules to Remove-LhBackup."),
+        _ => new RetentionRules
+        {
+            KeepLast = KeepLast, KeepHourly = KeepHourly, KeepDaily = KeepDaily, KeepWeekly = KeepWeekly,
+            KeepMonthly = KeepMonthly, KeepYearly = KeepYearly, KeepWithin = KeepWithin, Label = labels, GroupByLabel = GroupByLabel, Utc = Utc,
+        },
+    };
 
     private RetentionDecision[] Decisions(RetentionPlan plan)
     {

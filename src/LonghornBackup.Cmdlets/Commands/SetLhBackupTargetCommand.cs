@@ -131,6 +131,13 @@ public sealed partial class SetLhBackupTargetCommand : LhCmdlet
     [ValidateRange(1L, long.MaxValue)]
     public long? MaxBytesPerSecond { get; set; }
 
+    /// <summary>
+    /// The retention policy kept with the target, as Remove-LhBackup's rules: @{ KeepDaily = 7; KeepWeekly = 4;
+    /// KeepWithin = '30d'; Label = @{...}; GroupByLabel = '...'; Utc = $true }. Remove-LhBackup -UseTargetPolicy applies it.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public object? RetentionPolicy { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -199,7 +206,7 @@ public sealed partial class SetLhBackupTargetCommand : LhCmdlet
                 driverSettings = parsed.Driver.PlanSettings(parsed, new TargetSettingsInput { Name = Name }, null);
             }
 
-            var definition = new BackupTargetDefinition(Name, parsed.Canonical, DateTimeOffset.UtcNow) { MaxConcurrentUploads = MaxConcurrentUploads, MaxBytesPerSecond = MaxBytesPerSecond }
+            var definition = new BackupTargetDefinition(Name, parsed.Canonical, DateTimeOffset.UtcNow) { MaxConcurrentUploads = MaxConcurrentUploads, MaxBytesPerSecond = MaxBytesPerSecond, RetentionPolicy = Rules() }
                 .WithSettings(parsed.Kind, driverSettings);
             string action = keys is null ? "Set backup target" : $"Set backup target and store its keys as AWS credentials profile '{settings!.ProfileName}'";
 #if NET
@@ -293,7 +300,11 @@ public sealed partial class SetLhBackupTargetCommand : LhCmdlet
         CACertificatePath = CACertificatePath is null ? null : ResolvePath(CACertificatePath),
         MaxConcurrentUploads = MaxConcurrentUploads,
         MaxBytesPerSecond = MaxBytesPerSecond,
+        RetentionPolicy = Rules(),
     };
+
+    /// <summary>-RetentionPolicy checked and in its saved form; null when none was given.</summary>
+    private Engine.Lifecycle.RetentionRules? Rules() => RetentionPolicy is null ? null : RetentionArguments.ToRules(RetentionPolicy);
 
     private (S3TargetSettings Settings, (string, string, string?)? Keys) BuildS3Settings(TargetUrl url)
     {

@@ -40,6 +40,8 @@ public sealed class BackupTarget : BackupTargetDetails
     public int? MaxConcurrentUploads { get; init; }
     /// <summary>The target's bandwidth limit in bytes per second (Set-LhBackupTarget -MaxBytesPerSecond); null: none.</summary>
     public long? MaxBytesPerSecond { get; init; }
+    /// <summary>The retention policy kept with the target (Set-LhBackupTarget -RetentionPolicy; Remove-LhBackup -UseTargetPolicy applies it); null: none.</summary>
+    public Engine.Lifecycle.RetentionRules? RetentionPolicy { get; init; }
 
     public override string ToString() => Url;
 }

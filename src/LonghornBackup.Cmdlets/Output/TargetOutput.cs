@@ -51,6 +51,7 @@ internal static class TargetOutput
             PollInterval = d.PollInterval,
             MaxConcurrentUploads = d.MaxConcurrentUploads,
             MaxBytesPerSecond = d.MaxBytesPerSecond,
+            RetentionPolicy = d.RetentionPolicy,
         };
     }
 }

@@ -45,6 +45,8 @@ public static class ErrorIds
     public const string LockConflict = "LockConflict";
     public const string BackupVerificationFailed = "BackupVerificationFailed";
     public const string InvalidRetention = "InvalidRetention";
+    /// <summary>Remove-LhBackup -UseTargetPolicy on a target that keeps no retention policy.</summary>
+    public const string RetentionPolicyNotSet = "RetentionPolicyNotSet";
     /// <summary>A backup's source is smaller than its volume's recorded size: volumes only grow (Longhorn's rule).</summary>
     public const string SnapshotSmallerThanVolume = "SnapshotSmallerThanVolume";
     /// <summary>A backup maps blocks at or beyond its volume's recorded size; a restore by that size would drop them.</summary>

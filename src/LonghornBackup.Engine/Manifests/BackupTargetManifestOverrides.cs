@@ -15,6 +15,7 @@ public sealed record BackupTargetManifestOverrides
     public string? CACertificatePath { get; init; }
     public int? MaxConcurrentUploads { get; init; }
     public long? MaxBytesPerSecond { get; init; }
+    public Lifecycle.RetentionRules? RetentionPolicy { get; init; }
 
     /// <summary>The driver options given, by parameter name (see <see cref="Store.Drivers.IStoreDriver.ManifestOptions"/>), in parameter order.</summary>
     internal IEnumerable<string> GivenOptions

@@ -112,6 +112,7 @@ public static class BackupTargetManifestPlanner
             PollInterval = t.PollInterval,
             MaxConcurrentUploads = overrides.MaxConcurrentUploads,
             MaxBytesPerSecond = overrides.MaxBytesPerSecond,
+            RetentionPolicy = overrides.RetentionPolicy,
         };
         var input = new TargetSettingsInput
         {

@@ -25,6 +25,9 @@ public sealed record BackupTargetDefinition(string Name, string Url, DateTimeOff
     /// <summary>Bandwidth limit of backups, restores and deep checks on this target (their -MaxBytesPerSecond overrides); null: none.</summary>
     public long? MaxBytesPerSecond { get; init; }
 
+    /// <summary>The retention policy kept with the target (Remove-LhBackup -UseTargetPolicy applies it); null: none.</summary>
+    public Lifecycle.RetentionRules? RetentionPolicy { get; init; }
+
     /// <summary>
     /// The drivers' settings by kind name, and any property a newer version wrote: kept as read, so saving a target
     /// never drops what this version does not understand.
@@ -53,7 +56,8 @@ public sealed record BackupTargetDefinition(string Name, string Url, DateTimeOff
 
     public bool Equals(BackupTargetDefinition? other) =>
         other is not null && Name == other.Name && Url == other.Url && SetAt == other.SetAt && PollInterval == other.PollInterval
-        && MaxConcurrentUploads == other.MaxConcurrentUploads && MaxBytesPerSecond == other.MaxBytesPerSecond && SettingsText(DriverSettings) == SettingsText(other.DriverSettings);
+        && MaxConcurrentUploads == other.MaxConcurrentUploads && MaxBytesPerSecond == other.MaxBytesPerSecond
+        && Equals(RetentionPolicy, other.RetentionPolicy) && SettingsText(DriverSettings) == SettingsText(other.DriverSettings);
 
     public override int GetHashCode() => (Name, Url, SetAt).GetHashCode();
 
