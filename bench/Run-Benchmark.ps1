@@ -12,7 +12,8 @@
     hash+compress ceiling is per-core rate times the core count), and restic 0.14 (Debian) full and incremental into a
     local repository. Targets and repositories live on /dev/shm when it exists, so the machine's disk does not set
     the pace for either tool. Writes results.json and results.md to out/bench/; then Run-ReplicaBenchmark.ps1 adds
-    replica-results.*, and Run-CatalogBenchmark.ps1 catalog-results.* (thousands of backups on S3, listing and retention).
+    replica-results.*, Run-CatalogBenchmark.ps1 catalog-results.* (thousands of backups on S3, listing and retention),
+    Run-DiskBenchmark.ps1 disk-results.* (16 GiB on disk) and Run-S3Benchmark.ps1 s3-results.* (against restic on S3).
 .PARAMETER Quick
     lz4 and 2 MiB blocks on the random image only (a few minutes); the full matrix adds gzip, 16 MiB blocks and the
     text image.
@@ -278,3 +279,6 @@ Write-Host "Results: $(Join-Path $OutDir 'results.json'), $(Join-Path $OutDir 'r
 
 # Backups at the size users have, on disk, against the disk's own limits and restic.
 & (Join-Path $PSScriptRoot 'Run-DiskBenchmark.ps1') -SizeGiB $(if ($Quick) { 4 } else { 16 }) -WorkDir $WorkDir -OutDir $OutDir -Configuration $Configuration
+
+# S3 at that size: the module and restic on the same loopback S3 server over HTTPS.
+& (Join-Path $PSScriptRoot 'Run-S3Benchmark.ps1') -SizeGiB $(if ($Quick) { 4 } else { 16 }) -WorkDir $WorkDir -OutDir $OutDir -Configuration $Configuration

@@ -133,7 +133,7 @@ switch (command)
 return 0;
 
 // The target of a step, with every request it makes counted: null (discard), a folder, or s3://bucket@region/prefix/
-// (with --endpoint; keys from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY).
+// (with --endpoint, and --ca-cert for a server with a self-signed certificate; keys from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY).
 static (Backupstore Store, CountingStore Counter) OpenTarget(Dictionary<string, string> opts)
 {
     string target = opts["target"];
@@ -144,7 +144,7 @@ static (Backupstore Store, CountingStore Counter) OpenTarget(Dictionary<string, 
     }
     var url = TargetUrl.Parse(target);
     var definition = new BackupTargetDefinition("bench", url.Canonical, DateTimeOffset.UtcNow);
-    if (url.Driver is S3Driver) definition = definition.WithS3(new S3TargetSettings { EndpointUrl = opts.GetValueOrDefault("endpoint") });
+    if (url.Driver is S3Driver) definition = definition.WithS3(new S3TargetSettings { EndpointUrl = opts.GetValueOrDefault("endpoint"), CACertificatePath = opts.GetValueOrDefault("ca-cert") });
     var opened = Backupstore.Open(url, definition);
     var counting = new CountingStore(opened.Store);
     return (new Backupstore(counting, opened.Url), counting);

@@ -14,12 +14,15 @@ function Install-TestS3Server {
     finally { Pop-Location }
 }
 
-# Returns an object with Endpoint (http://127.0.0.1:<port>), Port, Directory and the process; stop it with Stop-TestS3Server.
+# Returns an object with Endpoint (http://127.0.0.1:<port>, or https:// with -CertificatePath and -KeyPath, PEM
+# files), Port, Directory and the process; stop it with Stop-TestS3Server. -Directory keeps the objects there (on disk
+# for a benchmark) instead of a fresh temporary folder.
 function Start-TestS3Server {
-    param([string[]] $Bucket = @('lhb-pester'), [string[]] $AccessKey = @('LHBPESTERKEY'))
+    param([string[]] $Bucket = @('lhb-pester'), [string[]] $AccessKey = @('LHBPESTERKEY'), [string] $CertificatePath, [string] $KeyPath,
+        [string] $Directory)
     Install-TestS3Server
-    $directory = Join-Path ([IO.Path]::GetTempPath()) ("lh-pester-s3rver-" + [guid]::NewGuid().ToString('N'))
-    $null = New-Item -ItemType Directory -Path $directory
+    $directory = if ($Directory) { $Directory } else { Join-Path ([IO.Path]::GetTempPath()) ("lh-pester-s3rver-" + [guid]::NewGuid().ToString('N')) }
+    $null = New-Item -ItemType Directory -Force -Path $directory
     $start = [Diagnostics.ProcessStartInfo]::new('node')
     $start.WorkingDirectory = $script:ToolDir
     $start.RedirectStandardInput = $true
@@ -29,6 +32,7 @@ function Start-TestS3Server {
     foreach ($a in @((Join-Path $script:ToolDir 'launch.js'), '--directory', $directory)) { $start.ArgumentList.Add($a) }
     foreach ($b in $Bucket) { $start.ArgumentList.Add('--bucket'); $start.ArgumentList.Add($b) }
     foreach ($k in $AccessKey) { $start.ArgumentList.Add('--access-key'); $start.ArgumentList.Add($k) }
+    if ($CertificatePath) { foreach ($a in '--cert', $CertificatePath, '--key', $KeyPath) { $start.ArgumentList.Add($a) } }
     $process = [Diagnostics.Process]::Start($start)
     $null = $process.StandardError.ReadToEndAsync()
     $line = $process.StandardOutput.ReadLineAsync()
@@ -39,7 +43,7 @@ function Start-TestS3Server {
     $null = $process.StandardOutput.ReadToEndAsync()
     $port = ($line.Result | ConvertFrom-Json).port
     [pscustomobject]@{
-        Endpoint  = "http://127.0.0.1:$port"
+        Endpoint  = "$(if ($CertificatePath) { 'https' } else { 'http' })://127.0.0.1:$port"
         Port      = $port
         Directory = $directory
         Process   = $process
