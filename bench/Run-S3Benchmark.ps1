@@ -60,6 +60,14 @@ foreach ($k in $s3env.Keys) { [Environment]::SetEnvironmentVariable($k, $s3env[$
 $objects = Join-Path $root 'objects'
 $server = Start-TestS3Server -Bucket 'lhbench' -AccessKey 'LHBENCH' -CertificatePath $cert -KeyPath $key -Directory $objects
 $c = [ordered]@{}
+# The server's CPU time per case (s3rver is one Node.js process): how much of each case's wall time the server was busy.
+$serverCpu = [ordered]@{}
+function Measure-Case([string] $Key, [string] $Name, [string] $File, [string[]] $Arguments, [string[]] $WarmImages = @()) {
+    $before = $server.Process.TotalProcessorTime.TotalSeconds
+    $script:c[$Key] = Measure-Process $Name $File $Arguments -WarmImages $WarmImages
+    $server.Process.Refresh()
+    $script:serverCpu[$Name] = [math]::Round($server.Process.TotalProcessorTime.TotalSeconds - $before, 2)
+}
 try {
     $endpoint = $server.Endpoint
     $json = Join-Path $root 'step.json'
@@ -69,21 +77,21 @@ try {
     & restic @repo init -q 2>&1 | Out-Null
     if ($LASTEXITCODE) { throw "restic init on $endpoint failed" }
 
-    $c.Full = Measure-Process 'full' $bench (@('backup', '--snapshot', 's1', '--image', $image, '--mode', 'full') + $common) -WarmImages $image
-    $c.ResticFull = Measure-Process 'restic-full' restic (@('-q') + $repo + @('backup', $image)) -WarmImages $image
+    Measure-Case Full 'full' $bench (@('backup', '--snapshot', 's1', '--image', $image, '--mode', 'full') + $common) -WarmImages $image
+    Measure-Case ResticFull 'restic-full' restic (@('-q') + $repo + @('backup', $image)) -WarmImages $image
     Write-Step 'Rewriting 2% of the slots'
     & $bench mutate --image $image --percent 2 --seed 7 --fill random | Out-Null
-    $c.Incremental = Measure-Process 'incremental' $bench (@('backup', '--snapshot', 's2', '--image', $image, '--mode', 'incremental') + $common) -WarmImages $image
-    $c.ResticIncremental = Measure-Process 'restic-incremental' restic (@('-q') + $repo + @('backup', $image)) -WarmImages $image
+    Measure-Case Incremental 'incremental' $bench (@('backup', '--snapshot', 's2', '--image', $image, '--mode', 'incremental') + $common) -WarmImages $image
+    Measure-Case ResticIncremental 'restic-incremental' restic (@('-q') + $repo + @('backup', $image)) -WarmImages $image
 
     $restored = Join-Path $root 'restored.img'
-    $c.Restore = Measure-Process 'restore' $bench (@('restore', '--volume', 's3-vol', '--backup', 'latest', '--output', $restored) + $lh)
+    Measure-Case Restore 'restore' $bench (@('restore', '--volume', 's3-vol', '--backup', 'latest', '--output', $restored) + $lh)
     & cmp $image $restored | Out-Null
     $same = $LASTEXITCODE -eq 0
     Remove-Item -Force $restored
     # restic restores the file under its original path below --target.
     $resticOut = Join-Path $root 'restic-restore'
-    $c.ResticRestore = Measure-Process 'restic-restore' restic (@('-q') + $repo + @('restore', 'latest', '--target', $resticOut))
+    Measure-Case ResticRestore 'restic-restore' restic (@('-q') + $repo + @('restore', 'latest', '--target', $resticOut))
     & cmp $image (Join-Path $resticOut $image) | Out-Null
     $resticSame = $LASTEXITCODE -eq 0
     Remove-Item -Recurse -Force $resticOut
@@ -112,10 +120,10 @@ $results = [ordered]@{
     FullMBps = & $mbps $c.Full; ResticFullMBps = & $mbps $c.ResticFull
     RestoreMBps = & $mbps $c.Restore; ResticRestoreMBps = & $mbps $c.ResticRestore
     StoredBytes = $stored['longhorn']; ResticStoredBytes = $stored['restic']
-    Cases = $c.Values | ForEach-Object { [ordered]@{ Name = $_.Name; WallSeconds = $_.Wall; CpuSeconds = [math]::Round($_.Cpu, 2); PeakRssMB = $_.RssMB } }
+    Cases = $c.Values | ForEach-Object { [ordered]@{ Name = $_.Name; WallSeconds = $_.Wall; CpuSeconds = [math]::Round($_.Cpu, 2); PeakRssMB = $_.RssMB; ServerCpuSeconds = $serverCpu[$_.Name] } }
 }
-$md = @('| case | wall s | CPU s | peak RSS MB |', '|---|---:|---:|---:|')
-foreach ($x in $results.Cases) { $md += "| $($x.Name) | $($x.WallSeconds) | $($x.CpuSeconds) | $($x.PeakRssMB) |" }
+$md = @('| case | wall s | CPU s | peak RSS MB | server CPU s |', '|---|---:|---:|---:|---:|')
+foreach ($x in $results.Cases) { $md += "| $($x.Name) | $($x.WallSeconds) | $($x.CpuSeconds) | $($x.PeakRssMB) | $($x.ServerCpuSeconds) |" }
 $md += ''
 $md += "Image of $SizeGiB GiB with $dataBytes bytes of data, backed up to the same s3rver over HTTPS on 127.0.0.1 by both tools (restic $($results.Restic))."
 $md += "Against restic: full $($results.FullVsRestic)x ($($results.FullMBps) vs $($results.ResticFullMBps) MB/s of data), incremental $($results.IncrementalVsRestic)x, restore $($results.RestoreVsRestic)x ($($results.RestoreMBps) vs $($results.ResticRestoreMBps) MB/s) as fast; both restores bit-exact: $($same -and $resticSame)."

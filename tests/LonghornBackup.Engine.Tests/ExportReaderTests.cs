@@ -154,4 +154,19 @@ public class ExportReaderTests
         Assert.Equal("nbd+unix:///backup-1?socket=/run/lh/x.sock", unix.UriOf("backup-1"));
         Assert.Equal("nbd://127.0.0.1:10809/b", tcp.UriOf("b"));
     }
+
+    [Fact]
+    public void Dismount_finds_the_nbd_device_visible_at_a_mount_point_and_nothing_elsewhere()
+    {
+        var table = Store.Shares.MountTable.Parse(
+            "22 1 259:1 / / rw - ext4 /dev/vda1 rw\n" +
+            "40 22 43:1 / /mnt/backup\\040copy ro - ext4 /dev/nbd0p1 ro\n" +
+            "41 22 43:16 / /mnt/other ro - xfs /dev/nbd1 ro\n" +
+            "42 22 0:50 / /mnt/other rw - tmpfs tmpfs rw\n");
+        Assert.Equal("/dev/nbd0p1", NbdMounter.FindMountedDevice("/mnt/backup copy/", table));
+        Assert.Equal("/dev/nbd0", NbdMounter.WholeDevice("/dev/nbd0p1"));
+        Assert.Null(NbdMounter.FindMountedDevice("/mnt/other", table));   // the nbd mount there is hidden by a later one
+        Assert.Null(NbdMounter.FindMountedDevice("/", table));
+        Assert.Null(NbdMounter.FindMountedDevice("/mnt/none", table));
+    }
 }

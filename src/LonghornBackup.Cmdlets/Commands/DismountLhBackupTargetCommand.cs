@@ -38,11 +38,9 @@ public sealed class DismountLhBackupTargetCommand : LhCmdlet
                 {
                     var url = TargetUrl.Parse(target.Url);
                     if (!ShouldProcess($"{target.Name} ({target.Url})", "Unmount the target's export if LonghornBackup mounted it")) continue;
-                    foreach (var line in url.Driver.Dismount(url, target, SavedTarget.Options(Say)))
-                    {
-                        if (line.Contains("did not mount it", StringComparison.Ordinal)) WriteWarning(line);
-                        else Say(line);
-                    }
+                    var result = url.Driver.Dismount(url, target, SavedTarget.Options(Say));
+                    if (result.Outcome == Engine.Store.Drivers.DismountOutcome.LeftMounted) WriteWarning(result.Message);
+                    else if (result.Message is not null) Say(result.Message);
                     if (PassThru) WriteObject(TargetOutput.From(target, Registry, available: false));
                 }
             });

@@ -33,7 +33,7 @@ public sealed class RemoveLhBackupTargetCommand : LhCmdlet
                 if (!ShouldProcess(name, action)) return;
                 // An export the module mounted is unmounted first; if that fails, the target stays set.
                 var url = Engine.Store.TargetUrl.Parse(target.Url);
-                foreach (var line in url.Driver.Dismount(url, target, SavedTarget.Options(Say))) Say(line);
+                if (url.Driver.Dismount(url, target, SavedTarget.Options(Say)).Message is { } said) Say(said);
                 Registry.Remove(name);
                 if (Engine.Store.Cifs.CifsSecretFile.RemoveIfCreatedByModule(target.GetSettings<Engine.Store.Cifs.CifsTargetSettings>(Engine.Store.Cifs.CifsDriver.KindName)))
                     Say("Removed the Secret file that held the target's CIFS credentials.");

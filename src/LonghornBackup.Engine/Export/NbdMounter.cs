@@ -40,20 +40,11 @@ public static class NbdMounter
             "Every NBD device (/dev/nbd*) is in use.", null, "Dismount a backup, or load the driver with more devices: modprobe nbd nbds_max=32.");
     }
 
-    /// <summary>The NBD device mounted at <paramref name="path"/>, from /proc/mounts; null when none is.</summary>
-    public static string? FindMountedDevice(string path)
-    {
-        if (!File.Exists("/proc/mounts")) return null;
-        string full = Path.GetFullPath(path).TrimEnd('/');
-        foreach (var line in File.ReadAllLines("/proc/mounts"))
-        {
-            var parts = line.Split(' ');
-            if (parts.Length < 2) continue;
-            string mountPoint = parts[1].Replace("\\040", " ");
-            if (mountPoint == full && parts[0].StartsWith("/dev/nbd", StringComparison.Ordinal)) return parts[0];
-        }
-        return null;
-    }
+    /// <summary>The NBD device mounted at <paramref name="path"/> (the visible mount there, from the mount table); null when none is.</summary>
+    public static string? FindMountedDevice(string path, Store.Shares.MountTable? table = null) =>
+        (table ?? Store.Shares.MountTable.Read()).At(Path.GetFullPath(path)) is { } entry && entry.Source.StartsWith("/dev/nbd", StringComparison.Ordinal)
+            ? entry.Source
+            : null;
 
     /// <summary>The whole device of a partition node (/dev/nbd0p1 -> /dev/nbd0).</summary>
     public static string WholeDevice(string device)

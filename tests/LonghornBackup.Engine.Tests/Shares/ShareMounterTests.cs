@@ -1,6 +1,7 @@
 using LonghornBackup.Engine.Catalog;
 using LonghornBackup.Engine.Errors;
 using LonghornBackup.Engine.Store;
+using LonghornBackup.Engine.Store.Drivers;
 using LonghornBackup.Engine.Store.Shares;
 using LonghornBackup.Engine.Targets;
 
@@ -134,7 +135,7 @@ public sealed class ShareMounterTests : IDisposable
         var target = new BackupTargetDefinition("t", url.Canonical, DateTimeOffset.UtcNow);
         Open(url.Canonical).Dispose();
         string mountPoint = _machine.MountRoot + "/nas/srv";
-        Assert.Contains($"Unmounted nas:/srv from {mountPoint}.", url.Driver.Dismount(url, target, Options()));
+        Assert.Equal(new DismountResult(DismountOutcome.Unmounted, $"Unmounted nas:/srv from {mountPoint}."), url.Driver.Dismount(url, target, Options()));
         Assert.Equal(new[] { "umount", mountPoint }, Line(_machine.Commands[^1]));
         Assert.False(Directory.Exists(mountPoint));
         Assert.Equal("NotMounted", Describe(url.Canonical).MountedBy);
@@ -144,7 +145,8 @@ public sealed class ShareMounterTests : IDisposable
         _machine.AddMount("nfs4", "nas:/srv", adminMount);
         int commands = _machine.Commands.Count;
         var said = url.Driver.Dismount(url, target, Options());
-        Assert.Contains("did not mount it", Assert.Single(said), StringComparison.Ordinal);
+        Assert.Equal(DismountOutcome.LeftMounted, said.Outcome);
+        Assert.Contains("did not mount it", said.Message, StringComparison.Ordinal);
         Assert.Equal(commands, _machine.Commands.Count);
         Assert.Equal("System", Describe(url.Canonical).MountedBy);
     }

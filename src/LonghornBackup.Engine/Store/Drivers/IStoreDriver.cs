@@ -43,8 +43,8 @@ public interface IStoreDriver
     /// <summary>What Get-LhBackupTarget and Test-LhBackupTarget show of this kind (account, container, export, mount point...); changes nothing, never throws, never shows a secret.</summary>
     TargetDescription Describe(TargetUrl url, BackupTargetDefinition target, StoreOpenOptions options);
 
-    /// <summary>Releases what the module set up on this machine for the target (a share it mounted) and says what it did; kinds with nothing to release return an empty list.</summary>
-    IReadOnlyList<string> Dismount(TargetUrl url, BackupTargetDefinition target, StoreOpenOptions options);
+    /// <summary>Releases what the module set up on this machine for the target (a share it mounted) and says what it did; kinds with nothing to release return <see cref="DismountResult.Nothing"/>.</summary>
+    DismountResult Dismount(TargetUrl url, BackupTargetDefinition target, StoreOpenOptions options);
 
     /// <summary>A quick, retry-free check for listings (Get-LhBackupTarget's Available); never throws for an unusable store.</summary>
     Task<bool> IsAvailableAsync(TargetUrl url, BackupTargetDefinition target, TimeSpan timeout, StoreOpenOptions? options, CancellationToken ct);

@@ -73,7 +73,7 @@ public sealed class FolderDriver : IStoreDriver
 
     public TargetDescription Describe(TargetUrl url, BackupTargetDefinition target, StoreOpenOptions options) => TargetDescription.None;
 
-    public IReadOnlyList<string> Dismount(TargetUrl url, BackupTargetDefinition target, StoreOpenOptions options) => Array.Empty<string>();
+    public DismountResult Dismount(TargetUrl url, BackupTargetDefinition target, StoreOpenOptions options) => DismountResult.Nothing;
 
     public Task<bool> IsAvailableAsync(TargetUrl url, BackupTargetDefinition target, TimeSpan timeout, StoreOpenOptions? options, CancellationToken ct) =>
         Task.FromResult(Directory.Exists(url.LocalPath));

@@ -72,6 +72,6 @@ public abstract class ShareDriver : IStoreDriver
         };
     }
 
-    public IReadOnlyList<string> Dismount(TargetUrl url, BackupTargetDefinition target, StoreOpenOptions options) =>
+    public DismountResult Dismount(TargetUrl url, BackupTargetDefinition target, StoreOpenOptions options) =>
         ShareMounter.Detach((ShareLocation)url.Location!, options.Shares ?? ShareSystem.Current());
 }

@@ -1,4 +1,5 @@
 using LonghornBackup.Engine.Errors;
+using LonghornBackup.Engine.Store.Drivers;
 
 namespace LonghornBackup.Engine.Store.Shares;
 
@@ -77,16 +78,16 @@ public static class ShareMounter
     }
 
     /// <summary>Unmounts the share if, and only if, this module mounted it; says what it did.</summary>
-    public static IReadOnlyList<string> Detach(ShareLocation location, ShareSystem system)
+    public static DismountResult Detach(ShareLocation location, ShareSystem system)
     {
         var state = Inspect(location, system);
         switch (state.MountedBy)
         {
             case ShareMountOwner.NotMounted:
             case ShareMountOwner.UncPath:
-                return new[] { $"{location.Source} is not mounted; nothing to unmount." };
+                return new(DismountOutcome.NotMounted, $"{location.Source} is not mounted; nothing to unmount.");
             case ShareMountOwner.System:
-                return new[] { $"{location.Source} stays mounted at {state.MountPoint}: LonghornBackup did not mount it." };
+                return new(DismountOutcome.LeftMounted, $"{location.Source} stays mounted at {state.MountPoint}: LonghornBackup did not mount it.");
         }
         var command = new MountCommand("umount", new[] { state.MountPoint });
         var result = system.Runner.Run(command, system.AttemptTimeout);
@@ -96,7 +97,7 @@ public static class ShareMounter
                 "Close what uses the share (a shell in it, a running backup), then try again.");
         system.Records.Remove(state.MountPoint);
         RemoveFolders(new[] { state.MountPoint });
-        return new[] { $"Unmounted {location.Source} from {state.MountPoint}." };
+        return new(DismountOutcome.Unmounted, $"Unmounted {location.Source} from {state.MountPoint}.");
     }
 
     /// <summary>
