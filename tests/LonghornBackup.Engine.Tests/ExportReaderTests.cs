@@ -139,6 +139,53 @@ public class ExportReaderTests
     }
 
     [Fact]
+    public void A_block_a_read_waits_for_arrives_held_for_it_and_is_not_evicted_by_blocks_loaded_after_it()
+    {
+        var cache = new BlockCache(16, capacity: 1);
+        Assert.Null(cache.Reserve("a", out var waiting));
+        Assert.Null(cache.Reserve("a", out var second));
+        Assert.Equal(2, cache.ReservationsFor("a"));
+        cache.Add("a", Enumerable.Repeat((byte)1, 16).ToArray());   // arrives held for both readers
+        cache.Add("b", Enumerable.Repeat((byte)2, 16).ToArray());   // over capacity: only b can go
+        cache.Add("c", Enumerable.Repeat((byte)3, 16).ToArray());
+        using (var taken = cache.TakeReserved(waiting!)!) Assert.All(taken.Data, x => Assert.Equal(1, x));
+        cache.CancelReservation(second!);   // the second reader gave up: its hold is released, not leaked
+        cache.Add("d", Enumerable.Repeat((byte)4, 16).ToArray());
+        Assert.Null(cache.TryAcquire("a"));   // nothing holds a any more, so it was evicted
+        Assert.Equal(0, cache.ReservationsFor("a"));
+
+        // A reservation whose load failed is given back before anything arrives; a later load is nobody's hold.
+        Assert.Null(cache.Reserve("e", out var failed));
+        cache.CancelReservation(failed!);
+        Assert.Null(cache.TakeReserved(failed!));
+        cache.Add("e", Enumerable.Repeat((byte)5, 16).ToArray());
+        cache.Add("f", Enumerable.Repeat((byte)6, 16).ToArray());
+        Assert.Null(cache.TryAcquire("e"));
+    }
+
+    [Fact]
+    public async Task Many_reads_at_once_on_a_cache_of_four_blocks_all_succeed_with_the_right_bytes()
+    {
+        var t = new TestStore();
+        using var _ = t;
+        var writes = Enumerable.Range(0, 24).Select(i => ((long)i * B, TestImages.RandomBytes(300 + i))).ToArray();
+        string image = TestImages.Create(t.WorkFile("wide.img"), 24L * B, writes);
+        var name = (await t.BackupAsync(V, image)).Backup.Name;
+        var source = await RestoreSource.LoadAsync(t.Store, V, name, false, "", "", CancellationToken.None);
+        // Eight fetchers and 4 blocks of cache: every read's block is loaded while others push it out of the cache.
+        var reader = new BackupBlockReader(t.Store.Store, source, 4L * B, 8, CancellationToken.None);
+        var random = new Random(5);
+        var reads = Enumerable.Range(0, 400).Select(_ => (long)random.Next(0, 24 * 8) * (B / 8)).Select(async offset =>
+        {
+            await Task.Yield();
+            using var lease = await reader.ReadAsync(offset, (int)(B / 8), CancellationToken.None);
+            return Bytes(lease).SequenceEqual(ImageBytes(image, offset, (int)(B / 8)));
+        }).ToArray();
+        Assert.All(await Task.WhenAll(reads), Assert.True);
+        Assert.Equal(0, reader.FailedReads);
+    }
+
+    [Fact]
     public void Mount_command_lines_are_read_only()
     {
         var unix = ExportEndpoint.Unix("/run/lh/x.sock");

@@ -31,7 +31,15 @@ internal sealed class BackupBlockReader
     private readonly CancellationToken _stopping;
     private readonly int _prefetchBlocks;
     private readonly SequentialStreams _streams;
-    private long _bytesRead, _blocksFetched, _bytesFetched, _failedReads;
+    private long _bytesRead, _blocksFetched, _bytesFetched, _failedReads, _readSinceCollect;
+
+    /// <summary>
+    /// Bytes served between two young-generation collections. The runtime sizes its young generation by the CPU's
+    /// cache (260 MiB of L3 on the test VM), so the little garbage each read leaves would otherwise pile up to tens of
+    /// MB before the first collection: a 4 GiB export peaked at 143 MB with a 64 MiB cache, and at 122 MB (and 15%
+    /// faster, touching less fresh memory) collecting every 64 MiB served. A young collection takes well under a millisecond.
+    /// </summary>
+    private const long CollectEvery = 64L * 1024 * 1024;
 
     /// <param name="cacheBytes">Memory for blocks: the fetchers' buffers and the cache (at least four blocks whatever it says).</param>
     /// <param name="fetchers">Blocks fetched (and verified) at once.</param>
@@ -123,6 +131,11 @@ internal sealed class BackupBlockReader
             throw failure;
         }
         Interlocked.Add(ref _bytesRead, length);
+        if (Interlocked.Add(ref _readSinceCollect, length) > CollectEvery)
+        {
+            Interlocked.Exchange(ref _readSinceCollect, 0);
+            GC.Collect(0, GCCollectionMode.Forced, blocking: true);
+        }
         return lease;
     }
 
@@ -141,25 +154,30 @@ internal sealed class BackupBlockReader
             if (_map.TryGetValue(i, out var checksum)) _ = StartLoad(checksum, i);
     }
 
+    /// <summary>
+    /// The block, held for this read: from the cache, or reserved and loaded (the load's arrival in the cache holds it
+    /// for every read waiting on it, so blocks fetched for other reads can never evict it first).
+    /// </summary>
     private async Task<BlockCache.CachedBlock> AcquireAsync(string checksum, long blockIndex, CancellationToken ct)
     {
-        for (int round = 0; ; round++)
+        if (_cache.Reserve(checksum, out var reservation) is { } hit) return hit;
+        try
         {
-            if (_cache.TryAcquire(checksum) is { } hit) return hit;
-            var load = StartLoad(checksum, blockIndex);
-            try { await load.ConfigureAwait(false); }
-            catch (LonghornBackupException e)
-            {
-                Report(e, checksum);
-                throw;
-            }
-            ct.ThrowIfCancellationRequested();
-            // Loaded, then evicted by other blocks before this read took it: only when the cache is far too small.
-            if (round >= 8)
-                throw new LonghornBackupException(ErrorIds.StoreReadFailed, ErrorKind.ReadError,
-                    $"Block {checksum} of backup '{BackupName}' was evicted from the export's cache before it could be sent; give the export a larger cache.",
-                    checksum);
+            await StartLoad(checksum, blockIndex).ConfigureAwait(false);
         }
+        catch (LonghornBackupException e)
+        {
+            _cache.CancelReservation(reservation!);
+            Report(e, checksum);
+            throw;
+        }
+        catch
+        {
+            _cache.CancelReservation(reservation!);
+            throw;
+        }
+        return _cache.TakeReserved(reservation!) ?? throw new LonghornBackupException(ErrorIds.StoreReadFailed, ErrorKind.ReadError,
+            $"Block {checksum} of backup '{BackupName}' was loaded but did not reach the export's cache.", checksum);
     }
 
     private Task StartLoad(string checksum, long blockIndex)

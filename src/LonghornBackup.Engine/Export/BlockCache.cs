@@ -4,7 +4,8 @@ namespace LonghornBackup.Engine.Export;
 /// Verified blocks by checksum, least recently used first out, holding at most <see cref="Capacity"/> blocks (more
 /// only while reads hold them). A block a read holds (<see cref="CachedBlock"/>) is never evicted or reused under it; its buffer
 /// returns to the free list when it is released after eviction. Buffers are reused, so memory stays flat however
-/// much is read.
+/// much is read. A read waiting for a block being fetched holds a reservation (<see cref="Reserve"/>): the block
+/// enters the cache already held for it, so no other block can evict it before that read takes it.
 /// </summary>
 internal sealed class BlockCache
 {
@@ -12,6 +13,7 @@ internal sealed class BlockCache
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly LinkedList<Entry> _recency = new();   // first = most recently used
     private readonly Stack<byte[]> _free = new();
+    private readonly Dictionary<string, List<Reservation>> _reserved = new(StringComparer.Ordinal);   // reads waiting for a block not cached yet
 
     public BlockCache(int blockSize, int capacity)
     {
@@ -44,6 +46,81 @@ internal sealed class BlockCache
         }
     }
 
+    /// <summary>
+    /// The cached block, held for the caller; or, when it is not cached, null and a reservation: the block will enter
+    /// the cache already held for the caller, who takes it with <see cref="TakeReserved"/> once it is loaded, or gives
+    /// the reservation back with <see cref="CancelReservation"/> when the load fails.
+    /// </summary>
+    public CachedBlock? Reserve(string checksum, out Reservation? reservation)
+    {
+        lock (_gate)
+        {
+            reservation = null;
+            if (TryAcquire(checksum) is { } hit) return hit;
+            if (!_reserved.TryGetValue(checksum, out var waiting)) _reserved[checksum] = waiting = new List<Reservation>();
+            reservation = new Reservation();
+            waiting.Add(reservation);
+            return null;
+        }
+    }
+
+    /// <summary>The reserved block, now cached and held for the caller; null when it has not arrived (its load failed).</summary>
+    public CachedBlock? TakeReserved(Reservation reservation)
+    {
+        lock (_gate)
+        {
+            if (reservation.Entry is not { } entry) return null;
+            reservation.Entry = null;
+            _recency.Remove(entry.Node);
+            _recency.AddFirst(entry.Node);
+            return new CachedBlock(this, entry);
+        }
+    }
+
+    /// <summary>Gives back a reservation that will not be taken; a block that arrived for it meanwhile is released.</summary>
+    public void CancelReservation(Reservation reservation)
+    {
+        if (reservation.Entry is not null)
+        {
+            if (TakeReserved(reservation) is { } arrived) arrived.Dispose();
+            return;
+        }
+        lock (_gate)
+        {
+            foreach (var (checksum, waiting) in _reserved)
+            {
+                if (!waiting.Remove(reservation)) continue;
+                if (waiting.Count == 0) _reserved.Remove(checksum);
+                return;
+            }
+        }
+        if (TakeReserved(reservation) is { } late) late.Dispose();   // arrived between the two checks
+    }
+
+    /// <summary>Reads waiting for a block that is not cached yet (for tests).</summary>
+    public int ReservationsFor(string checksum) { lock (_gate) return _reserved.TryGetValue(checksum, out var w) ? w.Count : 0; }
+
+    /// <summary>A new entry, held for every read that reserved it.</summary>
+    private Entry NewEntry(string checksum, byte[] buffer)
+    {
+        var entry = new Entry(checksum, buffer);
+        if (_reserved.TryGetValue(checksum, out var waiting))
+        {
+            foreach (var r in waiting) r.Entry = entry;
+            entry.Refs = waiting.Count;
+            _reserved.Remove(checksum);
+        }
+        entry.Node = _recency.AddFirst(entry);
+        _entries.Add(checksum, entry);
+        return entry;
+    }
+
+    /// <summary>A read's claim on a block being loaded (see <see cref="Reserve"/>).</summary>
+    public sealed class Reservation
+    {
+        internal Entry? Entry;
+    }
+
     /// <summary>Copies a verified block into the cache (replacing nothing if it is already there) and evicts what is over capacity.</summary>
     public void Add(string checksum, ReadOnlySpan<byte> data)
     {
@@ -58,9 +135,7 @@ internal sealed class BlockCache
         lock (_gate)
         {
             if (_entries.ContainsKey(checksum)) { _free.Push(buffer); return; }
-            var entry = new Entry(checksum, buffer);
-            entry.Node = _recency.AddFirst(entry);
-            _entries.Add(checksum, entry);
+            NewEntry(checksum, buffer);
             EvictOverCapacity();
         }
     }
@@ -83,9 +158,7 @@ internal sealed class BlockCache
         lock (_gate)
         {
             if (_entries.ContainsKey(checksum)) { _free.Push(buffer); return; }
-            var entry = new Entry(checksum, buffer);
-            entry.Node = _recency.AddFirst(entry);
-            _entries.Add(checksum, entry);
+            NewEntry(checksum, buffer);
             EvictOverCapacity();
         }
     }

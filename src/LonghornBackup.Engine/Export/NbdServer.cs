@@ -71,7 +71,10 @@ internal sealed class NbdServer
             using var network = new NetworkStream(client, ownsSocket: false);
             using var output = new BufferedStream(network, 256 * 1024);
             var session = await new NbdNegotiation(network, output, _exports).RunAsync(_stop.Token).ConfigureAwait(false);
-            if (session is not null) await new NbdTransmission(network, output, session).RunAsync(_stop.Token).ConfigureAwait(false);
+            if (session is null) return;
+            await output.FlushAsync(_stop.Token).ConfigureAwait(false);
+            // Replies go to the socket directly, header and data in one gathered send each.
+            await new NbdTransmission(network, client, session).RunAsync(_stop.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {

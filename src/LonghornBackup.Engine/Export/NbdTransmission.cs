@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Net.Sockets;
 using System.Text;
 using LonghornBackup.Engine.Errors;
 using static LonghornBackup.Engine.Export.NbdProtocol;
@@ -13,16 +14,19 @@ namespace LonghornBackup.Engine.Export;
 /// </summary>
 internal sealed class NbdTransmission
 {
-    private const int MaxInFlight = 16;
+    // Reads answered at once per connection. nbdcopy keeps 64 in flight on each of its four connections; 32 keeps its
+    // copying threads fed (a 4 GiB export: 16 took 4.0 s, 32 3.6 s, 64 3.6-3.9 s) while the blocks the pending reads
+    // hold stay within the cache's budget (64 grew the cache's buffers from 20 to 24).
+    private const int MaxInFlight = 32;
     private const int MaxExtents = 1024 * 1024 / 8;   // one block status reply stays under 1 MiB
     private readonly Stream _input;
-    private readonly Stream _output;
+    private readonly Socket _output;
     private readonly NbdSession _session;
     private readonly BackupBlockReader _reader;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly SemaphoreSlim _inFlight = new(MaxInFlight, MaxInFlight);
 
-    public NbdTransmission(Stream input, Stream output, NbdSession session)
+    public NbdTransmission(Stream input, Socket output, NbdSession session)
     {
         _input = input;
         _output = output;
@@ -185,17 +189,35 @@ internal sealed class NbdTransmission
         BinaryPrimitives.WriteUInt32BigEndian(h.AsSpan(16), length);
     }
 
-    /// <summary>One reply, header and data, never interleaved with another.</summary>
+    /// <summary>
+    /// One reply, header and data, never interleaved with another: one gathered send (sendmsg) where a header and its
+    /// data went out as two writes before, which halves the system calls and the client's wake-ups per read.
+    /// </summary>
     private async Task SendAsync(byte[] header, List<ArraySegment<byte>>? data, CancellationToken ct)
     {
+        var parts = new List<ArraySegment<byte>>((data?.Count ?? 0) + 1) { new(header) };
+        if (data is not null) parts.AddRange(data);
         await _sendLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            await _output.WriteAsync(header, 0, header.Length, ct).ConfigureAwait(false);
-            if (data is not null)
-                foreach (var s in data) await _output.WriteAsync(s.Array!, s.Offset, s.Count, ct).ConfigureAwait(false);
-            await _output.FlushAsync(ct).ConfigureAwait(false);
+            while (parts.Count > 0)
+            {
+                int sent = await _output.SendAsync(parts, SocketFlags.None).ConfigureAwait(false);
+                if (sent <= 0) throw new IOException("The client closed the connection.");
+                Consume(parts, sent);
+            }
         }
         finally { _sendLock.Release(); }
+    }
+
+    /// <summary>Drops what a partial send delivered from the front of <paramref name="parts"/>.</summary>
+    private static void Consume(List<ArraySegment<byte>> parts, int sent)
+    {
+        while (sent > 0 && parts.Count > 0)
+        {
+            var first = parts[0];
+            if (sent >= first.Count) { sent -= first.Count; parts.RemoveAt(0); }
+            else { parts[0] = new ArraySegment<byte>(first.Array!, first.Offset + sent, first.Count - sent); sent = 0; }
+        }
     }
 }
