@@ -44,13 +44,5 @@ public sealed partial class SetLhBackupTargetCommand
         Say($"Stored the {(keys.Key is null ? "SAS token" : "account key")} of account '{keys.Account}' in {reference.File} (readable by you only).");
         return settings with { CredentialSecret = reference, SecretCreatedByModule = true };
     }
-
-    /// <summary>A Secret file this module wrote for the target before is removed when the target no longer uses it.</summary>
-    private void RemoveOrphanedAzureBlobSecret(BackupTargetDefinition? previous, AzureBlobTargetSettings? now)
-    {
-        var old = previous?.GetSettings<AzureBlobTargetSettings>(AzureBlobDriver.KindName);
-        if (old?.CredentialSecret is not { } oldReference || (now?.CredentialSecret is { } current && current.File == oldReference.File)) return;
-        if (AzureBlobSecretFile.RemoveIfCreatedByModule(old)) Say($"Removed {oldReference.File}, which held this target's previous keys.");
-    }
 }
 #endif

@@ -233,11 +233,7 @@ public sealed partial class SetLhBackupTargetCommand : LhCmdlet
             }
             Registry.Set(definition);
             Say($"Backup target '{Name}' is {parsed.Canonical} (saved in {Registry.FilePath}).");
-            RemoveOrphanedCifsSecret(previous, definition);
-            RemoveOrphanedProfile(previous, settings);
-#if NET
-            RemoveOrphanedAzureBlobSecret(previous, definition.GetSettings<Engine.Store.AzureBlob.AzureBlobTargetSettings>(Engine.Store.AzureBlob.AzureBlobDriver.KindName));
-#endif
+            ForgetReplacedCredentials(previous, definition);
 
             bool available = parsed.LocalPath is not null || CheckReachable(definition);
             if (PassThru) WriteObject(TargetOutput.From(definition, Registry, available));
@@ -276,11 +272,7 @@ public sealed partial class SetLhBackupTargetCommand : LhCmdlet
                 var previous = Registry.Find(definition.Name);
                 Registry.Set(definition);
                 Say($"Backup target '{definition.Name}' is {definition.Url}{credentials} (saved in {Registry.FilePath}; the Secret is read from its file at each use).");
-                RemoveOrphanedProfile(previous, definition.S3());
-                RemoveOrphanedCifsSecret(previous, definition);
-#if NET
-                RemoveOrphanedAzureBlobSecret(previous, definition.GetSettings<Engine.Store.AzureBlob.AzureBlobTargetSettings>(Engine.Store.AzureBlob.AzureBlobDriver.KindName));
-#endif
+                ForgetReplacedCredentials(previous, definition);
                 bool available = p.Url.LocalPath is not null || CheckReachable(definition);
                 if (PassThru) WriteObject(TargetOutput.From(definition, Registry, available));
             }
@@ -348,21 +340,14 @@ public sealed partial class SetLhBackupTargetCommand : LhCmdlet
         return (settings, keys);
     }
 
-    /// <summary>Keys this module stored for the target before are removed when the target no longer uses them.</summary>
-    private void RemoveOrphanedProfile(BackupTargetDefinition? previous, S3TargetSettings? now)
+    /// <summary>Keys this module stored for the target before (an AWS profile, a Secret file) are removed when the new definition no longer uses them.</summary>
+    private void ForgetReplacedCredentials(BackupTargetDefinition? previous, BackupTargetDefinition now)
     {
-        if (previous?.S3() is not { ProfileCreatedByModule: true, ProfileName: { } oldName } old) return;
-        if (now is not null && now.ProfileName == oldName && now.ProfileLocation == old.ProfileLocation) return;
-        S3CredentialProfiles.Remove(oldName, old.ProfileLocation);
-        Say($"Removed the AWS credentials profile '{oldName}' that held this target's previous keys.");
-    }
-
-    /// <summary>A CIFS Secret file this module wrote for the target before is removed when the target no longer uses it.</summary>
-    private void RemoveOrphanedCifsSecret(BackupTargetDefinition? previous, BackupTargetDefinition now)
-    {
-        var old = previous?.GetSettings<CifsTargetSettings>(CifsDriver.KindName);
-        if (old?.CredentialSecret is not { } oldReference || now.GetSettings<CifsTargetSettings>(CifsDriver.KindName)?.CredentialSecret?.File == oldReference.File) return;
-        if (CifsSecretFile.RemoveIfCreatedByModule(old)) Say($"Removed {oldReference.File}, which held this target's previous CIFS credentials.");
+        if (previous is null) return;
+        TargetUrl url;
+        try { url = TargetUrl.Parse(previous.Url); }
+        catch (LonghornBackupException) { return; }   // a URL this version cannot read: nothing of ours to remove
+        foreach (var removed in url.Driver.ForgetStoredCredentials(previous, now)) Say(removed);
     }
 
     /// <summary>Network targets are saved even when unreachable (the store may be down now); a quick check warns.</summary>

@@ -86,6 +86,14 @@ public sealed class AzureBlobDriver : IStoreDriver
 
     public DismountResult Dismount(TargetUrl url, BackupTargetDefinition target, StoreOpenOptions options) => DismountResult.Nothing;
 
+    public IReadOnlyList<string> ForgetStoredCredentials(BackupTargetDefinition target, BackupTargetDefinition? replacement)
+    {
+        var old = target.GetSettings<AzureBlobTargetSettings>(KindName);
+        if (old?.CredentialSecret is not { } reference) return Array.Empty<string>();
+        if (replacement?.GetSettings<AzureBlobTargetSettings>(KindName)?.CredentialSecret?.File == reference.File) return Array.Empty<string>();
+        return AzureBlobSecretFile.RemoveIfCreatedByModule(old) ? new[] { $"Removed {reference.File}, which held the target's keys." } : Array.Empty<string>();
+    }
+
     public Task<bool> IsAvailableAsync(TargetUrl url, BackupTargetDefinition target, TimeSpan timeout, StoreOpenOptions? options, CancellationToken ct) =>
         QuickListing.SucceedsAsync(this, url, target, timeout, options, ct);
 }

@@ -32,6 +32,14 @@ public sealed class CifsDriver : ShareDriver
         return input.SecretReference is null ? null : new CifsTargetSettings { CredentialSecret = input.SecretReference };
     }
 
+    public override IReadOnlyList<string> ForgetStoredCredentials(BackupTargetDefinition target, BackupTargetDefinition? replacement)
+    {
+        var old = target.GetSettings<CifsTargetSettings>(KindName);
+        if (old?.CredentialSecret is not { } reference) return Array.Empty<string>();
+        if (replacement?.GetSettings<CifsTargetSettings>(KindName)?.CredentialSecret?.File == reference.File) return Array.Empty<string>();
+        return CifsSecretFile.RemoveIfCreatedByModule(old) ? new[] { $"Removed {reference.File}, which held the target's CIFS credentials." } : Array.Empty<string>();
+    }
+
     public override string? CheckSecretKeys(SecretManifest secret)
     {
         bool user = secret.Values.ContainsKey(UserNameKey), password = secret.Values.ContainsKey(PasswordKey);

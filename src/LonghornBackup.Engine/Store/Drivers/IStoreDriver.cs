@@ -46,6 +46,13 @@ public interface IStoreDriver
     /// <summary>Releases what the module set up on this machine for the target (a share it mounted) and says what it did; kinds with nothing to release return <see cref="DismountResult.Nothing"/>.</summary>
     DismountResult Dismount(TargetUrl url, BackupTargetDefinition target, StoreOpenOptions options);
 
+    /// <summary>
+    /// Removes credentials the module stored for <paramref name="target"/> (its own AWS profile, a Secret file it
+    /// wrote) that <paramref name="replacement"/>, the target's new definition, no longer uses (null: the target is
+    /// being removed); user-made profiles and Secrets are never touched. Returns a sentence per removal.
+    /// </summary>
+    IReadOnlyList<string> ForgetStoredCredentials(BackupTargetDefinition target, BackupTargetDefinition? replacement);
+
     /// <summary>A quick, retry-free check for listings (Get-LhBackupTarget's Available); never throws for an unusable store.</summary>
     Task<bool> IsAvailableAsync(TargetUrl url, BackupTargetDefinition target, TimeSpan timeout, StoreOpenOptions? options, CancellationToken ct);
 }

@@ -75,6 +75,8 @@ public sealed class FolderDriver : IStoreDriver
 
     public DismountResult Dismount(TargetUrl url, BackupTargetDefinition target, StoreOpenOptions options) => DismountResult.Nothing;
 
+    public IReadOnlyList<string> ForgetStoredCredentials(BackupTargetDefinition target, BackupTargetDefinition? replacement) => Array.Empty<string>();
+
     public Task<bool> IsAvailableAsync(TargetUrl url, BackupTargetDefinition target, TimeSpan timeout, StoreOpenOptions? options, CancellationToken ct) =>
         Task.FromResult(Directory.Exists(url.LocalPath));
 

@@ -67,6 +67,14 @@ public sealed class S3Driver : IStoreDriver
 
     public DismountResult Dismount(TargetUrl url, BackupTargetDefinition target, StoreOpenOptions options) => DismountResult.Nothing;
 
+    public IReadOnlyList<string> ForgetStoredCredentials(BackupTargetDefinition target, BackupTargetDefinition? replacement)
+    {
+        if (target.S3() is not { ProfileCreatedByModule: true, ProfileName: { } name } old) return Array.Empty<string>();
+        if (replacement?.S3() is { } now && now.ProfileName == name && now.ProfileLocation == old.ProfileLocation) return Array.Empty<string>();
+        S3CredentialProfiles.Remove(name, old.ProfileLocation);
+        return new[] { $"Removed the AWS credentials profile '{name}', which held the target's keys." };
+    }
+
     public Task<bool> IsAvailableAsync(TargetUrl url, BackupTargetDefinition target, TimeSpan timeout, StoreOpenOptions? options, CancellationToken ct) =>
         QuickListing.SucceedsAsync(this, url, target, timeout, options, ct);
 }

@@ -72,6 +72,9 @@ public abstract class ShareDriver : IStoreDriver
         };
     }
 
+    /// <summary>Shares whose kind stores no credentials have none to forget (CIFS overrides this).</summary>
+    public virtual IReadOnlyList<string> ForgetStoredCredentials(BackupTargetDefinition target, BackupTargetDefinition? replacement) => Array.Empty<string>();
+
     public DismountResult Dismount(TargetUrl url, BackupTargetDefinition target, StoreOpenOptions options) =>
         ShareMounter.Detach((ShareLocation)url.Location!, options.Shares ?? ShareSystem.Current());
 }
