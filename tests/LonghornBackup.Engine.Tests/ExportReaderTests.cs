@@ -50,6 +50,34 @@ public class ExportReaderTests
     }
 
     [Fact]
+    public async Task A_block_damaged_in_transfer_is_read_again_and_served_right()
+    {
+        var (t, image, source) = await Backup();
+        using var _t = t;
+        var hooked = new HookedStore(t.Store.Store);
+        var damaged = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>();
+        string first = source.Backup.Blocks.Single(b => b.Offset == 0).BlockChecksum;
+        // The first read of each block arrives damaged: block 0 with one byte flipped (decodes, fails its checksum),
+        // block 1 as bytes that are no lz4 frame at all (fails to decode); every later read is whole.
+        hooked.AfterRead = (key, data) =>
+        {
+            if (data is null || !key.EndsWith(".blk", StringComparison.Ordinal) || !damaged.TryAdd(key, true)) return data;
+            var copy = (byte[])data.Clone();
+            if (key.Contains(first, StringComparison.Ordinal)) copy[copy.Length / 2] ^= 0x40;
+            else Array.Fill(copy, (byte)0x5a);
+            return copy;
+        };
+        int failures = 0;
+        var reader = new BackupBlockReader(hooked, source, 8L * B, 2, CancellationToken.None) { OnBlockFailed = _ => Interlocked.Increment(ref failures) };
+        using (var lease = await reader.ReadAsync(0, 2 * B, CancellationToken.None))
+            Assert.Equal(ImageBytes(image, 0, 2 * B), Bytes(lease));
+        Assert.Equal(2, damaged.Count);
+        Assert.Equal(0, failures);
+        Assert.Equal(0, reader.FailedReads);
+        Assert.Equal(2, reader.BlocksFetched);
+    }
+
+    [Fact]
     public async Task Holes_read_as_zeros_without_touching_the_store()
     {
         var (t, _, source) = await Backup();

@@ -23,6 +23,7 @@ internal sealed class BackupBlockReader
     private readonly Dictionary<long, string> _map;   // block index -> checksum
     private readonly BlockCache _cache;
     private readonly SemaphoreSlim _fetchSlots;
+    private readonly SemaphoreSlim _decodeSlots;   // decoded blocks not yet hashed: one cache buffer each
     private readonly BatchChecksums _checksums;
     private readonly ConcurrentBag<(ArrayBufferWriter<byte> Stored, ArrayBufferWriter<byte> Decoded)> _scratch = new();
     private readonly Dictionary<string, Task> _loading = new(StringComparer.Ordinal);
@@ -56,6 +57,7 @@ internal sealed class BackupBlockReader
         int capacity = (int)Math.Max(4, Math.Min(int.MaxValue, cacheBlocks));
         _cache = new BlockCache(source.BlockSize, capacity);
         _fetchSlots = new SemaphoreSlim(Math.Max(1, fetchers));
+        _decodeSlots = new SemaphoreSlim(Math.Max(1, fetchers));
         _checksums = new BatchChecksums(source.BlockSize, fetchers, stopping);
         // Ahead of a sequential reader: enough to keep every fetcher busy, never more than half the cache.
         _prefetchBlocks = Math.Max(1, Math.Min(Math.Max(4, fetchers * 2), capacity / 2));
@@ -192,31 +194,47 @@ internal sealed class BackupBlockReader
         }
     }
 
+    /// <summary>
+    /// Fetches a block into the cache: read and decoded under a fetch slot, then hashed with whatever other blocks wait
+    /// (BatchChecksums) after the fetch slot is free again, so the fetchers go on reading while blocks wait for their
+    /// group. Decoded blocks awaiting their hash are bounded by the decode slots (as many as fetchers), which keeps all
+    /// block memory inside the cache size. A block that fails is read again through BlockVerifier.ReadVerifiedAsync
+    /// (three reads in all, as a restore), which names the failure; a missing block is BlockMissing naming its offset.
+    /// </summary>
     private async Task LoadAsync(string checksum, long blockIndex)
     {
+        string key = StorePaths.Block(VolumeName, checksum);
         try
         {
-            await _fetchSlots.WaitAsync(_stopping).ConfigureAwait(false);
-            try
+            var (block, readAgain) = await ReadDecodedAsync(key, checksum, blockIndex).ConfigureAwait(false);
+            if (block is not null)
             {
-                if (_cache.Contains(checksum)) return;
-                // A stored block of a little more than one block fits without the writer doubling its buffer; the decode
-                // buffer grows on first use (incompressible blocks are used where they were read).
-                if (!_scratch.TryTake(out var buffers)) buffers = (new ArrayBufferWriter<byte>(BlockSize + 64 * 1024), new ArrayBufferWriter<byte>());
                 try
                 {
-                    string key = StorePaths.Block(VolumeName, checksum);
-                    await FetchVerifiedAsync(key, checksum, blockIndex, buffers.Stored, buffers.Decoded).ConfigureAwait(false);
-                    Interlocked.Increment(ref _blocksFetched);
+                    if (await _checksums.OfAsync(block).ConfigureAwait(false) == checksum)
+                    {
+                        _cache.AddOwned(checksum, block);
+                        block = null;
+                        Interlocked.Increment(ref _blocksFetched);
+                        return;
+                    }
                 }
                 finally
                 {
-                    buffers.Stored.ResetWrittenCount();
-                    buffers.Decoded.ResetWrittenCount();
-                    _scratch.Add(buffers);
+                    if (block is not null) _cache.Return(block);
+                    _decodeSlots.Release();
                 }
+                readAgain = true;   // the damage may be the transfer's
             }
-            finally { _fetchSlots.Release(); }
+            if (!readAgain) return;   // cached meanwhile
+            await WithFetchBuffers(async (stored, decoded) =>
+            {
+                var data = await BlockVerifier.ReadVerifiedAsync(_store, key, checksum, _source.Method, BlockSize, stored, decoded, 1,
+                    n => Interlocked.Add(ref _bytesFetched, n), _stopping).ConfigureAwait(false) ?? throw Missing(checksum, blockIndex, key);
+                _cache.Add(checksum, data.Span);
+                Interlocked.Increment(ref _blocksFetched);
+                return true;
+            }).ConfigureAwait(false);
         }
         catch (LonghornBackupException e) when (e.ErrorId is ErrorIds.ChecksumMismatch or ErrorIds.BlockDecompressionFailed)
         {
@@ -236,45 +254,64 @@ internal sealed class BackupBlockReader
     }
 
     /// <summary>
-    /// Reads a block, decodes it straight into a cache buffer (lz4 frames, as Longhorn and this module write them;
-    /// other encodings go through BlockVerifier.Decode), hashes it with whatever other blocks wait (BatchChecksums) and
-    /// caches it. A block that fails is read again through BlockVerifier.ReadVerifiedAsync (three reads in all, as a
-    /// restore), which names the failure; a missing block is BlockMissing naming its offset.
+    /// Reads a block and decodes it into a cache buffer (lz4 frames, as Longhorn and this module write them, straight
+    /// in; other encodings through BlockVerifier.Decode). Returns the buffer with a decode slot held and the hashers told
+    /// it is coming (the caller hashes it, then releases both); or no buffer and whether to read it again, verified (it
+    /// did not decode) or not (it was cached meanwhile).
     /// </summary>
-    private async Task FetchVerifiedAsync(string key, string checksum, long blockIndex, ArrayBufferWriter<byte> stored,
-        ArrayBufferWriter<byte> decoded)
+    private async Task<(byte[]? Block, bool ReadAgain)> ReadDecodedAsync(string key, string checksum, long blockIndex) =>
+        await WithFetchBuffers<(byte[]?, bool)>(async (stored, decoded) =>
+        {
+            if (_cache.Contains(checksum)) return (null, false);
+            _checksums.Expect();
+            bool handedOn = false, slot = false;
+            byte[]? buffer = null;
+            try
+            {
+                if (!await _store.ReadToAsync(key, stored, _stopping).ConfigureAwait(false)) throw Missing(checksum, blockIndex, key);
+                Interlocked.Add(ref _bytesFetched, stored.WrittenCount);
+                await _decodeSlots.WaitAsync(_stopping).ConfigureAwait(false);
+                slot = true;
+                buffer = _cache.Rent();
+                try { DecodeInto(key, checksum, stored.WrittenMemory, decoded, buffer); }
+                catch (LonghornBackupException e) when (e.ErrorId != ErrorIds.BlockMissing) { return (null, true); }
+                handedOn = true;
+                return (buffer, false);
+            }
+            finally
+            {
+                if (!handedOn)
+                {
+                    _checksums.Abandon();
+                    if (buffer is not null) _cache.Return(buffer);
+                    if (slot) _decodeSlots.Release();
+                }
+            }
+        }).ConfigureAwait(false);
+
+    /// <summary>Runs <paramref name="work"/> under a fetch slot with a fetcher's read and decode buffers, which it must not keep.</summary>
+    private async Task<T> WithFetchBuffers<T>(Func<ArrayBufferWriter<byte>, ArrayBufferWriter<byte>, Task<T>> work)
     {
-        _checksums.Expect();
-        bool submitted = false;
-        byte[]? buffer = null;
+        await _fetchSlots.WaitAsync(_stopping).ConfigureAwait(false);
+        // A stored block of a little more than one block fits without the writer doubling its buffer; the decode
+        // buffer grows on first use (lz4 blocks are decoded straight into cache buffers).
+        if (!_scratch.TryTake(out var buffers)) buffers = (new ArrayBufferWriter<byte>(BlockSize + 64 * 1024), new ArrayBufferWriter<byte>());
         try
         {
-            if (!await _store.ReadToAsync(key, stored, _stopping).ConfigureAwait(false)) throw Missing();
-            Interlocked.Add(ref _bytesFetched, stored.WrittenCount);
-            buffer = _cache.Rent();
-            DecodeInto(key, checksum, stored.WrittenMemory, decoded, buffer);
-            submitted = true;
-            if (await _checksums.OfAsync(buffer).ConfigureAwait(false) == checksum)
-            {
-                _cache.AddOwned(checksum, buffer);
-                buffer = null;
-                return;
-            }
+            return await work(buffers.Stored, buffers.Decoded).ConfigureAwait(false);
         }
-        catch (LonghornBackupException e) when (e.ErrorId != ErrorIds.BlockMissing) { /* read again: the damage may be the transfer's */ }
         finally
         {
-            if (!submitted) _checksums.Abandon();
-            if (buffer is not null) _cache.Return(buffer);
+            buffers.Stored.ResetWrittenCount();
+            buffers.Decoded.ResetWrittenCount();
+            _scratch.Add(buffers);
+            _fetchSlots.Release();
         }
-        var data = await BlockVerifier.ReadVerifiedAsync(_store, key, checksum, _source.Method, BlockSize, stored, decoded, 1,
-            n => Interlocked.Add(ref _bytesFetched, n), _stopping).ConfigureAwait(false) ?? throw Missing();
-        _cache.Add(checksum, data.Span);
-
-        LonghornBackupException Missing() => new(ErrorIds.BlockMissing, ErrorKind.InvalidData,
-            $"Block {checksum} (offset {blockIndex * BlockSize}) of backup '{BackupName}' is missing from the store: {key}",
-            key, "Run a full backup (New-LhBackup -BackupMode Full) of a snapshot holding this data to repair the volume.");
     }
+
+    private LonghornBackupException Missing(string checksum, long blockIndex, string key) => new(ErrorIds.BlockMissing, ErrorKind.InvalidData,
+        $"Block {checksum} (offset {blockIndex * BlockSize}) of backup '{BackupName}' is missing from the store: {key}",
+        key, "Run a full backup (New-LhBackup -BackupMode Full) of a snapshot holding this data to repair the volume.");
 
     /// <summary>One whole block into <paramref name="buffer"/>; throws the verifier's error when it does not decode to one.</summary>
     private void DecodeInto(string key, string checksum, ReadOnlyMemory<byte> stored, ArrayBufferWriter<byte> decoded, byte[] buffer)
