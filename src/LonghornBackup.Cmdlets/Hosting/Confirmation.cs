@@ -18,7 +18,7 @@ namespace LonghornBackup.Hosting;
 internal static class Confirmation
 {
     /// <summary>How long to look for an answer on redirected standard input before asking anyway (an open pipe).</summary>
-    private static readonly TimeSpan StdinPeekWait = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan StdinPeekWait = TimeSpan.FromSeconds(1);
 
     public static bool ShouldRemove(LhCmdlet cmdlet, bool force, string target, string action)
     {
@@ -119,6 +119,9 @@ internal static class Confirmation
     /// </summary>
     private static bool StandardInputAtEnd()
     {
+        // Standard input from /dev/null (cron, systemd, `< /dev/null`) is at its end by definition: said without a
+        // peek, whose thread a loaded machine may not start within the wait (the test suite saw prompts so).
+        if (StandardInputIsDevNull()) return true;
         try
         {
             var peek = Task.Factory.StartNew(() => Console.In.Peek(), CancellationToken.None,
@@ -126,6 +129,20 @@ internal static class Confirmation
             return peek.Wait(StdinPeekWait) && peek.Result == -1;
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or AggregateException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>True when file descriptor 0 is /dev/null (Linux: /proc/self/fd/0 links to it).</summary>
+    private static bool StandardInputIsDevNull()
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        try
+        {
+            return new FileInfo("/proc/self/fd/0").LinkTarget == "/dev/null";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return false;
         }
