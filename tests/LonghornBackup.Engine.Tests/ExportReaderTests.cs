@@ -192,6 +192,45 @@ public class ExportReaderTests
     }
 
     [Fact]
+    public void Reads_claim_all_their_blocks_or_none_and_wait_while_the_blocks_held_would_pass_the_limit()
+    {
+        var cache = new BlockCache(16, capacity: 2);
+        byte[] Data(byte v) => Enumerable.Repeat(v, 16).ToArray();
+        var heldA = new BlockCache.CachedBlock?[2];
+        var reservedA = new BlockCache.Reservation?[2];
+        Assert.True(cache.TryClaimAll(new[] { "a", "b" }, limit: 3, heldA, reservedA, out _));
+        Assert.All(heldA, Assert.Null);
+        Assert.Equal(2, cache.InUse);
+
+        // Two more blocks would make four held or awaited: refused, and nothing of it claimed.
+        var heldB = new BlockCache.CachedBlock?[2];
+        var reservedB = new BlockCache.Reservation?[2];
+        Assert.False(cache.TryClaimAll(new[] { "c", "d" }, limit: 3, heldB, reservedB, out var room));
+        Assert.Equal(0, cache.ReservationsFor("c"));
+        Assert.False(room.IsCompleted);
+
+        // A read of a block already awaited adds nothing and goes on.
+        var heldC = new BlockCache.CachedBlock?[1];
+        var reservedC = new BlockCache.Reservation?[1];
+        Assert.True(cache.TryClaimAll(new[] { "a" }, limit: 3, heldC, reservedC, out _));
+        Assert.Equal(2, cache.ReservationsFor("a"));
+
+        cache.Add("a", Data(1));
+        cache.Add("b", Data(2));
+        using (cache.TakeReserved(reservedA[0]!)) { }
+        Assert.False(room.IsCompleted);   // a is still held by the other read
+        cache.TakeReserved(reservedA[1]!)!.Dispose();
+        Assert.True(room.IsCompleted);    // b is free: room for the waiting read
+        Assert.True(cache.TryClaimAll(new[] { "c", "d" }, limit: 3, heldB, reservedB, out _));
+        Assert.Equal(3, cache.InUse);     // a (held), c and d (awaited)
+        cache.TakeReserved(reservedC[0]!)!.Dispose();
+
+        // Alone, a read larger than the limit still goes on.
+        var fresh = new BlockCache(16, capacity: 2);
+        Assert.True(fresh.TryClaimAll(new[] { "p", "q", "r", "s", "t" }, limit: 3, new BlockCache.CachedBlock?[5], new BlockCache.Reservation?[5], out _));
+    }
+
+    [Fact]
     public async Task Many_reads_at_once_on_a_cache_of_four_blocks_all_succeed_with_the_right_bytes()
     {
         var t = new TestStore();

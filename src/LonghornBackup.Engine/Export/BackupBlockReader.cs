@@ -31,6 +31,7 @@ internal sealed class BackupBlockReader
     private readonly object _gate = new();
     private readonly CancellationToken _stopping;
     private readonly int _prefetchBlocks;
+    private readonly int _claimLimit;   // blocks reads may hold or await at once: the cache and the few replies hold beyond it
     private readonly SequentialStreams _streams;
     private long _bytesRead, _blocksFetched, _bytesFetched, _failedReads, _readSinceCollect;
 
@@ -56,6 +57,7 @@ internal sealed class BackupBlockReader
         long cacheBlocks = (cacheBytes - 2L * fetchers * source.BlockSize) / source.BlockSize - HeldBeyondCache;
         int capacity = (int)Math.Max(4, Math.Min(int.MaxValue, cacheBlocks));
         _cache = new BlockCache(source.BlockSize, capacity);
+        _claimLimit = capacity + HeldBeyondCache;
         _fetchSlots = new SemaphoreSlim(Math.Max(1, fetchers));
         _decodeSlots = new SemaphoreSlim(Math.Max(1, fetchers));
         _checksums = new BatchChecksums(source.BlockSize, fetchers, stopping);
@@ -92,14 +94,12 @@ internal sealed class BackupBlockReader
     {
         if (length == 0) return new BlockReadLease();
         long first = offset / BlockSize, last = (offset + Math.Max(length, 1) - 1) / BlockSize;
-        var pending = new List<Task<BlockCache.CachedBlock>?>();
-        for (long i = first; i <= last; i++)
-            pending.Add(_map.TryGetValue(i, out var checksum) ? AcquireAsync(checksum, i, ct) : null);
         PrefetchAfter(first, last);
+        var pending = await ClaimAsync(first, last, ct).ConfigureAwait(false);
 
         var lease = new BlockReadLease();
         LonghornBackupException? failure = null;
-        for (int n = 0; n < pending.Count; n++)
+        for (int n = 0; n < pending.Length; n++)
         {
             long block = first + n;
             int start = block == first ? (int)(offset - block * BlockSize) : 0;
@@ -157,28 +157,51 @@ internal sealed class BackupBlockReader
     }
 
     /// <summary>
-    /// The block, held for this read: from the cache, or reserved and loaded (the load's arrival in the cache holds it
-    /// for every read waiting on it, so blocks fetched for other reads can never evict it first).
+    /// The blocks of blocks [first, last] (null for holes), each held for this read: from the cache, or reserved and
+    /// loaded (the load's arrival in the cache holds it for every read waiting on it, so blocks fetched for other reads
+    /// can never evict it first). All are claimed at once, and only while the blocks reads hold or await stay within
+    /// the cache's budget, so however many reads are in flight, block memory stays inside the cache size.
     /// </summary>
-    private async Task<BlockCache.CachedBlock> AcquireAsync(string checksum, long blockIndex, CancellationToken ct)
+    private async Task<Task<BlockCache.CachedBlock>?[]> ClaimAsync(long first, long last, CancellationToken ct)
     {
-        if (_cache.Reserve(checksum, out var reservation) is { } hit) return hit;
+        var pending = new Task<BlockCache.CachedBlock>?[last - first + 1];
+        var indexes = new List<long>();
+        var checksums = new List<string>();
+        for (long i = first; i <= last; i++)
+            if (_map.TryGetValue(i, out var checksum)) { indexes.Add(i); checksums.Add(checksum); }
+        if (checksums.Count == 0) return pending;
+        var held = new BlockCache.CachedBlock?[checksums.Count];
+        var reserved = new BlockCache.Reservation?[checksums.Count];
+        while (!_cache.TryClaimAll(checksums, _claimLimit, held, reserved, out var room))
+        {
+            if (ct.CanBeCanceled) await Task.WhenAny(room, Task.Delay(Timeout.Infinite, ct)).ConfigureAwait(false);
+            else await room.ConfigureAwait(false);
+            ct.ThrowIfCancellationRequested();
+        }
+        for (int k = 0; k < checksums.Count; k++)
+            pending[indexes[k] - first] = held[k] is { } hit ? Task.FromResult(hit) : LoadReservedAsync(checksums[k], indexes[k], reserved[k]!);
+        return pending;
+    }
+
+    /// <summary>Loads a reserved block and takes it from the cache, where it arrived held for this read.</summary>
+    private async Task<BlockCache.CachedBlock> LoadReservedAsync(string checksum, long blockIndex, BlockCache.Reservation reservation)
+    {
         try
         {
             await StartLoad(checksum, blockIndex).ConfigureAwait(false);
         }
         catch (LonghornBackupException e)
         {
-            _cache.CancelReservation(reservation!);
+            _cache.CancelReservation(reservation);
             Report(e, checksum);
             throw;
         }
         catch
         {
-            _cache.CancelReservation(reservation!);
+            _cache.CancelReservation(reservation);
             throw;
         }
-        return _cache.TakeReserved(reservation!) ?? throw new LonghornBackupException(ErrorIds.StoreReadFailed, ErrorKind.ReadError,
+        return _cache.TakeReserved(reservation) ?? throw new LonghornBackupException(ErrorIds.StoreReadFailed, ErrorKind.ReadError,
             $"Block {checksum} of backup '{BackupName}' was loaded but did not reach the export's cache.", checksum);
     }
 

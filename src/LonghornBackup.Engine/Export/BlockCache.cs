@@ -14,6 +14,8 @@ internal sealed class BlockCache
     private readonly LinkedList<Entry> _recency = new();   // first = most recently used
     private readonly Stack<byte[]> _free = new();
     private readonly Dictionary<string, List<Reservation>> _reserved = new(StringComparer.Ordinal);   // reads waiting for a block not cached yet
+    private int _held;   // entries some read holds
+    private TaskCompletionSource<bool> _room = NewRoom();   // completed when a block is no longer held or awaited
 
     public BlockCache(int blockSize, int capacity)
     {
@@ -39,7 +41,7 @@ internal sealed class BlockCache
         lock (_gate)
         {
             if (!_entries.TryGetValue(checksum, out var entry)) return null;
-            entry.Refs++;
+            if (entry.Refs++ == 0) _held++;
             _recency.Remove(entry.Node);
             _recency.AddFirst(entry.Node);
             return new CachedBlock(this, entry);
@@ -90,11 +92,52 @@ internal sealed class BlockCache
             foreach (var (checksum, waiting) in _reserved)
             {
                 if (!waiting.Remove(reservation)) continue;
-                if (waiting.Count == 0) _reserved.Remove(checksum);
+                if (waiting.Count == 0)
+                {
+                    _reserved.Remove(checksum);
+                    SignalRoom();
+                }
                 return;
             }
         }
         if (TakeReserved(reservation) is { } late) late.Dispose();   // arrived between the two checks
+    }
+
+    /// <summary>
+    /// Holds the cached blocks of one read and reserves the others, all or nothing, so that the blocks reads hold or
+    /// wait for stay within <paramref name="limit"/> (a read alone may exceed it: it must go on). When they would not,
+    /// nothing is held and <paramref name="room"/> completes once a block is released. Taking all of a read's blocks at
+    /// once (never some, then waiting for others) is what keeps two reads from waiting on each other forever.
+    /// </summary>
+    public bool TryClaimAll(IReadOnlyList<string> checksums, int limit, CachedBlock?[] held, Reservation?[] reserved, out Task room)
+    {
+        lock (_gate)
+        {
+            room = _room.Task;
+            int inUse = _held + _reserved.Count, extra = 0;
+            for (int i = 0; i < checksums.Count; i++)
+            {
+                string c = checksums[i];
+                bool repeated = false;
+                for (int j = 0; j < i && !repeated; j++) repeated = checksums[j] == c;   // a read spans a few blocks: no set needed
+                if (!repeated && !(_entries.TryGetValue(c, out var e) && e.Refs > 0) && !_reserved.ContainsKey(c)) extra++;
+            }
+            if (inUse > 0 && inUse + extra > limit) return false;
+            for (int i = 0; i < checksums.Count; i++) held[i] = Reserve(checksums[i], out reserved[i]);
+            return true;
+        }
+    }
+
+    /// <summary>Blocks reads hold now, and blocks they wait for (for tests and the benchmark).</summary>
+    public int InUse { get { lock (_gate) return _held + _reserved.Count; } }
+
+    private static TaskCompletionSource<bool> NewRoom() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private void SignalRoom()
+    {
+        var room = _room;
+        _room = NewRoom();
+        room.TrySetResult(true);
     }
 
     /// <summary>Reads waiting for a block that is not cached yet (for tests).</summary>
@@ -108,6 +151,7 @@ internal sealed class BlockCache
         {
             foreach (var r in waiting) r.Entry = entry;
             entry.Refs = waiting.Count;
+            _held++;
             _reserved.Remove(checksum);
         }
         entry.Node = _recency.AddFirst(entry);
@@ -197,7 +241,10 @@ internal sealed class BlockCache
     {
         lock (_gate)
         {
-            if (--entry.Refs == 0 && !entry.Evicted) EvictOverCapacity();
+            if (--entry.Refs > 0) return;
+            _held--;
+            SignalRoom();
+            if (!entry.Evicted) EvictOverCapacity();
         }
     }
 

@@ -14,10 +14,10 @@ namespace LonghornBackup.Engine.Export;
 /// </summary>
 internal sealed class NbdTransmission
 {
-    // Reads answered at once per connection. nbdcopy keeps 64 in flight on each of its four connections; 32 keeps its
-    // copying threads fed (a 4 GiB export: 16 took 4.0 s, 32 3.6 s, 64 3.6-3.9 s) while the blocks the pending reads
-    // hold stay within the cache's budget (64 grew the cache's buffers from 20 to 24).
-    private const int MaxInFlight = 32;
+    // Reads answered at once per connection, as many as nbdcopy keeps in flight on each of its four connections (64);
+    // fewer left its copying threads waiting on replies. The blocks pending reads hold are bounded by the reader
+    // (BackupBlockReader claims a read's blocks only within the cache's budget), not by this number.
+    private const int MaxInFlight = 64;
     private const int MaxExtents = 1024 * 1024 / 8;   // one block status reply stays under 1 MiB
     private readonly Stream _input;
     private readonly Socket _output;
