@@ -55,3 +55,20 @@ function Select-Median([object[]] $Runs) {
     $m | Add-Member -Force -NotePropertyName AllWalls -NotePropertyValue @($Runs | ForEach-Object Wall)
     $m
 }
+
+# Builds the benchmark driver (bench/LonghornBackup.Bench) and returns the path of its executable.
+function Build-BenchDriver([string] $Configuration = 'Release') {
+    $project = Join-Path $PSScriptRoot 'LonghornBackup.Bench/LonghornBackup.Bench.csproj'
+    & dotnet build $project -c $Configuration --nologo -v q | Out-Host
+    if ($LASTEXITCODE -ne 0) { throw 'building the benchmark driver failed' }
+    Join-Path $PSScriptRoot "LonghornBackup.Bench/bin/$Configuration/net10.0/LonghornBackup.Bench"
+}
+
+# Writes a sparse image of $SizeGiB with half of its 2 MiB slots holding random data (seed 1) and returns the bytes
+# of data it holds on disk. The disk and S3 benchmarks back up the same image.
+function New-HalfRandomImage([string] $Path, [int] $SizeGiB) {
+    Write-Host "==> Generating $Path ($SizeGiB GiB, half of its slots random data)"
+    & $bench generate --output $Path --size-gib $SizeGiB --seed 1 --fill random --density 0.5 | Out-Null
+    if ($LASTEXITCODE) { throw 'generate failed' }
+    [long](& du -B1 $Path | ForEach-Object { ($_ -split '\s+')[0] })
+}

@@ -33,9 +33,8 @@ function Write-Step([string] $m) { Write-Host "==> $m" }
 & (Join-Path $PSScriptRoot '../tools/Install-NbdClients.ps1')
 $null = New-Item -ItemType Directory -Force -Path $WorkDir, $OutDir
 if (-not $Bench) {
-    & dotnet build (Join-Path $PSScriptRoot 'LonghornBackup.Bench/LonghornBackup.Bench.csproj') -c $Configuration --nologo -v q | Out-Host
-    if ($LASTEXITCODE -ne 0) { throw 'building the benchmark driver failed' }
-    $Bench = Join-Path $PSScriptRoot "LonghornBackup.Bench/bin/$Configuration/net10.0/LonghornBackup.Bench"
+    . (Join-Path $PSScriptRoot 'BenchMeasure.ps1')
+    $Bench = Build-BenchDriver $Configuration
 }
 if (-not $Image) {
     $Image = Join-Path $WorkDir "export-random-${SizeGiB}g.img"

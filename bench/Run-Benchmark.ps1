@@ -64,10 +64,7 @@ $fast = if (Test-Path /dev/shm) { Join-Path /dev/shm "lhbench-$PID" } else { Joi
 $null = New-Item -ItemType Directory -Force -Path $fast
 
 Write-Step "Building the benchmark driver ($Configuration)"
-$proj = Join-Path $PSScriptRoot 'LonghornBackup.Bench/LonghornBackup.Bench.csproj'
-& dotnet build $proj -c $Configuration --nologo -v q | Out-Host
-if ($LASTEXITCODE -ne 0) { throw 'building the benchmark driver failed' }
-$bench = Join-Path $PSScriptRoot "LonghornBackup.Bench/bin/$Configuration/net10.0/LonghornBackup.Bench"
+$bench = Build-BenchDriver $Configuration
 
 $fills = if ($Quick) { @('random') } else { @('random', 'text') }
 $compressions = if ($Quick) { @('lz4') } else { @('lz4', 'gzip') }

@@ -32,10 +32,7 @@ function Write-Step([string] $m) { Write-Host "==> $m" }
 $null = New-Item -ItemType Directory -Force -Path $WorkDir, $OutDir
 $WorkDir = (Resolve-Path $WorkDir).ProviderPath
 $OutDir = (Resolve-Path $OutDir).ProviderPath
-$proj = Join-Path $PSScriptRoot 'LonghornBackup.Bench/LonghornBackup.Bench.csproj'
-& dotnet build $proj -c $Configuration --nologo -v q | Out-Host
-if ($LASTEXITCODE -ne 0) { throw 'building the benchmark driver failed' }
-$bench = Join-Path $PSScriptRoot "LonghornBackup.Bench/bin/$Configuration/net10.0/LonghornBackup.Bench"
+$bench = Build-BenchDriver $Configuration
 
 Import-Module (Join-Path $PSScriptRoot '../tests/Pester/S3TestServer.psm1') -Force
 $awsDir = Join-Path $WorkDir 'aws-catalog'; $null = New-Item -ItemType Directory -Force -Path $awsDir

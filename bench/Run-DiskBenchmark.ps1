@@ -30,19 +30,13 @@ function Write-Step([string] $m) { Write-Host "==> $m" }
 $null = New-Item -ItemType Directory -Force -Path $WorkDir, $OutDir
 $WorkDir = (Resolve-Path $WorkDir).ProviderPath
 $OutDir = (Resolve-Path $OutDir).ProviderPath
-$proj = Join-Path $PSScriptRoot 'LonghornBackup.Bench/LonghornBackup.Bench.csproj'
-& dotnet build $proj -c $Configuration --nologo -v q | Out-Host
-if ($LASTEXITCODE -ne 0) { throw 'building the benchmark driver failed' }
-$bench = Join-Path $PSScriptRoot "LonghornBackup.Bench/bin/$Configuration/net10.0/LonghornBackup.Bench"
+$bench = Build-BenchDriver $Configuration
 $root = Join-Path $WorkDir 'disk'
 Remove-Item -Recurse -Force $root -ErrorAction SilentlyContinue
 $null = New-Item -ItemType Directory -Path $root
 
 $image = Join-Path $root 'vol.img'
-Write-Step "Generating $image ($SizeGiB GiB, half of its slots random data)"
-& $bench generate --output $image --size-gib $SizeGiB --seed 1 --fill random --density 0.5 | Out-Null
-if ($LASTEXITCODE) { throw 'generate failed' }
-$dataBytes = [long](& du -B1 $image | ForEach-Object { ($_ -split '\s+')[0] })
+$dataBytes = New-HalfRandomImage $image $SizeGiB
 $dataMiB = [math]::Ceiling($dataBytes / 1MB)
 
 $target = Join-Path $root 'target'; $repo = Join-Path $root 'restic'; $restored = Join-Path $root 'restored.img'

@@ -34,19 +34,13 @@ Import-Module (Join-Path $PSScriptRoot '../tests/Pester/S3TestServer.psm1') -For
 $null = New-Item -ItemType Directory -Force -Path $WorkDir, $OutDir
 $WorkDir = (Resolve-Path $WorkDir).ProviderPath
 $OutDir = (Resolve-Path $OutDir).ProviderPath
-$proj = Join-Path $PSScriptRoot 'LonghornBackup.Bench/LonghornBackup.Bench.csproj'
-& dotnet build $proj -c $Configuration --nologo -v q | Out-Host
-if ($LASTEXITCODE -ne 0) { throw 'building the benchmark driver failed' }
-$bench = Join-Path $PSScriptRoot "LonghornBackup.Bench/bin/$Configuration/net10.0/LonghornBackup.Bench"
+$bench = Build-BenchDriver $Configuration
 $root = Join-Path $WorkDir 's3'
 Remove-Item -Recurse -Force $root -ErrorAction SilentlyContinue
 $null = New-Item -ItemType Directory -Path $root
 
 $image = Join-Path $root 'vol.img'
-Write-Step "Generating $image ($SizeGiB GiB, half of its slots random data)"
-& $bench generate --output $image --size-gib $SizeGiB --seed 1 --fill random --density 0.5 | Out-Null
-if ($LASTEXITCODE) { throw 'generate failed' }
-$dataBytes = [long](& du -B1 $image | ForEach-Object { ($_ -split '\s+')[0] })
+$dataBytes = New-HalfRandomImage $image $SizeGiB
 
 # A self-signed certificate for 127.0.0.1, trusted by each tool explicitly (never added to the system's store).
 $cert = Join-Path $root 'cert.pem'; $key = Join-Path $root 'key.pem'
