@@ -25,6 +25,16 @@ public class ExportReaderTests
         return (t, image, source);
     }
 
+    /// <summary>A backup of an image whose <paramref name="blocks"/> blocks all hold random data.</summary>
+    private static async Task<(TestStore, string Image, RestoreSource)> BackupOfDataBlocks(int blocks, int seed)
+    {
+        var t = new TestStore();
+        var writes = Enumerable.Range(0, blocks).Select(i => ((long)i * B, TestImages.RandomBytes(seed + i))).ToArray();
+        string image = TestImages.Create(t.WorkFile("data.img"), blocks * B, writes);
+        var name = (await t.BackupAsync(V, image)).Backup.Name;
+        return (t, image, await RestoreSource.LoadAsync(t.Store, V, name, false, "", "", CancellationToken.None));
+    }
+
     private static byte[] Bytes(BlockReadLease lease) => lease.Segments.SelectMany(s => s).ToArray();
 
     private static byte[] ImageBytes(string image, long offset, int length)
@@ -134,12 +144,8 @@ public class ExportReaderTests
     [Fact]
     public async Task The_cache_keeps_its_size_however_much_is_read()
     {
-        var t = new TestStore();
+        var (t, image, source) = await BackupOfDataBlocks(24, seed: 100);
         using var _ = t;
-        var writes = Enumerable.Range(0, 24).Select(i => ((long)i * B, TestImages.RandomBytes(100 + i))).ToArray();
-        string image = TestImages.Create(t.WorkFile("big.img"), 24L * B, writes);
-        var name = (await t.BackupAsync(V, image)).Backup.Name;
-        var source = await RestoreSource.LoadAsync(t.Store, V, name, false, "", "", CancellationToken.None);
         var reader = new BackupBlockReader(t.Store.Store, source, 4L * B, 2, CancellationToken.None);
         for (int pass = 0; pass < 2; pass++)
             for (long offset = 0; offset < 24L * B; offset += 256 * 1024)
@@ -233,12 +239,8 @@ public class ExportReaderTests
     [Fact]
     public async Task Many_reads_at_once_on_a_cache_of_four_blocks_all_succeed_with_the_right_bytes()
     {
-        var t = new TestStore();
+        var (t, image, source) = await BackupOfDataBlocks(24, seed: 300);
         using var _ = t;
-        var writes = Enumerable.Range(0, 24).Select(i => ((long)i * B, TestImages.RandomBytes(300 + i))).ToArray();
-        string image = TestImages.Create(t.WorkFile("wide.img"), 24L * B, writes);
-        var name = (await t.BackupAsync(V, image)).Backup.Name;
-        var source = await RestoreSource.LoadAsync(t.Store, V, name, false, "", "", CancellationToken.None);
         // Eight fetchers and 4 blocks of cache: every read's block is loaded while others push it out of the cache.
         var reader = new BackupBlockReader(t.Store.Store, source, 4L * B, 8, CancellationToken.None);
         var random = new Random(5);
