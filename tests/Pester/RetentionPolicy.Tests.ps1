@@ -70,6 +70,8 @@ Describe 'Remove-LhBackup retention policies' {
         @{ What = 'a rule that does not exist'; Policy = @{ KeepDayly = 7 } }
         @{ What = 'a count that is not a number'; Policy = @{ KeepLast = 'many' } }
         @{ What = 'no rule at all'; Policy = @{ Label = @{ RecurringJob = 'daily' } } }
+        @{ What = 'a count beyond any number of backups'; Policy = @{ KeepLast = 1e12 } }
+        @{ What = 'rules written as text, not a hashtable'; Policy = 'KeepDaily=7' }
     ) {
         $before = Get-TreeState $target
         $settings = Get-Content -Raw (Get-LhBackupTarget).ConfigPath
