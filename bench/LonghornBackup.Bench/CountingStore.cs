@@ -47,6 +47,14 @@ internal sealed class CountingStore : IObjectStore, IBufferedObjectReader
         return found;
     }
 
+    public async Task<int> ReadIntoAsync(string key, byte[] destination, CancellationToken ct)
+    {
+        Interlocked.Increment(ref Reads);
+        int length = await _inner.ReadIntoAsync(key, destination, ct);
+        if (length > 0 && length <= destination.Length) Interlocked.Add(ref BytesRead, length);
+        return length;
+    }
+
     public Task WriteAsync(string key, ReadOnlyMemory<byte> data, CancellationToken ct)
     {
         Interlocked.Increment(ref Writes);

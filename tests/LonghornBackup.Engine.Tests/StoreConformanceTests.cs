@@ -208,6 +208,30 @@ public abstract class StoreConformanceTests : IDisposable
         Assert.Equal(new[] { "backupstore/volumes/aa/bb/v1/blocks/00/notes.md", "backupstore/volumes/aa/bb/v1/precious.txt" }, await TreeAsync(""));
     }
 
+    [Fact]
+    public async Task An_object_reads_whole_into_a_buffer_it_fits_and_only_its_length_is_told_when_it_does_not()
+    {
+        var data = new byte[300_001];
+        new Random(7).NextBytes(data);
+        await Store.WriteAsync("b/blocks/x.blk", data, None);
+
+        var roomy = new byte[data.Length + 4096];
+        Assert.Equal(data.Length, await Store.ReadIntoAsync("b/blocks/x.blk", roomy, None));
+        Assert.Equal(data, roomy.AsSpan(0, data.Length).ToArray());
+        var exact = new byte[data.Length];
+        Assert.Equal(data.Length, await Store.ReadIntoAsync("b/blocks/x.blk", exact, None));
+        Assert.Equal(data, exact);
+
+        Assert.True(await Store.ReadIntoAsync("b/blocks/x.blk", new byte[data.Length - 1], None) > data.Length - 1);
+        Assert.Equal(-1, await Store.ReadIntoAsync("b/blocks/none.blk", roomy, None));
+        Assert.Equal(-1, await Store.ReadIntoAsync("no/such/folder/none.blk", roomy, None));
+
+        var writer = new System.Buffers.ArrayBufferWriter<byte>();
+        Assert.True(await Store.ReadToAsync("b/blocks/x.blk", writer, None));
+        Assert.Equal(data, writer.WrittenSpan.ToArray());
+        Assert.False(await Store.ReadToAsync("b/blocks/none.blk", writer, None));
+    }
+
     [Theory]
     [InlineData("../outside.cfg")]
     [InlineData("backupstore/../../outside.cfg")]
@@ -225,6 +249,7 @@ public abstract class StoreConformanceTests : IDisposable
 
         await Rejected(() => Store.WriteAsync(key, new byte[] { 1 }, None));
         await Rejected(() => Store.ReadAsync(key, None));
+        await Rejected(() => Store.ReadIntoAsync(key, new byte[16], None));
         await Rejected(() => Store.StatAsync(key, None));
         await Rejected(() => Store.DeleteAsync(key, None));
         await Rejected(() => Store.DeleteTreeAsync(key, None));

@@ -38,6 +38,13 @@ internal sealed class ThrottledStore : IObjectStore, IBufferedObjectReader
         return found;
     }
 
+    public async Task<int> ReadIntoAsync(string key, byte[] destination, CancellationToken ct)
+    {
+        int length = await _inner.ReadIntoAsync(key, destination, ct).ConfigureAwait(false);
+        if (length > 0 && length <= destination.Length) await _bucket.TakeAsync(length, ct).ConfigureAwait(false);
+        return length;
+    }
+
     public async Task WriteAsync(string key, ReadOnlyMemory<byte> data, CancellationToken ct)
     {
         await _bucket.TakeAsync(data.Length, ct).ConfigureAwait(false);

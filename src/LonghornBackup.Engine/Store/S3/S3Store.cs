@@ -141,6 +141,34 @@ internal sealed class S3Store : IObjectStore, IBufferedObjectReader, IDisposable
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// The object's body straight into <paramref name="destination"/> when its length fits (see ReadToAsync for the
+    /// transport check); a longer object is not read, only its length returned.
+    /// </summary>
+    public async Task<int> ReadIntoAsync(string key, byte[] destination, CancellationToken cancellationToken)
+    {
+        int result = -1;
+        bool found = await GetAsync(key, async (response, ct) =>
+        {
+            long length = response.ContentLength;
+            if (length < 0 || length > destination.Length)
+            {
+                result = (int)Math.Min(Math.Max(length, destination.Length + 1L), int.MaxValue);
+                return;
+            }
+            var body = response.ResponseStream is HashStream md5Check ? md5Check.GetNonWrapperBaseStream() : response.ResponseStream;
+            int total = 0;
+            while (total < destination.Length)
+            {
+                int n = await body.ReadAsync(destination, total, destination.Length - total, ct).ConfigureAwait(false);
+                if (n == 0) break;
+                total += n;
+            }
+            result = total;
+        }, cancellationToken).ConfigureAwait(false);
+        return found ? result : -1;
+    }
+
     /// <summary>One GET, its body handed to <paramref name="consume"/>; false when the object does not exist.</summary>
     private Task<bool> GetAsync(string key, Func<GetObjectResponse, CancellationToken, Task> consume, CancellationToken cancellationToken)
     {
