@@ -66,6 +66,36 @@ public class Lz4FrameSpanDecoderTests
         Assert.Same(frame, segment.Array);
     }
 
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    public void A_frame_of_one_stored_block_is_found_where_it_lies(bool blockChecksum, bool contentChecksum)
+    {
+        byte[] block = TestImages.RandomBytes(6);
+        byte[] frame = Encode(block, blockChecksum: blockChecksum, contentChecksum: contentChecksum);
+        Assert.True(Lz4FrameSpanDecoder.TryFindStoredContent(frame, out int start, out int length));
+        Assert.Equal(block, frame.AsSpan(start, length).ToArray());
+        Assert.True(Lz4FrameSpanDecoder.TryFindStoredContent(WithContentSize(frame, block.Length), out start, out length));
+        Assert.Equal(block.Length, length);
+    }
+
+    [Fact]
+    public void Frames_that_are_not_one_stored_block_are_not_found()
+    {
+        byte[] random = TestImages.RandomBytes(7);
+        Assert.False(Lz4FrameSpanDecoder.TryFindStoredContent(Compress(TestImages.CompressibleBytes(8)), out _, out _));   // compressed
+        Assert.False(Lz4FrameSpanDecoder.TryFindStoredContent(Encode(random, 64 << 10), out _, out _));                  // 32 stored blocks
+        byte[] frame = Compress(random);
+        Assert.True(Lz4FrameSpanDecoder.TryFindStoredContent(frame, out _, out _));
+        Assert.False(Lz4FrameSpanDecoder.TryFindStoredContent(frame[..^1], out _, out _));                      // cut short
+        Assert.False(Lz4FrameSpanDecoder.TryFindStoredContent([.. frame, 0], out _, out _));                    // something after it
+        Assert.False(Lz4FrameSpanDecoder.TryFindStoredContent(frame[..(frame.Length - 8)], out _, out _));      // no end mark
+        byte[] header = (byte[])frame.Clone();
+        header[5] ^= 0x10;                                                                                        // header checksum wrong
+        Assert.False(Lz4FrameSpanDecoder.TryFindStoredContent(header, out _, out _));
+        Assert.False(Lz4FrameSpanDecoder.TryFindStoredContent(random, out _, out _));                           // no frame at all
+    }
+
     [Fact]
     public void Compressible_block_decodes_into_the_buffer()
     {
