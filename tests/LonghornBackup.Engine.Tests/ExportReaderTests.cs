@@ -59,6 +59,30 @@ public class ExportReaderTests
         }
     }
 
+    [Theory]
+    [InlineData("lz4")]    // random blocks are served from the buffer they were read into, compressible ones decoded
+    [InlineData("gzip")]   // decoded by the stream decoder into a second buffer
+    [InlineData("none")]   // stored as they are
+    public async Task Every_compression_method_reads_back_the_image_bytes(string method)
+    {
+        var t = new TestStore();
+        using var _ = t;
+        string image = TestImages.Create(t.WorkFile("mixed.img"), 6L * B,
+            (0, TestImages.RandomBytes(41)), (1L * B, TestImages.CompressibleBytes(42)), (3L * B, TestImages.RandomBytes(43)),
+            (4L * B, TestImages.CompressibleBytes(44)));
+        var name = (await t.BackupAsync(V, image, compression: method)).Backup.Name;
+        var source = await RestoreSource.LoadAsync(t.Store, V, name, false, "", "", CancellationToken.None);
+        // A cache of four blocks, so blocks are read again after they leave it.
+        var reader = new BackupBlockReader(t.Store.Store, source, 4L * (B + BlockCache.FrameRoom), 2, CancellationToken.None);
+        for (int pass = 0; pass < 2; pass++)
+            foreach (var (offset, length) in new (long, int)[] { (0, 6 * B), (B - 3, 9), (3L * B + 17, B), (5L * B - 1, 1) })
+            {
+                using var lease = await reader.ReadAsync(offset, length, CancellationToken.None);
+                Assert.Equal(ImageBytes(image, offset, length), Bytes(lease));
+            }
+        Assert.Equal(0, reader.FailedReads);
+    }
+
     [Fact]
     public async Task A_block_damaged_in_transfer_is_read_again_and_served_right()
     {
@@ -167,7 +191,7 @@ public class ExportReaderTests
         using var held = cache.TryAcquire("a")!;
         cache.Add("b", Enumerable.Repeat((byte)2, 16).ToArray());
         cache.Add("c", Enumerable.Repeat((byte)3, 16).ToArray());
-        Assert.All(held.Data, x => Assert.Equal(1, x));
+        Assert.All(held.Block, x => Assert.Equal(1, x));
         Assert.NotNull(cache.TryAcquire("a"));
         Assert.Null(cache.TryAcquire("b"));
     }
@@ -182,7 +206,7 @@ public class ExportReaderTests
         cache.Add("a", Enumerable.Repeat((byte)1, 16).ToArray());   // arrives held for both readers
         cache.Add("b", Enumerable.Repeat((byte)2, 16).ToArray());   // over capacity: only b can go
         cache.Add("c", Enumerable.Repeat((byte)3, 16).ToArray());
-        using (var taken = cache.TakeReserved(waiting!)!) Assert.All(taken.Data, x => Assert.Equal(1, x));
+        using (var taken = cache.TakeReserved(waiting!)!) Assert.All(taken.Block, x => Assert.Equal(1, x));
         cache.CancelReservation(second!);   // the second reader gave up: its hold is released, not leaked
         cache.Add("d", Enumerable.Repeat((byte)4, 16).ToArray());
         Assert.Null(cache.TryAcquire("a"));   // nothing holds a any more, so it was evicted

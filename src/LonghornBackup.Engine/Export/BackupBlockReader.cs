@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Collections.Concurrent;
-using LonghornBackup.Engine.Compression;
 using LonghornBackup.Engine.Errors;
 using LonghornBackup.Engine.Format;
 using LonghornBackup.Engine.Restore;
@@ -22,10 +20,8 @@ internal sealed class BackupBlockReader
     private readonly RestoreSource _source;
     private readonly Dictionary<long, string> _map;   // block index -> checksum
     private readonly BlockCache _cache;
-    private readonly SemaphoreSlim _fetchSlots;
-    private readonly SemaphoreSlim _decodeSlots;   // decoded blocks not yet hashed: one cache buffer each
+    private readonly BlockFetcher _fetcher;
     private readonly BatchChecksums _checksums;
-    private readonly ConcurrentBag<(ArrayBufferWriter<byte> Stored, ArrayBufferWriter<byte> Decoded)> _scratch = new();
     private readonly Dictionary<string, Task> _loading = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _reported = new(StringComparer.Ordinal);
     private readonly object _gate = new();
@@ -33,7 +29,7 @@ internal sealed class BackupBlockReader
     private readonly int _prefetchBlocks;
     private readonly int _claimLimit;   // blocks reads may hold or await at once: the cache and the few replies hold beyond it
     private readonly SequentialStreams _streams;
-    private long _bytesRead, _blocksFetched, _bytesFetched, _failedReads, _readSinceCollect;
+    private long _bytesRead, _blocksFetched, _failedReads, _readSinceCollect;
 
     /// <summary>
     /// Bytes served between two young-generation collections. The runtime sizes its young generation by the CPU's
@@ -43,7 +39,7 @@ internal sealed class BackupBlockReader
     /// </summary>
     private const long CollectEvery = 64L * 1024 * 1024;
 
-    /// <param name="cacheBytes">Memory for blocks: the fetchers' buffers and the cache (at least four blocks whatever it says).</param>
+    /// <param name="cacheBytes">Memory for blocks: the loads' buffers and the cache (at least four blocks whatever it says).</param>
     /// <param name="fetchers">Blocks fetched (and verified) at once.</param>
     public BackupBlockReader(IObjectStore store, RestoreSource source, long cacheBytes, int fetchers, CancellationToken stopping)
     {
@@ -52,15 +48,15 @@ internal sealed class BackupBlockReader
         _stopping = stopping;
         _map = new Dictionary<long, string>(source.Backup.Blocks.Count);
         foreach (var b in source.Backup.Blocks) _map[b.Offset / source.BlockSize] = b.BlockChecksum;
-        // The cache size covers all block memory: each fetcher's read buffer and the block it decodes into, the
-        // blocks replies hold beyond the cache while they are sent (a few), then the cached blocks.
-        long cacheBlocks = (cacheBytes - 2L * fetchers * source.BlockSize) / source.BlockSize - HeldBeyondCache;
+        // The cache size covers all block memory: the fetch stage's buffers (BlockFetcher.BuffersHeld), the blocks
+        // replies hold beyond the cache while they are sent (a few), then the cached blocks.
+        fetchers = Math.Max(1, fetchers);
+        long cacheBlocks = cacheBytes / (source.BlockSize + BlockCache.FrameRoom) - BlockFetcher.BuffersHeld(fetchers) - HeldBeyondCache;
         int capacity = (int)Math.Max(4, Math.Min(int.MaxValue, cacheBlocks));
         _cache = new BlockCache(source.BlockSize, capacity);
         _claimLimit = capacity + HeldBeyondCache;
-        _fetchSlots = new SemaphoreSlim(Math.Max(1, fetchers));
-        _decodeSlots = new SemaphoreSlim(Math.Max(1, fetchers));
-        _checksums = new BatchChecksums(source.BlockSize, fetchers, stopping);
+        _fetcher = new BlockFetcher(store, _cache, source.Method, source.Backup.Name, fetchers, stopping);
+        _checksums = new BatchChecksums(source.BlockSize, fetchers, _fetcher.MoreBlocksComing, stopping);
         // Ahead of a sequential reader: enough to keep every fetcher busy, never more than half the cache.
         _prefetchBlocks = Math.Max(1, Math.Min(Math.Max(4, fetchers * 2), capacity / 2));
         _streams = new SequentialStreams(_prefetchBlocks, capacity / 2);
@@ -74,7 +70,7 @@ internal sealed class BackupBlockReader
     public BatchChecksums Checksums => _checksums;
     public long BytesRead => Interlocked.Read(ref _bytesRead);
     public long BlocksFetched => Interlocked.Read(ref _blocksFetched);
-    public long BytesFetched => Interlocked.Read(ref _bytesFetched);
+    public long BytesFetched => _fetcher.BytesFetched;
     public long FailedReads => Interlocked.Read(ref _failedReads);
 
     /// <summary>Called once per broken block, from a server thread, with the error that names it.</summary>
@@ -114,7 +110,8 @@ internal sealed class BackupBlockReader
             {
                 var held = await task.ConfigureAwait(false);
                 lease.Hold(held);
-                lease.Segments.Add(new ArraySegment<byte>(held.Data, start, end - start));
+                var bytes = held.Block;
+                lease.Segments.Add(new ArraySegment<byte>(bytes.Array!, bytes.Offset + start, end - start));
             }
             catch (LonghornBackupException e)
             {
@@ -183,26 +180,38 @@ internal sealed class BackupBlockReader
         return pending;
     }
 
-    /// <summary>Loads a reserved block and takes it from the cache, where it arrived held for this read.</summary>
+    /// <summary>
+    /// Loads a reserved block and takes it from the cache, where it arrived held for this read. A load this read joined
+    /// may have cached the block before the reservation was made (the block then left the cache before this read came):
+    /// it is loaded again, a few times at most.
+    /// </summary>
     private async Task<BlockCache.CachedBlock> LoadReservedAsync(string checksum, long blockIndex, BlockCache.Reservation reservation)
     {
-        try
+        for (int attempt = 1; ; attempt++)
         {
-            await StartLoad(checksum, blockIndex).ConfigureAwait(false);
+            try
+            {
+                await StartLoad(checksum, blockIndex).ConfigureAwait(false);
+            }
+            catch (LonghornBackupException e)
+            {
+                _cache.CancelReservation(reservation);
+                Report(e, checksum);
+                throw;
+            }
+            catch
+            {
+                _cache.CancelReservation(reservation);
+                throw;
+            }
+            if (_cache.TakeReserved(reservation) is { } block) return block;
+            if (attempt == 3)
+            {
+                _cache.CancelReservation(reservation);
+                throw new LonghornBackupException(ErrorIds.StoreReadFailed, ErrorKind.ReadError,
+                    $"Block {checksum} of backup '{BackupName}' was loaded {attempt} times but never reached this read (the cache is too small for the reads in flight).", checksum);
+            }
         }
-        catch (LonghornBackupException e)
-        {
-            _cache.CancelReservation(reservation);
-            Report(e, checksum);
-            throw;
-        }
-        catch
-        {
-            _cache.CancelReservation(reservation);
-            throw;
-        }
-        return _cache.TakeReserved(reservation) ?? throw new LonghornBackupException(ErrorIds.StoreReadFailed, ErrorKind.ReadError,
-            $"Block {checksum} of backup '{BackupName}' was loaded but did not reach the export's cache.", checksum);
     }
 
     private Task StartLoad(string checksum, long blockIndex)
@@ -218,9 +227,9 @@ internal sealed class BackupBlockReader
     }
 
     /// <summary>
-    /// Fetches a block into the cache: read and decoded under a fetch slot, then hashed with whatever other blocks wait
-    /// (BatchChecksums) after the fetch slot is free again, so the fetchers go on reading while blocks wait for their
-    /// group. Decoded blocks awaiting their hash are bounded by the decode slots (as many as fetchers), which keeps all
+    /// Fetches a block into the cache: read into a cache buffer and decoded there under a load slot, then hashed with
+    /// whatever other blocks wait (BatchChecksums), so the other loads go on reading while blocks wait for their group.
+    /// Loads (reading, decoding or awaiting their hash) are bounded by the load slots, one buffer each, which keeps all
     /// block memory inside the cache size. A block that fails is read again through BlockVerifier.ReadVerifiedAsync
     /// (three reads in all, as a restore), which names the failure; a missing block is BlockMissing naming its offset.
     /// </summary>
@@ -229,31 +238,30 @@ internal sealed class BackupBlockReader
         string key = StorePaths.Block(VolumeName, checksum);
         try
         {
-            var (block, readAgain) = await ReadDecodedAsync(key, checksum, blockIndex).ConfigureAwait(false);
-            if (block is not null)
+            var (buffer, start, readAgain) = await _fetcher.ReadAsync(key, checksum, blockIndex).ConfigureAwait(false);
+            if (buffer is not null)
             {
-                try
+                // The hasher now owns the buffer and the load slot: it caches the block (or gives the buffer back) and
+                // frees the slot as soon as the block's group is hashed.
+                var verified = _checksums.VerifyAsync(new ReadOnlyMemory<byte>(buffer, start, BlockSize), checksum, ok =>
                 {
-                    if (await _checksums.OfAsync(block).ConfigureAwait(false) == checksum)
-                    {
-                        _cache.AddOwned(checksum, block);
-                        block = null;
-                        Interlocked.Increment(ref _blocksFetched);
-                        return;
-                    }
-                }
-                finally
+                    if (ok) _cache.AddOwned(checksum, buffer, start);
+                    else _cache.Return(buffer);
+                    _fetcher.ReleaseSlot();
+                });
+                _fetcher.HandedOn();
+                if (await verified.ConfigureAwait(false))
                 {
-                    if (block is not null) _cache.Return(block);
-                    _decodeSlots.Release();
+                    Interlocked.Increment(ref _blocksFetched);
+                    return;
                 }
                 readAgain = true;   // the damage may be the transfer's
             }
             if (!readAgain) return;   // cached meanwhile
-            await WithFetchBuffers(async (stored, decoded) =>
+            await _fetcher.WithDecodeSlot(async scratch =>
             {
-                var data = await BlockVerifier.ReadVerifiedAsync(_store, key, checksum, _source.Method, BlockSize, stored, decoded, 1,
-                    n => Interlocked.Add(ref _bytesFetched, n), _stopping).ConfigureAwait(false) ?? throw Missing(checksum, blockIndex, key);
+                var data = await BlockVerifier.ReadVerifiedAsync(_store, key, checksum, _source.Method, BlockSize, scratch.Stored, scratch.Decoded, 1,
+                    _fetcher.AddFetched, _stopping).ConfigureAwait(false) ?? throw _fetcher.Missing(checksum, blockIndex, key);
                 _cache.Add(checksum, data.Span);
                 Interlocked.Increment(ref _blocksFetched);
                 return true;
@@ -274,78 +282,6 @@ internal sealed class BackupBlockReader
         {
             lock (_gate) _loading.Remove(checksum);
         }
-    }
-
-    /// <summary>
-    /// Reads a block and decodes it into a cache buffer (lz4 frames, as Longhorn and this module write them, straight
-    /// in; other encodings through BlockVerifier.Decode). Returns the buffer with a decode slot held and the hashers told
-    /// it is coming (the caller hashes it, then releases both); or no buffer and whether to read it again, verified (it
-    /// did not decode) or not (it was cached meanwhile).
-    /// </summary>
-    private async Task<(byte[]? Block, bool ReadAgain)> ReadDecodedAsync(string key, string checksum, long blockIndex) =>
-        await WithFetchBuffers<(byte[]?, bool)>(async (stored, decoded) =>
-        {
-            if (_cache.Contains(checksum)) return (null, false);
-            _checksums.Expect();
-            bool handedOn = false, slot = false;
-            byte[]? buffer = null;
-            try
-            {
-                if (!await _store.ReadToAsync(key, stored, _stopping).ConfigureAwait(false)) throw Missing(checksum, blockIndex, key);
-                Interlocked.Add(ref _bytesFetched, stored.WrittenCount);
-                await _decodeSlots.WaitAsync(_stopping).ConfigureAwait(false);
-                slot = true;
-                buffer = _cache.Rent();
-                try { DecodeInto(key, checksum, stored.WrittenMemory, decoded, buffer); }
-                catch (LonghornBackupException e) when (e.ErrorId != ErrorIds.BlockMissing) { return (null, true); }
-                handedOn = true;
-                return (buffer, false);
-            }
-            finally
-            {
-                if (!handedOn)
-                {
-                    _checksums.Abandon();
-                    if (buffer is not null) _cache.Return(buffer);
-                    if (slot) _decodeSlots.Release();
-                }
-            }
-        }).ConfigureAwait(false);
-
-    /// <summary>Runs <paramref name="work"/> under a fetch slot with a fetcher's read and decode buffers, which it must not keep.</summary>
-    private async Task<T> WithFetchBuffers<T>(Func<ArrayBufferWriter<byte>, ArrayBufferWriter<byte>, Task<T>> work)
-    {
-        await _fetchSlots.WaitAsync(_stopping).ConfigureAwait(false);
-        // A stored block of a little more than one block fits without the writer doubling its buffer; the decode
-        // buffer grows on first use (lz4 blocks are decoded straight into cache buffers).
-        if (!_scratch.TryTake(out var buffers)) buffers = (new ArrayBufferWriter<byte>(BlockSize + 64 * 1024), new ArrayBufferWriter<byte>());
-        try
-        {
-            return await work(buffers.Stored, buffers.Decoded).ConfigureAwait(false);
-        }
-        finally
-        {
-            buffers.Stored.ResetWrittenCount();
-            buffers.Decoded.ResetWrittenCount();
-            _scratch.Add(buffers);
-            _fetchSlots.Release();
-        }
-    }
-
-    private LonghornBackupException Missing(string checksum, long blockIndex, string key) => new(ErrorIds.BlockMissing, ErrorKind.InvalidData,
-        $"Block {checksum} (offset {blockIndex * BlockSize}) of backup '{BackupName}' is missing from the store: {key}",
-        key, "Run a full backup (New-LhBackup -BackupMode Full) of a snapshot holding this data to repair the volume.");
-
-    /// <summary>One whole block into <paramref name="buffer"/>; throws the verifier's error when it does not decode to one.</summary>
-    private void DecodeInto(string key, string checksum, ReadOnlyMemory<byte> stored, ArrayBufferWriter<byte> decoded, byte[] buffer)
-    {
-        if (CompressionMethods.ForStoredBlock(_source.Method, stored.Span).Name == CompressionMethods.Lz4
-            && Lz4FrameSpanDecoder.TryDecode(stored.Span, buffer, out var content) && content.Length == BlockSize)
-        {
-            if (content.InFrame) stored.Span.Slice(content.Start, content.Length).CopyTo(buffer);
-            return;
-        }
-        BlockVerifier.Decode(_source.Method, checksum, key, stored, BlockSize, decoded).Span.CopyTo(buffer);
     }
 
     private void Report(LonghornBackupException e, string checksum)

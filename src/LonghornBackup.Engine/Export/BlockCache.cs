@@ -27,6 +27,16 @@ internal sealed class BlockCache
     public int BlockSize { get; }
     public int Capacity { get; }
 
+    /// <summary>
+    /// Room beyond a block in each buffer, so a stored block fits whole: blocks are read straight into cache buffers,
+    /// and an lz4 frame of incompressible data (its block stored as it is) is then cached where it lies, behind the
+    /// frame's header, without a copy. Frames of small lz4 blocks have a 4-byte header per block: 4 KiB covers them.
+    /// </summary>
+    public const int FrameRoom = 4096;
+
+    /// <summary>Length of every buffer <see cref="Rent"/> gives: a block and <see cref="FrameRoom"/>.</summary>
+    public int BufferSize => BlockSize + FrameRoom;
+
     /// <summary>Blocks in the cache now, held or not (for tests and statistics).</summary>
     public int Count { get { lock (_gate) return _entries.Count; } }
 
@@ -144,9 +154,9 @@ internal sealed class BlockCache
     public int ReservationsFor(string checksum) { lock (_gate) return _reserved.TryGetValue(checksum, out var w) ? w.Count : 0; }
 
     /// <summary>A new entry, held for every read that reserved it.</summary>
-    private Entry NewEntry(string checksum, byte[] buffer)
+    private Entry NewEntry(string checksum, byte[] buffer, int start)
     {
-        var entry = new Entry(checksum, buffer);
+        var entry = new Entry(checksum, buffer, start);
         if (_reserved.TryGetValue(checksum, out var waiting))
         {
             foreach (var r in waiting) r.Entry = entry;
@@ -179,7 +189,7 @@ internal sealed class BlockCache
         lock (_gate)
         {
             if (_entries.ContainsKey(checksum)) { _free.Push(buffer); return; }
-            NewEntry(checksum, buffer);
+            NewEntry(checksum, buffer, 0);
             EvictOverCapacity();
         }
     }
@@ -195,14 +205,14 @@ internal sealed class BlockCache
         lock (_gate) if (_free.Count < Capacity) _free.Push(buffer);
     }
 
-    /// <summary>Caches a rented buffer holding a verified block, without copying it.</summary>
-    public void AddOwned(string checksum, byte[] buffer)
+    /// <summary>Caches a rented buffer holding a verified block at <paramref name="start"/>, without copying it.</summary>
+    public void AddOwned(string checksum, byte[] buffer, int start)
     {
-        if (buffer.Length != BlockSize) throw new ArgumentException("A cached block is one whole block.", nameof(buffer));
+        if (buffer.Length != BufferSize || start < 0 || start > FrameRoom) throw new ArgumentException("A cached block is one whole block of a rented buffer.", nameof(buffer));
         lock (_gate)
         {
             if (_entries.ContainsKey(checksum)) { _free.Push(buffer); return; }
-            NewEntry(checksum, buffer);
+            NewEntry(checksum, buffer, start);
             EvictOverCapacity();
         }
     }
@@ -210,7 +220,7 @@ internal sealed class BlockCache
     private byte[] Allocate()
     {
         BuffersAllocated++;
-        return new byte[BlockSize];
+        return new byte[BufferSize];
     }
 
     /// <summary>
@@ -250,9 +260,10 @@ internal sealed class BlockCache
 
     internal sealed class Entry
     {
-        public Entry(string checksum, byte[] data) { Checksum = checksum; Data = data; }
+        public Entry(string checksum, byte[] data, int start) { Checksum = checksum; Data = data; Start = start; }
         public string Checksum { get; }
         public byte[] Data { get; }
+        public int Start { get; }   // where the block lies in Data
         public int Refs;
         public bool Evicted;
         public LinkedListNode<Entry> Node = null!;
@@ -266,7 +277,8 @@ internal sealed class BlockCache
 
         internal CachedBlock(BlockCache cache, Entry entry) { _cache = cache; _entry = entry; }
 
-        public byte[] Data => _entry.Data;
+        /// <summary>The block's bytes: a slice of its buffer.</summary>
+        public ArraySegment<byte> Block => new(_entry.Data, _entry.Start, _entry.Data.Length - FrameRoom);
 
         public void Dispose() => Interlocked.Exchange(ref _cache, null)?.Release(_entry);
     }

@@ -12,7 +12,7 @@ public sealed class ExportRequest
     public required ExportEndpoint Endpoint { get; init; }
     /// <summary>Name of the target the backups are on, for listings.</summary>
     public string TargetName { get; init; } = "";
-    /// <summary>Memory for blocks per served backup: the fetchers' buffers (two blocks each), the rest caches decoded blocks (at least four).</summary>
+    /// <summary>Memory for blocks per served backup: the fetch stage's buffers (BlockFetcher.BuffersHeld), the rest caches decoded blocks (at least four).</summary>
     public long CacheBytes { get; init; } = DefaultCacheBytes;
     /// <summary>Blocks fetched at once per served backup; default two per core (at least eight).</summary>
     public int? Fetchers { get; init; }
