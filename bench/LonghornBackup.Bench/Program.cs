@@ -99,6 +99,9 @@ switch (command)
             CacheBytes = long.Parse(opts.GetValueOrDefault("cache-mib", "64")) << 20,
             Fetchers = opts.TryGetValue("fetchers", out var f) ? int.Parse(f) : null,
         }, CancellationToken.None);
+        // Time the runtime spent compiling, by the time the export was ready and in all (it compiles hot code again as it serves).
+        double jitAtReady = System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds;
+        long methodsAtReady = System.Runtime.JitInfo.GetCompiledMethodCount();
         File.WriteAllText(opts["ready"], session.Endpoint.UriOf(session.Exports[0].Name));
         while (!File.Exists(opts["stop"])) await Task.Delay(50);
         var served = session.Exports[0];
@@ -109,6 +112,7 @@ switch (command)
             Requests = store.Snapshot(), Warnings = session.DrainWarnings(), CacheBuffers = served.Reader.Cache.BuffersAllocated,
             HashedBlocks = served.Reader.Checksums.Hashed.Blocks, HashGroups = served.Reader.Checksums.Hashed.Groups,
             AllocatedMB = GC.GetTotalAllocatedBytes() >> 20, Gen0 = GC.CollectionCount(0), Gen1 = GC.CollectionCount(1), Gen2 = GC.CollectionCount(2),
+            JitMs = System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds, JitMethods = System.Runtime.JitInfo.GetCompiledMethodCount(), JitMsAtReady = jitAtReady, JitMethodsAtReady = methodsAtReady,
         });
         break;
     }
