@@ -279,6 +279,41 @@ public class ExportReaderTests
     }
 
     [Fact]
+    public async Task Block_buffers_stay_within_the_cache_size_with_many_fetchers_and_reads()
+    {
+        var (t, image, source) = await BackupOfDataBlocks(40, seed: 500);
+        using var _ = t;
+        // Sixteen loads and a cache of four blocks: the fetch stage's buffers, four held beyond the cache, four cached.
+        const int fetchers = 16;
+        int budget = BlockFetcher.BuffersHeld(fetchers) + 4 + 4;
+        var reader = new BackupBlockReader(t.Store.Store, source, budget * (long)(B + BlockCache.FrameRoom), fetchers, CancellationToken.None);
+        Assert.Equal(4, reader.Cache.Capacity);
+        // As nbdcopy does: four streams of 256 KiB reads, many in flight, over the whole image, twice.
+        const int chunk = (int)(B / 8);
+        for (int pass = 0; pass < 2; pass++)
+        {
+            var streams = Enumerable.Range(0, 4).Select(async stream =>
+            {
+                var inFlight = new List<Task<bool>>();
+                for (long offset = stream * 10L * B; offset < (stream + 1) * 10L * B; offset += chunk)
+                {
+                    long at = offset;
+                    inFlight.Add(Task.Run(async () =>
+                    {
+                        using var lease = await reader.ReadAsync(at, chunk, CancellationToken.None);
+                        return Bytes(lease).SequenceEqual(ImageBytes(image, at, chunk));
+                    }));
+                    if (inFlight.Count >= 16) { Assert.True(await inFlight[0]); inFlight.RemoveAt(0); }
+                }
+                Assert.All(await Task.WhenAll(inFlight), Assert.True);
+            });
+            await Task.WhenAll(streams);
+        }
+        Assert.Equal(0, reader.FailedReads);
+        Assert.True(reader.Cache.BuffersAllocated <= budget, $"{reader.Cache.BuffersAllocated} block buffers allocated for a budget of {budget}");
+    }
+
+    [Fact]
     public void Mount_command_lines_are_read_only()
     {
         var unix = ExportEndpoint.Unix("/run/lh/x.sock");

@@ -53,7 +53,7 @@ internal sealed class BackupBlockReader
         fetchers = Math.Max(1, fetchers);
         long cacheBlocks = cacheBytes / (source.BlockSize + BlockCache.FrameRoom) - BlockFetcher.BuffersHeld(fetchers) - HeldBeyondCache;
         int capacity = (int)Math.Max(4, Math.Min(int.MaxValue, cacheBlocks));
-        _cache = new BlockCache(source.BlockSize, capacity);
+        _cache = new BlockCache(source.BlockSize, capacity, capacity + HeldBeyondCache + BlockFetcher.BuffersHeld(fetchers));
         _claimLimit = capacity + HeldBeyondCache;
         _fetcher = new BlockFetcher(store, _cache, source.Method, source.Backup.Name, fetchers, stopping);
         _checksums = new BatchChecksums(source.BlockSize, fetchers, _fetcher.MoreBlocksComing, stopping);
