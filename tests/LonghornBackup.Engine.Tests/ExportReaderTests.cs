@@ -266,7 +266,9 @@ public class ExportReaderTests
         var (t, image, source) = await BackupOfDataBlocks(24, seed: 300);
         using var _ = t;
         // Eight fetchers and 4 blocks of cache: every read's block is loaded while others push it out of the cache.
-        var reader = new BackupBlockReader(t.Store.Store, source, 4L * B, 8, CancellationToken.None);
+        long cacheBytes = (BlockFetcher.BuffersHeld(8) + 4 + 4) * (long)(B + BlockCache.FrameRoom);
+        var reader = new BackupBlockReader(t.Store.Store, source, cacheBytes, 8, CancellationToken.None);
+        Assert.Equal(4, reader.Cache.Capacity);
         var random = new Random(5);
         var reads = Enumerable.Range(0, 400).Select(_ => (long)random.Next(0, 24 * 8) * (B / 8)).Select(async offset =>
         {
@@ -311,6 +313,19 @@ public class ExportReaderTests
         }
         Assert.Equal(0, reader.FailedReads);
         Assert.True(reader.Cache.BuffersAllocated <= budget, $"{reader.Cache.BuffersAllocated} block buffers allocated for a budget of {budget}");
+    }
+
+    [Fact]
+    public async Task Fewer_fetchers_are_used_than_asked_when_their_buffers_would_crowd_out_the_cache()
+    {
+        var (t, image, source) = await BackupOfDataBlocks(4, seed: 600);
+        using var _ = t;
+        // Room for twelve blocks in all: sixty-four loads' buffers cannot fit; one load leaves the most that can be cached.
+        var reader = new BackupBlockReader(t.Store.Store, source, 12L * (B + BlockCache.FrameRoom), 64, CancellationToken.None);
+        Assert.Equal(12 - 4 - BlockFetcher.BuffersHeld(1), reader.Cache.Capacity);
+        using (var lease = await reader.ReadAsync(0, 4 * B, CancellationToken.None))
+            Assert.Equal(ImageBytes(image, 0, 4 * B), Bytes(lease));
+        Assert.True(reader.Cache.BuffersAllocated <= 12, $"{reader.Cache.BuffersAllocated} block buffers for room of 12");
     }
 
     [Fact]

@@ -50,8 +50,11 @@ internal sealed class BackupBlockReader
         foreach (var b in source.Backup.Blocks) _map[b.Offset / source.BlockSize] = b.BlockChecksum;
         // The cache size covers all block memory: the fetch stage's buffers (BlockFetcher.BuffersHeld), the blocks
         // replies hold beyond the cache while they are sent (a few), then the cached blocks.
+        // Fewer loads than asked when their buffers would leave less than four blocks of cache.
+        long buffers = cacheBytes / (source.BlockSize + BlockCache.FrameRoom);
         fetchers = Math.Max(1, fetchers);
-        long cacheBlocks = cacheBytes / (source.BlockSize + BlockCache.FrameRoom) - BlockFetcher.BuffersHeld(fetchers) - HeldBeyondCache;
+        while (fetchers > 1 && BlockFetcher.BuffersHeld(fetchers) > buffers - 4 - HeldBeyondCache) fetchers--;
+        long cacheBlocks = buffers - BlockFetcher.BuffersHeld(fetchers) - HeldBeyondCache;
         int capacity = (int)Math.Max(4, Math.Min(int.MaxValue, cacheBlocks));
         _cache = new BlockCache(source.BlockSize, capacity, capacity + HeldBeyondCache + BlockFetcher.BuffersHeld(fetchers));
         _claimLimit = capacity + HeldBeyondCache;

