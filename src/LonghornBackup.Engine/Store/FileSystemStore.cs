@@ -150,48 +150,62 @@ public sealed class FileSystemStore : IObjectStore, IBufferedObjectReader
     {
         cancellationToken.ThrowIfCancellationRequested();
         destination.ResetWrittenCount();
-        string path = PathOf(key);
-        try
+        return Task.FromResult(ReadFile(key, false, (handle, length) =>
         {
-            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            long length = RandomAccess.GetLength(handle);
             long offset = 0;
             while (offset < length)
             {
-                var span = destination.GetSpan((int)Math.Min(length - offset, 4 * 1024 * 1024));
-                int n = RandomAccess.Read(handle, span, offset);
-                if (n == 0) break;
+                int chunk = (int)Math.Min(length - offset, 4 * 1024 * 1024);
+                int n = ReadFully(handle, destination.GetSpan(chunk)[..chunk], offset);
                 destination.Advance(n);
                 offset += n;
+                if (n < chunk) break;   // cut short meanwhile: the caller's checksum check sees it
             }
-            Pipeline.PageCache.DropAfterRead(handle, 0, offset);   // a restore reads each block once
-            return Task.FromResult(true);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return Task.FromResult(false); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw ReadFailed(key, e); }
+            return (true, offset);
+        }));
     }
 
     Task<int> IBufferedObjectReader.ReadIntoAsync(string key, byte[] destination, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(ReadFile(key, -1, (handle, length) =>
+        {
+            if (length > destination.Length) return ((int)Math.Min(length, int.MaxValue), 0L);
+            int read = ReadFully(handle, destination.AsSpan(0, (int)length), 0);
+            return (read, read);
+        }));
+    }
+
+    /// <summary>
+    /// Opens the object's file for reading (shared: others may replace or delete it meanwhile) and hands it with its
+    /// length to <paramref name="read"/>, which says what it read; those bytes then leave the page cache (a restore
+    /// reads each block once). <paramref name="missing"/> when there is no such file.
+    /// </summary>
+    private T ReadFile<T>(string key, T missing, Func<Microsoft.Win32.SafeHandles.SafeFileHandle, long, (T Result, long BytesRead)> read)
+    {
         string path = PathOf(key);
         try
         {
             using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            long length = RandomAccess.GetLength(handle);
-            if (length > destination.Length) return Task.FromResult((int)Math.Min(length, int.MaxValue));
-            int read = 0;
-            while (read < length)
-            {
-                int n = RandomAccess.Read(handle, destination.AsSpan(read, (int)length - read), read);
-                if (n == 0) break;   // cut short meanwhile: the caller's checksum check sees it
-                read += n;
-            }
-            Pipeline.PageCache.DropAfterRead(handle, 0, read);
-            return Task.FromResult(read);
+            var (result, bytesRead) = read(handle, RandomAccess.GetLength(handle));
+            Pipeline.PageCache.DropAfterRead(handle, 0, bytesRead);
+            return result;
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return Task.FromResult(-1); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return missing; }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw ReadFailed(key, e); }
+    }
+
+    /// <summary>Fills <paramref name="into"/> from <paramref name="offset"/>; fewer bytes only at the end of the file.</summary>
+    private static int ReadFully(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Span<byte> into, long offset)
+    {
+        int read = 0;
+        while (read < into.Length)
+        {
+            int n = RandomAccess.Read(handle, into[read..], offset + read);
+            if (n == 0) break;
+            read += n;
+        }
+        return read;
     }
 
     public Task<ObjectInfo?> StatAsync(string key, CancellationToken cancellationToken)

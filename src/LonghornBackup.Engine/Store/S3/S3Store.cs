@@ -128,8 +128,7 @@ internal sealed class S3Store : IObjectStore, IBufferedObjectReader, IDisposable
         {
             long length = response.ContentLength;
             int chunk = length is > 0 and < int.MaxValue ? (int)length : 64 * 1024;
-            // The SDK wraps the HTTP body in its MD5 check when the ETag is an MD5; read the body beneath it.
-            var body = response.ResponseStream is HashStream md5Check ? md5Check.GetNonWrapperBaseStream() : response.ResponseStream;
+            var body = BodyBeneathMd5Check(response);
             while (true)
             {
                 // ArrayBufferWriter's memory is an array: the array overload also exists on .NET Framework.
@@ -156,7 +155,7 @@ internal sealed class S3Store : IObjectStore, IBufferedObjectReader, IDisposable
                 result = (int)Math.Min(Math.Max(length, destination.Length + 1L), int.MaxValue);
                 return;
             }
-            var body = response.ResponseStream is HashStream md5Check ? md5Check.GetNonWrapperBaseStream() : response.ResponseStream;
+            var body = BodyBeneathMd5Check(response);
             int total = 0;
             while (total < destination.Length)
             {
@@ -168,6 +167,10 @@ internal sealed class S3Store : IObjectStore, IBufferedObjectReader, IDisposable
         }, cancellationToken).ConfigureAwait(false);
         return found ? result : -1;
     }
+
+    /// <summary>The HTTP body beneath the MD5 check the SDK wraps it in when the ETag is an MD5 (see ReadToAsync).</summary>
+    private static Stream BodyBeneathMd5Check(GetObjectResponse response) =>
+        response.ResponseStream is HashStream md5Check ? md5Check.GetNonWrapperBaseStream() : response.ResponseStream;
 
     /// <summary>One GET, its body handed to <paramref name="consume"/>; false when the object does not exist.</summary>
     private Task<bool> GetAsync(string key, Func<GetObjectResponse, CancellationToken, Task> consume, CancellationToken cancellationToken)
