@@ -183,38 +183,26 @@ internal sealed class BackupBlockReader
         return pending;
     }
 
-    /// <summary>
-    /// Loads a reserved block and takes it from the cache, where it arrived held for this read. A load this read joined
-    /// may have cached the block before the reservation was made (the block then left the cache before this read came):
-    /// it is loaded again, a few times at most.
-    /// </summary>
+    /// <summary>Loads a reserved block and takes it from the cache, where it arrived held for this read.</summary>
     private async Task<BlockCache.CachedBlock> LoadReservedAsync(string checksum, long blockIndex, BlockCache.Reservation reservation)
     {
-        for (int attempt = 1; ; attempt++)
+        try
         {
-            try
-            {
-                await StartLoad(checksum, blockIndex).ConfigureAwait(false);
-            }
-            catch (LonghornBackupException e)
-            {
-                _cache.CancelReservation(reservation);
-                Report(e, checksum);
-                throw;
-            }
-            catch
-            {
-                _cache.CancelReservation(reservation);
-                throw;
-            }
-            if (_cache.TakeReserved(reservation) is { } block) return block;
-            if (attempt == 3)
-            {
-                _cache.CancelReservation(reservation);
-                throw new LonghornBackupException(ErrorIds.StoreReadFailed, ErrorKind.ReadError,
-                    $"Block {checksum} of backup '{BackupName}' was loaded {attempt} times but never reached this read (the cache is too small for the reads in flight).", checksum);
-            }
+            await StartLoad(checksum, blockIndex).ConfigureAwait(false);
         }
+        catch (LonghornBackupException e)
+        {
+            _cache.CancelReservation(reservation);
+            Report(e, checksum);
+            throw;
+        }
+        catch
+        {
+            _cache.CancelReservation(reservation);
+            throw;
+        }
+        return _cache.TakeReserved(reservation) ?? throw new LonghornBackupException(ErrorIds.StoreReadFailed, ErrorKind.ReadError,
+            $"Block {checksum} of backup '{BackupName}' was loaded but did not reach the export's cache.", checksum);
     }
 
     private Task StartLoad(string checksum, long blockIndex)
@@ -225,7 +213,26 @@ internal sealed class BackupBlockReader
             if (_loading.TryGetValue(checksum, out var running)) return running;
             var task = Task.Run(() => LoadAsync(checksum, blockIndex));
             _loading[checksum] = task;
+            // A load that ends without its block arriving (failed, or cached meanwhile) leaves the table here.
+            _ = task.ContinueWith(done =>
+            {
+                lock (_gate) if (_loading.TryGetValue(checksum, out var current) && current == done) _loading.Remove(checksum);
+            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             return task;
+        }
+    }
+
+    /// <summary>
+    /// A loaded block enters the cache and its load leaves the table in one step, so a read can never join a load whose
+    /// block already arrived (and may have left the cache again): it reserved before the arrival, and the block came
+    /// held for it, or after, and starts a load of its own.
+    /// </summary>
+    private void Arrived(string checksum, Action addToCache)
+    {
+        lock (_gate)
+        {
+            addToCache();
+            _loading.Remove(checksum);
         }
     }
 
@@ -248,7 +255,7 @@ internal sealed class BackupBlockReader
                 // frees the slot as soon as the block's group is hashed.
                 var verified = _checksums.VerifyAsync(new ReadOnlyMemory<byte>(buffer, start, BlockSize), checksum, ok =>
                 {
-                    if (ok) _cache.AddOwned(checksum, buffer, start);
+                    if (ok) Arrived(checksum, () => _cache.AddOwned(checksum, buffer, start));
                     else _cache.Return(buffer);
                     _fetcher.ReleaseSlot();
                 });
@@ -265,7 +272,7 @@ internal sealed class BackupBlockReader
             {
                 var data = await BlockVerifier.ReadVerifiedAsync(_store, key, checksum, _source.Method, BlockSize, scratch.Stored, scratch.Decoded, 1,
                     _fetcher.AddFetched, _stopping).ConfigureAwait(false) ?? throw _fetcher.Missing(checksum, blockIndex, key);
-                _cache.Add(checksum, data.Span);
+                Arrived(checksum, () => _cache.Add(checksum, data.Span));
                 Interlocked.Increment(ref _blocksFetched);
                 return true;
             }).ConfigureAwait(false);
@@ -280,10 +287,6 @@ internal sealed class BackupBlockReader
         {
             throw new LonghornBackupException(ErrorIds.StoreReadFailed, ErrorKind.ReadError,
                 $"Block {checksum} (offset {blockIndex * BlockSize}) of backup '{BackupName}' cannot be read: {e.Message}", checksum, inner: e);
-        }
-        finally
-        {
-            lock (_gate) _loading.Remove(checksum);
         }
     }
 
