@@ -153,6 +153,24 @@ public class ExportReaderTests
     }
 
     [Fact]
+    public async Task A_block_file_longer_than_any_block_fails_its_reads_and_the_others_work()
+    {
+        var (t, image, source) = await Backup();
+        using var _ = t;
+        // Someone wrote 3 MiB of junk over block 0's file: too long for a cache buffer, read whole, refused.
+        string swollen = source.Backup.Blocks.Single(b => b.Offset == 0).BlockChecksum;
+        File.WriteAllBytes(t.BlockFile(V, swollen), TestImages.RandomBytes(900, 3 * B / 2));
+        var reader = new BackupBlockReader(t.Store.Store, source, 8L * B, 2, CancellationToken.None);
+
+        var e = await Assert.ThrowsAsync<LonghornBackupException>(() => reader.ReadAsync(0, 4096, CancellationToken.None));
+        Assert.Contains(e.ErrorId, new[] { ErrorIds.ChecksumMismatch, ErrorIds.BlockDecompressionFailed });
+        Assert.Contains("offset 0 ", e.Message);
+        using (var lease = await reader.ReadAsync(B, B, CancellationToken.None))
+            Assert.Equal(ImageBytes(image, B, B), Bytes(lease));
+        Assert.Equal(1, reader.FailedReads);
+    }
+
+    [Fact]
     public async Task A_missing_block_is_BlockMissing_naming_its_offset()
     {
         var (t, _, source) = await Backup();
