@@ -14,6 +14,7 @@ internal sealed class CountingStore : IObjectStore, IBufferedObjectReader
 
     public CountingStore(IObjectStore inner) => _inner = inner;
     public string Location => _inner.Location;
+    public bool ReplacesAtomically => _inner.ReplacesAtomically;
 
     public Task<IReadOnlyList<StoreEntry>> ListAsync(string directory, CancellationToken ct)
     {

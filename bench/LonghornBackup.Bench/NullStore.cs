@@ -14,6 +14,7 @@ internal sealed class NullStore : IObjectStore
     private readonly ConcurrentDictionary<string, byte> _keys = new(StringComparer.Ordinal);
 
     public string Location => "null";
+    public bool ReplacesAtomically => true;
 
     public Task<IReadOnlyList<StoreEntry>> ListAsync(string directory, CancellationToken ct) =>
         Task.FromResult<IReadOnlyList<StoreEntry>>(Below(directory)

@@ -18,7 +18,7 @@ using LonghornBackup.Engine.Targets;
 //   extract  --image F --output F            (dense copy of the data blocks, for the baselines)
 //   replica-generate --dir D --size-gib N --seed S --density X --percent P --mutate-seed M   (prints changed blocks)
 //   backup   --target null|DIR --volume V --snapshot S (--image F | --replica D) --mode full|incremental
-//            --compression lz4|gzip|none --block-size-mib 2|16 --json OUT [--no-cache]
+//            --compression lz4|gzip|none --block-size-mib 2|16 --json OUT [--no-cache] [--block-sync per-file]
 //   restore  --target DIR --volume V --backup NAME|latest --output F --json OUT
 //   export   --target DIR --volume V --backup NAME|latest --socket F --ready F --stop F --json OUT [--cache-mib 64] [--fetchers N]
 //            (serves the backup over NBD; writes its URI to --ready, stops when the --stop file appears)
@@ -150,7 +150,11 @@ static (Backupstore Store, CountingStore Counter) OpenTarget(Dictionary<string, 
     var definition = new BackupTargetDefinition("bench", url.Canonical, DateTimeOffset.UtcNow);
     if (url.Driver is S3Driver) definition = definition.WithS3(new S3TargetSettings { EndpointUrl = opts.GetValueOrDefault("endpoint"), CACertificatePath = opts.GetValueOrDefault("ca-cert") });
     var opened = Backupstore.Open(url, definition);
-    var counting = new CountingStore(opened.Store);
+    // --block-sync per-file: the folder store's other way of making blocks durable, to measure the two side by side.
+    IObjectStore store = opened.Store is FileSystemStore folder && opts.GetValueOrDefault("block-sync") == "per-file"
+        ? new FileSystemStore(folder.RootPath, BlockSyncStrategy.PerFile)
+        : opened.Store;
+    var counting = new CountingStore(store);
     return (new Backupstore(counting, opened.Url), counting);
 }
 

@@ -27,6 +27,7 @@ public class CrashTests
         public int BlockWrites => Volatile.Read(ref _blockWrites);
         public bool Crashed => _crashed;
         public string Location => inner.Location;
+        public bool ReplacesAtomically => inner.ReplacesAtomically;
 
         private void ThrowIfDown(string key)
         {
@@ -98,6 +99,7 @@ public class CrashTests
     {
         private int _ops;
         public string Location => inner.Location;
+        public bool ReplacesAtomically => inner.ReplacesAtomically;
 
         private void Count(string key)
         {

@@ -21,6 +21,7 @@ internal sealed class HookedStore(IObjectStore inner) : IObjectStore
     public Func<string, byte[]?, byte[]?>? AfterRead { get; set; }
 
     public string Location => inner.Location;
+    public bool ReplacesAtomically => inner.ReplacesAtomically;
 
     public IEnumerable<Call> Where(string operation, string keySuffix) =>
         Calls.Where(c => c.Operation == operation && c.Key.EndsWith(keySuffix, StringComparison.Ordinal));

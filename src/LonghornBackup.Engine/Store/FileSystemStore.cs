@@ -7,18 +7,38 @@ namespace LonghornBackup.Engine.Store;
 /// A backupstore on a local or OS-mounted file system (vfs://, file://, a plain path; NFS and CIFS exports once
 /// mounted). Writes go to "&lt;key&gt;.tmp.&lt;unixnanos&gt;" and are renamed over the key, as Longhorn's fsops do, so
 /// listings (which keep only *.cfg, *.blk, *.lck) never see a partial file.
+/// <para>
+/// Durability follows the contract of <see cref="IObjectStore.WriteAsync"/>: a block is written back and renamed
+/// into place but made durable later, in one batch, by the next commit point; every other object except a lock is a
+/// commit point: before it is renamed into place, every block renamed so far is made durable (<see cref="DurableBlocks"/>),
+/// then its own data, and after the rename its folder. So after a power loss a backup cfg never names a block that is
+/// not on disk. A block that replaces an existing file (a full backup) is synced before its rename: earlier backups
+/// use that file.
+/// </para>
 /// </summary>
 public sealed class FileSystemStore : IObjectStore, IBufferedObjectReader
 {
     private readonly string _root;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _knownDirectories = new(StringComparer.Ordinal);
     private readonly StoreLinkGuard _links;
+    private readonly DurableBlocks _durable;
 
-    public FileSystemStore(string rootPath)
+    public FileSystemStore(string rootPath) : this(rootPath, DurableBlocks.DefaultStrategy) { }
+
+    internal FileSystemStore(string rootPath, BlockSyncStrategy blockSync)
     {
         _root = Path.GetFullPath(rootPath);
         _links = new StoreLinkGuard(_root);
+        _durable = new DurableBlocks(_root, blockSync, step => Trace?.Invoke(step.Step, step.Path));
     }
+
+    /// <summary>
+    /// Test seam: every durability step as it is taken ("sync-data", "rename", "sync-dir", "sync-fs"), with its path,
+    /// so a test can check their order. Null in production.
+    /// </summary>
+    internal Action<string, string>? Trace { get; set; }
+
+    public bool ReplacesAtomically => true;
 
     public string RootPath => _root;
     public string Location => _root;
@@ -92,7 +112,7 @@ public sealed class FileSystemStore : IObjectStore, IBufferedObjectReader
             {
                 try
                 {
-                    WriteAndRename(key, path, data.Span);
+                    WriteAndRename(KindOf(key), path, data.Span);
                     break;
                 }
                 catch (DirectoryNotFoundException) when (attempt < 5)
@@ -100,7 +120,7 @@ public sealed class FileSystemStore : IObjectStore, IBufferedObjectReader
                     // Another process removed the folder as it emptied (locks/ when its last lock was released, or a
                     // GC's empty blocks/xx/yy) since we created it: create it again.
                     _knownDirectories.TryRemove(dir, out _);
-                    Directory.CreateDirectory(dir);
+                    CreateDirectory(dir);
                 }
             }
         }
@@ -112,24 +132,57 @@ public sealed class FileSystemStore : IObjectStore, IBufferedObjectReader
         return Task.CompletedTask;
     }
 
+    /// <summary>How durable a write must be before it returns.</summary>
+    private enum WriteKind
+    {
+        /// <summary>A block: written back and renamed; durable at the next commit point.</summary>
+        Block,
+        /// <summary>A lock file: flushed, nothing more (a lock lost to a power loss has expired anyway).</summary>
+        Lock,
+        /// <summary>A cfg or another record: everything before it durable first, then itself and its folder entry.</summary>
+        CommitPoint,
+    }
+
+    private static WriteKind KindOf(string key) =>
+        key.EndsWith(".blk", StringComparison.Ordinal) ? WriteKind.Block
+        : key.EndsWith(".lck", StringComparison.Ordinal) ? WriteKind.Lock
+        : WriteKind.CommitPoint;
+
     /// <summary>
-    /// Writes "&lt;path&gt;.tmp.&lt;nanos&gt;" and renames it over the path. Plain synchronous I/O: callers are pipeline
-    /// workers on pool threads, and on Linux "async" file I/O is the same work plus a hop.
+    /// Writes "&lt;path&gt;.tmp.&lt;nanos&gt;" and renames it over the path, as durable as <paramref name="kind"/> asks.
+    /// Plain synchronous I/O: callers are pipeline workers on pool threads, and on Linux "async" file I/O is the same
+    /// work plus a hop.
     /// </summary>
-    private static void WriteAndRename(string key, string path, ReadOnlySpan<byte> data)
+    private void WriteAndRename(WriteKind kind, string path, ReadOnlySpan<byte> data)
     {
         string temp = $"{path}.tmp.{UnixNanos()}";
         try
         {
+            if (kind == WriteKind.CommitPoint) _durable.MakeDurable();
+            bool replacesBlock = kind == WriteKind.Block && File.Exists(path);
             using (var handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 RandomAccess.Write(handle, data, 0);
-                // A cfg is a backup's commit point: durable before the rename. A block is written back and its pages
-                // dropped (this run does not read it again, and a cache full of them slows everything else).
-                if (key.EndsWith(".blk", StringComparison.Ordinal)) Pipeline.PageCache.WriteBackAndDrop(handle, 0, data.Length);
-                else RandomAccess.FlushToDisk(handle);
+                if (kind == WriteKind.Block && !replacesBlock)
+                {
+                    // Written back and its pages dropped (this run does not read it again, and a cache full of them
+                    // slows everything else); made durable with the others before the next commit point.
+                    _durable.WriteBack(handle, data.Length, path);
+                }
+                else
+                {
+                    FileSync.SyncFile(handle);
+                    Trace?.Invoke("sync-data", temp);
+                }
             }
             File.Move(temp, path, overwrite: true);
+            Trace?.Invoke("rename", path);
+            if (kind == WriteKind.Block && !replacesBlock) _durable.Renamed(path);
+            if (kind == WriteKind.CommitPoint)
+            {
+                FileSync.SyncDirectory(Path.GetDirectoryName(path)!);
+                Trace?.Invoke("sync-dir", Path.GetDirectoryName(path)!);
+            }
         }
         catch
         {
@@ -142,8 +195,17 @@ public sealed class FileSystemStore : IObjectStore, IBufferedObjectReader
     private void EnsureDirectory(string dir)
     {
         if (_knownDirectories.ContainsKey(dir)) return;
-        Directory.CreateDirectory(dir);
+        CreateDirectory(dir);
         _knownDirectories.TryAdd(dir, 0);
+    }
+
+    /// <summary>Creates a folder and its missing parents; their new entries become durable at the next commit point.</summary>
+    private void CreateDirectory(string dir)
+    {
+        var missing = new List<string>();
+        for (string? d = dir; d is not null && d.Length > _root.Length && !Directory.Exists(d); d = Path.GetDirectoryName(d)) missing.Add(d);
+        Directory.CreateDirectory(dir);
+        foreach (var created in missing) _durable.Created(created);
     }
 
     Task<bool> IBufferedObjectReader.ReadToAsync(string key, System.Buffers.ArrayBufferWriter<byte> destination, CancellationToken cancellationToken)

@@ -34,8 +34,23 @@ public interface IObjectStore
     /// <summary>The whole object, or null when it does not exist.</summary>
     Task<byte[]?> ReadAsync(string key, CancellationToken cancellationToken);
 
-    /// <summary>Writes the object atomically: readers see the old content or the new, never a part.</summary>
+    /// <summary>
+    /// Writes the object. Readers see the old content or the new, never a part, while the write runs; a write cut short
+    /// (the process killed, the connection lost) leaves the old object, no object, or on a store that does not replace
+    /// objects atomically (see <see cref="ReplacesAtomically"/>) a torn one. Durability: once a write of an object
+    /// that is neither a block (*.blk) nor a lock (*.lck) returns, that object and every object written before it
+    /// through this store survive a power loss; blocks may be batched until then, so a cfg never names a block that a
+    /// power loss could take.
+    /// </summary>
     Task WriteAsync(string key, ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// True when a write that is cut short never leaves a torn object under its key (a folder store writes a temporary
+    /// file and renames it; an Azure block blob is committed whole). False for S3: some S3-compatible servers write
+    /// the body into the final object as it arrives, so replacing a good block there could tear it under the
+    /// backups that use it.
+    /// </summary>
+    bool ReplacesAtomically { get; }
 
     /// <summary>Size and time of the object, or null when it does not exist.</summary>
     Task<ObjectInfo?> StatAsync(string key, CancellationToken cancellationToken);

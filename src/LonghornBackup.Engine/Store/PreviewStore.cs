@@ -13,6 +13,7 @@ public sealed class PreviewStore : IObjectStore
     public PreviewStore(IObjectStore inner) => _inner = inner;
 
     public string Location => _inner.Location;
+    public bool ReplacesAtomically => _inner.ReplacesAtomically;
     public Task<IReadOnlyList<StoreEntry>> ListAsync(string directory, CancellationToken ct) => _inner.ListAsync(directory, ct);
     public IAsyncEnumerable<StoredObject> ListTreeAsync(string directory, CancellationToken ct) => _inner.ListTreeAsync(directory, ct);
     public Task<byte[]?> ReadAsync(string key, CancellationToken ct) => _inner.ReadAsync(key, ct);

@@ -19,6 +19,7 @@ internal sealed class ThrottledStore : IObjectStore, IBufferedObjectReader
     }
 
     public string Location => _inner.Location;
+    public bool ReplacesAtomically => _inner.ReplacesAtomically;
 
     public Task<IReadOnlyList<StoreEntry>> ListAsync(string directory, CancellationToken ct) => _inner.ListAsync(directory, ct);
 

@@ -31,6 +31,9 @@ internal sealed class AzureBlobStore : IObjectStore, IDisposable
 
     public string Location => _connection.Location;
 
+    /// <summary>One Put Blob (or a committed block list) replaces a blob whole.</summary>
+    public bool ReplacesAtomically => true;
+
     private string BlobName(string key)
     {
         StoreKeys.Segments(key);

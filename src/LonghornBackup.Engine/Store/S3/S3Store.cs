@@ -33,6 +33,9 @@ internal sealed class S3Store : IObjectStore, IBufferedObjectReader, IDisposable
 
     public string Location => _connection.Location;
 
+    /// <summary>S3 promises atomic PUTs, but S3-compatible servers and gateways exist that write into the final object.</summary>
+    public bool ReplacesAtomically => false;
+
     private string Bucket => _connection.Bucket;
 
     private string KeyOf(string key)
