@@ -4,7 +4,8 @@ namespace LonghornBackup.Engine.Backup;
 public sealed class BackupCounters
 {
     internal long bytesRead, blocksRead, zeroBlocks, blocksHashed, blocksUploaded, newBlocks, reUploadedBlocks,
-        existingBlocksSkipped, duplicateBlocksInBackup, checksumsFromCache, bytesWritten, newlyUploadedBytes, reUploadedBytes;
+        existingBlocksSkipped, duplicateBlocksInBackup, checksumsFromCache, bytesWritten, newlyUploadedBytes, reUploadedBytes,
+        blocksVerifiedInStore;
 
     public long BytesRead => bytesRead;
     public long BlocksRead => blocksRead;
@@ -17,6 +18,11 @@ public sealed class BackupCounters
     public long NewBlocks => newBlocks;
     public long ReUploadedBlocks => reUploadedBlocks;
     public long ExistingBlocksSkipped => existingBlocksSkipped;
+    /// <summary>
+    /// Stored blocks read back and found whole instead of being sent again: blocks another run left in flight, and on
+    /// a store without atomic writes every block a full backup would otherwise overwrite.
+    /// </summary>
+    public long BlocksVerifiedInStore => blocksVerifiedInStore;
     public long DuplicateBlocksInBackup => duplicateBlocksInBackup;
     public long BytesWritten => bytesWritten;
     public long NewlyUploadedDataSize => newlyUploadedBytes;

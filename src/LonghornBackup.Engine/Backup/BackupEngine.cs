@@ -65,12 +65,21 @@ public sealed class BackupEngine
         bool deletionRunning = !request.DryRun && await OtherLiveLockAsync(request.VolumeName, ct).ConfigureAwait(false);
         // Before anything is written, not even a lock file: the volume as recorded, and whether this source fits it.
         var state = await ReadVolumeStateAsync(request, ct).ConfigureAwait(false);
+        // The lock's name, once its file is in the store: this run's in-flight records name it, so others can tell
+        // whether their owner is still alive.
+        var lockWritten = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         Task<VolumeLock>? lockTask = request.DryRun ? null
-            : VolumeLock.AcquireAsync(_store.Store, request.VolumeName, LockType.BackupOrRestore, "backup", request.LockTimeout, _locking, ct);
-        _ = lockTask?.ContinueWith(t => { if (!t.IsCompletedSuccessfully) transferCancel.Cancel(); },
-            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            : VolumeLock.AcquireAsync(_store.Store, request.VolumeName, LockType.BackupOrRestore, "backup", request.LockTimeout, _locking, ct,
+                onWritten: name => lockWritten.TrySetResult(name));
+        _ = lockTask?.ContinueWith(t =>
+            {
+                if (t.IsCompletedSuccessfully) return;
+                transferCancel.Cancel();
+                lockWritten.TrySetCanceled();
+            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         VolumeLock? volumeLock = null;
         string? inProgressKey = null;
+        InFlightJournal? journal = null;
         try
         {
             if (deletionRunning && lockTask is not null)
@@ -97,13 +106,6 @@ public sealed class BackupEngine
                 ? BlockChangeCache.PathFor(request.ChangeCacheDirectory ?? BlockChangeCache.DefaultDirectory(), _store.Url.Canonical, request.VolumeName)
                 : null;
             int cpuWorkers = request.Concurrency ?? Math.Max(2, Environment.ProcessorCount);
-            var pipeline = new BlockTransferPipeline
-            {
-                VolumeName = request.VolumeName,
-                BlockSize = blockSize,
-                CpuWorkers = cpuWorkers,
-                Uploaders = request.UploadConcurrency ?? cpuWorkers,
-            };
             var counters = new BackupCounters();
             // Progress counts the data that will be read (the pipeline adds it from the image's extents), not the holes.
             var tracker = new ProgressTracker(progress, $"Backing up {request.VolumeName}", totalBytes: 0);
@@ -134,6 +136,24 @@ public sealed class BackupEngine
             inProgressKey = StorePaths.BackupConfig(request.VolumeName, backupName);
 
             var known = await _store.ListBlockChecksumsAsync(request.VolumeName, ct).ConfigureAwait(false);
+            // After the listing: a block another run was sending when it was listed is named by a record written
+            // before it was sent, so by one this load sees.
+            var leftovers = await InFlightLeftovers.LoadAsync(_store.Store, request.VolumeName, _store.ReadParallelism, ct).ConfigureAwait(false);
+            if (!request.DryRun)
+            {
+                journal = new InFlightJournal(_store.Store, request.VolumeName, backupName, lockWritten.Task);
+                journal.Start(transferCancel.Token);
+            }
+            var pipeline = new BlockTransferPipeline
+            {
+                VolumeName = request.VolumeName,
+                BlockSize = blockSize,
+                CpuWorkers = cpuWorkers,
+                Uploaders = request.UploadConcurrency ?? cpuWorkers,
+                Journal = journal,
+                Suspect = leftovers.Suspect,
+                VerifyBeforeOverwrite = full && !_store.Store.ReplacesAtomically,
+            };
             List<BlockTransferPipeline.ScannedBlock> scanned;
             HashSet<string> uploaded;
             try
@@ -148,6 +168,8 @@ public sealed class BackupEngine
             }
             if (lockTask is not null && volumeLock is null) volumeLock = await lockTask.ConfigureAwait(false);
 
+            // The blocks the store holds once this backup's own are in: from the listing under the lock, for volume.cfg.
+            var pool = new HashSet<string>(known, StringComparer.Ordinal);
             if (!request.DryRun)
             {
                 var latestVolume = await _store.LoadVolumeAsync(request.VolumeName, ct).ConfigureAwait(false);
@@ -171,7 +193,7 @@ public sealed class BackupEngine
                     scanned = all;
                     uploaded.UnionWith(uploadedNow);
                 }
-                await VerifyBlocksUnderLockAsync(request, pipeline, scanned, uploaded, method, latestVolume.EffectiveCompressionMethod,
+                pool = await VerifyBlocksUnderLockAsync(request, pipeline, scanned, uploaded, method, latestVolume.EffectiveCompressionMethod,
                     counters, tracker, ct).ConfigureAwait(false);
                 method = latestVolume.EffectiveCompressionMethod;
                 backup.CompressionMethod = method;
@@ -196,6 +218,7 @@ public sealed class BackupEngine
             backup.ReUploadedDataSize = counters.reUploadedBytes;
             backup.CreatedTime = GoJson.FormatTime(_clock.GetUtcNow());
             (request.Source as ISnapshotDiffSource)?.EnsureUnchanged();   // never commit a torn view of a live replica
+            if (journal is not null) await journal.CompleteAsync().ConfigureAwait(false);   // every block is sent
             await _store.SaveBackupAsync(backup, CancellationToken.None).ConfigureAwait(false);
             inProgressKey = null;
 
@@ -203,12 +226,17 @@ public sealed class BackupEngine
             var latest = await _store.LoadVolumeAsync(request.VolumeName, CancellationToken.None).ConfigureAwait(false) ?? volume;
             latest.LastBackupName = backup.Name;
             latest.LastBackupAt = backup.SnapshotCreatedAt;
-            latest.BlockCount += counters.newBlocks;
+            latest.BlockCount = pool.Count;
             latest.Size = Math.Max(latest.Size, volumeSize);   // volumes only grow: earlier backups restore at their size
             latest.Labels = CopyLabels(request.Labels);
             latest.CompressionMethod = method;
             latest.DataEngine = latest.EffectiveDataEngine;
             await _store.SaveVolumeAsync(latest, CancellationToken.None).ConfigureAwait(false);
+            if (!request.DryRun)
+            {
+                latest = await SettleBlockCountAsync(latest).ConfigureAwait(false);
+                await DeleteRecordsQuietlyAsync(journal!, leftovers, pipeline, pool).ConfigureAwait(false);
+            }
             if (cachePath is not null && !request.DryRun && diff is null)
                 BlockChangeCache.Save(cachePath, backup.Name, blockSize, scanned.Select(b => (b.Offset, b.Fast, b.Checksum)).ToList());
 
@@ -227,6 +255,8 @@ public sealed class BackupEngine
         }
         finally
         {
+            // A run that failed keeps its records: blocks it was sending may be torn, and the next run verifies them.
+            if (journal is not null) await journal.CompleteAsync().ConfigureAwait(false);
             if (volumeLock is not null) await volumeLock.DisposeAsync().ConfigureAwait(false);
             else if (lockTask is not null)
             {
@@ -254,7 +284,7 @@ public sealed class BackupEngine
     /// compressed with another method than the volume's (a concurrent first backup of the same new volume chose
     /// another one) are stored again too.
     /// </summary>
-    private async Task VerifyBlocksUnderLockAsync(BackupRequest request, BlockTransferPipeline pipeline,
+    private async Task<HashSet<string>> VerifyBlocksUnderLockAsync(BackupRequest request, BlockTransferPipeline pipeline,
         IReadOnlyList<BlockTransferPipeline.ScannedBlock> scanned, HashSet<string> uploadedBefore, string usedMethod,
         string volumeMethod, BackupCounters counters, ProgressTracker tracker, CancellationToken ct)
     {
@@ -264,11 +294,53 @@ public sealed class BackupEngine
             .GroupBy(b => b.Checksum, StringComparer.Ordinal).Select(g => g.First())
             .Where(b => !present.Contains(b.Checksum) || (methodChanged && uploadedBefore.Contains(b.Checksum)))
             .ToList();
-        if (missing.Count == 0) return;
+        if (missing.Count == 0) return present;
         // Blocks counted as already in the store are new to it after all.
         counters.existingBlocksSkipped -= missing.Count(b => !uploadedBefore.Contains(b.Checksum));
         await pipeline.UploadMissingAsync(request.Source, missing, uploadedBefore, CompressionMethods.Get(volumeMethod), _store.Store,
             counters, tracker, ct).ConfigureAwait(false);
+        present.UnionWith(missing.Select(b => b.Checksum));
+        return present;
+    }
+
+    /// <summary>
+    /// volume.cfg's BlockCount is the pool's size. Backups running side by side each write volume.cfg from their own
+    /// listing, so the one written last could count fewer blocks than the store holds: list again after writing, and
+    /// write again while the count has moved. Every writer does so after its last block is in, so the last write of
+    /// all is from a listing that saw every block.
+    /// </summary>
+    private async Task<VolumeConfig> SettleBlockCountAsync(VolumeConfig written)
+    {
+        for (int round = 0; round < 5; round++)
+        {
+            int count = (await _store.ListBlockChecksumsAsync(written.Name, CancellationToken.None).ConfigureAwait(false)).Count;
+            if (count == written.BlockCount) break;
+            var latest = await _store.LoadVolumeAsync(written.Name, CancellationToken.None).ConfigureAwait(false) ?? written;
+            latest.BlockCount = count;
+            await _store.SaveVolumeAsync(latest, CancellationToken.None).ConfigureAwait(false);
+            written = latest;
+        }
+        return written;
+    }
+
+    /// <summary>
+    /// After the commit: this run's in-flight records go (every block it sent is whole and named by its cfg), and so do
+    /// records of dead runs whose blocks this run verified or sent again. Best effort: a record left behind costs the
+    /// next run a verification, never a wrong backup.
+    /// </summary>
+    private async Task DeleteRecordsQuietlyAsync(InFlightJournal journal, InFlightLeftovers leftovers, BlockTransferPipeline pipeline,
+        HashSet<string> pool)
+    {
+        try
+        {
+            await journal.DeleteRecordsAsync(CancellationToken.None).ConfigureAwait(false);
+            if (leftovers.Entries.Count == 0) return;
+            var whole = new HashSet<string>(pipeline.Sent, StringComparer.Ordinal);
+            whole.UnionWith(pipeline.VerifiedInStore);
+            await leftovers.DeleteSettledAsync(_store.Store, journal.VolumeName, whole, pool, _locking ?? LockOptions.Default,
+                CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is LonghornBackupException or IOException) { }
     }
 
     private readonly record struct VolumeState(VolumeConfig? Volume, BackupConfig? LastBackup, int BlockSize, long VolumeSize);

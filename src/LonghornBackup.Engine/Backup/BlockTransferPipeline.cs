@@ -37,11 +37,35 @@ internal sealed class BlockTransferPipeline
     public required int CpuWorkers { get; init; }
     public required int Uploaders { get; init; }
 
+    /// <summary>Where every block is named before it is sent (null for a dry run, which sends nothing).</summary>
+    public InFlightJournal? Journal { get; init; }
+
+    /// <summary>
+    /// Blocks the store lists that another run recorded as in flight (<see cref="InFlightLeftovers"/>): possibly torn,
+    /// so read back and verified before this backup relies on them, and sent again only when that fails.
+    /// </summary>
+    public ISet<string> Suspect { get; init; } = new HashSet<string>();
+
+    /// <summary>
+    /// A full backup on a store that does not replace objects atomically: each block the store has is read back and
+    /// sent again only when it is not whole, since overwriting a good block there could tear it under the backups
+    /// that use it.
+    /// </summary>
+    public bool VerifyBeforeOverwrite { get; init; }
+
+    /// <summary>Stored blocks this pipeline read back and found whole (see <see cref="Suspect"/>).</summary>
+    public ConcurrentQueue<string> VerifiedInStore { get; } = new();
+
+    /// <summary>Blocks this pipeline sent to the store, by any of its runs.</summary>
+    public ConcurrentQueue<string> Sent { get; } = new();
+
     /// <summary>A block of the snapshot: where it is, its fast hash and its checksum.</summary>
     public readonly record struct ScannedBlock(long Offset, UInt128 Fast, string Checksum);
 
     private sealed record ReadBlock(long Offset, byte[] Data);
-    private sealed record Upload(string Checksum, ArrayBufferWriter<byte> Payload, UploadKind Kind);
+
+    /// <summary>A compressed block for the uploaders; with <paramref name="VerifyFirst"/>, sent only if the stored one is not whole.</summary>
+    private sealed record Upload(string Checksum, ArrayBufferWriter<byte> Payload, UploadKind Kind, bool VerifyFirst = false);
 
     /// <summary>How an upload counts in the backup's metrics.</summary>
     private enum UploadKind
@@ -121,13 +145,17 @@ internal sealed class BlockTransferPipeline
                         string checksum = checksumOf[i];
                         scanned.Enqueue(new ScannedBlock(offsetsOf[i], fastOf[i], checksum));
                         Upload? upload = null;
+                        bool stored = known.Contains(checksum), suspect = stored && Suspect.Contains(checksum);
                         if (!seen.TryAdd(checksum, 0)) Interlocked.Increment(ref counters.duplicateBlocksInBackup);   // same content at another offset
-                        else if (!full && known.Contains(checksum)) Interlocked.Increment(ref counters.existingBlocksSkipped);
+                        else if (!full && stored && !suspect) Interlocked.Increment(ref counters.existingBlocksSkipped);
                         else
                         {
-                            uploaded.Enqueue(checksum);
-                            upload = await CompressAsync(batch[i], checksum, known.Contains(checksum) ? UploadKind.Overwrite : UploadKind.New,
-                                compressor, stages.PayloadPool, token).ConfigureAwait(false);
+                            // A stored block that may be torn, or one a full backup must not overwrite blindly, is read
+                            // back first; only the blocks that will surely be sent go into the next in-flight record now.
+                            bool verifyFirst = suspect || (full && stored && VerifyBeforeOverwrite);
+                            if (!verifyFirst) Journal?.Announce(checksum);
+                            upload = await CompressAsync(batch[i], checksum, full && stored ? UploadKind.Overwrite : UploadKind.New,
+                                compressor, stages.PayloadPool, token, verifyFirst).ConfigureAwait(false);
                         }
                         stages.RawPool.Return(batch[i]);
                         returned++;
@@ -145,7 +173,8 @@ internal sealed class BlockTransferPipeline
 
         var readers = Task.Run(() => ReadAsync(source, offsets, stages.RawPool, stages.Reads.Writer, counters, tracker, dropZero: true, token), token);
         var workers = Enumerable.Range(0, stages.Cpu).Select(_ => Task.Run(HashAndCompressAsync, token)).ToArray();
-        await RunWithUploadersAsync(readers, workers, stages.Uploads, stages.Uploaders, store, stages.PayloadPool, counters, tracker, "Backing up blocks", linked, ct).ConfigureAwait(false);
+        await RunWithUploadersAsync(readers, workers, stages.Uploads, stages.Uploaders, store, stages.PayloadPool, counters, tracker, "Backing up blocks",
+            uploaded, compressor.Name, linked, ct).ConfigureAwait(false);
         var list = scanned.ToList();
         list.Sort((x, y) => x.Offset.CompareTo(y.Offset));
         return (list, new HashSet<string>(uploaded, StringComparer.Ordinal));
@@ -179,6 +208,7 @@ internal sealed class BlockTransferPipeline
                         throw new LonghornBackupException(ErrorIds.SnapshotReadFailed, ErrorKind.InvalidData,
                             $"The snapshot image '{source.Description}' changed while it was being backed up (block at offset {block.Offset}). Back up a snapshot, not a volume in use.",
                             source.Description);
+                    Journal?.Announce(b.Checksum);
                     upload = await CompressAsync(block.Data, b.Checksum, uploadedBefore.Contains(b.Checksum) ? UploadKind.Again : UploadKind.New,
                         compressor, stages.PayloadPool, token).ConfigureAwait(false);
                 }
@@ -193,17 +223,18 @@ internal sealed class BlockTransferPipeline
         var offsets = toUpload.Select(b => b.Offset).ToList();
         var readers = Task.Run(() => ReadAsync(source, offsets, stages.RawPool, stages.Reads.Writer, counters, tracker: null, dropZero: false, token), token);
         var workers = Enumerable.Range(0, stages.Cpu).Select(_ => Task.Run(VerifyAndCompressAsync, token)).ToArray();
-        await RunWithUploadersAsync(readers, workers, stages.Uploads, stages.Uploaders, store, stages.PayloadPool, counters, tracker, "Uploading blocks", linked, ct).ConfigureAwait(false);
+        await RunWithUploadersAsync(readers, workers, stages.Uploads, stages.Uploaders, store, stages.PayloadPool, counters, tracker, "Uploading blocks",
+            uploaded: null, compressor.Name, linked, ct).ConfigureAwait(false);
     }
 
     private static async Task<Upload> CompressAsync(byte[] data, string checksum, UploadKind kind, ICompressor compressor,
-        BoundedPool<ArrayBufferWriter<byte>> payloadPool, CancellationToken token)
+        BoundedPool<ArrayBufferWriter<byte>> payloadPool, CancellationToken token, bool verifyFirst = false)
     {
         var payload = await payloadPool.RentAsync(token).ConfigureAwait(false);
         payload.ResetWrittenCount();
         try { compressor.Compress(data, payload); }
         catch { payloadPool.Return(payload); throw; }
-        return new Upload(checksum, payload, kind);
+        return new Upload(checksum, payload, kind, verifyFirst);
     }
 
     /// <summary>
@@ -212,17 +243,31 @@ internal sealed class BlockTransferPipeline
     /// </summary>
     private async Task RunWithUploadersAsync(Task readers, Task[] workers, Channel<Upload> uploads, int uploaders, IObjectStore store,
         BoundedPool<ArrayBufferWriter<byte>> payloadPool, BackupCounters counters, ProgressTracker tracker, string status,
-        CancellationTokenSource linked, CancellationToken ct)
+        ConcurrentQueue<string>? uploaded, string method, CancellationTokenSource linked, CancellationToken ct)
     {
         var token = linked.Token;
 
         async Task StoreAsync()
         {
+            var storedCopy = new ArrayBufferWriter<byte>(BlockSize + BlockSize / 64 + 1024);
+            var scratch = new ArrayBufferWriter<byte>(BlockSize);
             await foreach (var u in uploads.Reader.ReadAllAsync(token).ConfigureAwait(false))
             {
                 try
                 {
-                    await store.WriteAsync(StorePaths.Block(VolumeName, u.Checksum), u.Payload.WrittenMemory, token).ConfigureAwait(false);
+                    string key = StorePaths.Block(VolumeName, u.Checksum);
+                    if (u.VerifyFirst && await StoredBlockIsWholeAsync(store, key, u, method, storedCopy, scratch, token).ConfigureAwait(false))
+                    {
+                        Interlocked.Increment(ref counters.blocksVerifiedInStore);
+                        VerifiedInStore.Enqueue(u.Checksum);
+                        if (u.Kind == UploadKind.New) Interlocked.Increment(ref counters.existingBlocksSkipped);
+                        tracker.Add(BlockSize, status);
+                        continue;
+                    }
+                    if (Journal is not null) await Journal.CoverAsync(u.Checksum, token).ConfigureAwait(false);
+                    await store.WriteAsync(key, u.Payload.WrittenMemory, token).ConfigureAwait(false);
+                    uploaded?.Enqueue(u.Checksum);
+                    Sent.Enqueue(u.Checksum);
                     long stored = u.Payload.WrittenCount;
                     Interlocked.Increment(ref counters.blocksUploaded);
                     Interlocked.Add(ref counters.bytesWritten, stored);
@@ -252,6 +297,26 @@ internal sealed class BlockTransferPipeline
         all.AddRange(Enumerable.Range(0, uploaders).Select(_ => Task.Run(StoreAsync, token)));
         await RunStagesAsync(all, linked, ct).ConfigureAwait(false);
         await workersDone.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Whether the block the store holds under <paramref name="key"/> is whole: the same bytes this run would send, or
+    /// bytes that decode (Longhorn's compressor may have written them) to one block with the block's checksum.
+    /// </summary>
+    private async Task<bool> StoredBlockIsWholeAsync(IObjectStore store, string key, Upload upload, string method,
+        ArrayBufferWriter<byte> storedCopy, ArrayBufferWriter<byte> scratch, CancellationToken token)
+    {
+        if (!await store.ReadToAsync(key, storedCopy, token).ConfigureAwait(false)) return false;
+        if (storedCopy.WrittenSpan.SequenceEqual(upload.Payload.WrittenSpan)) return true;
+        try
+        {
+            Restore.BlockVerifier.DecodeAndVerify(method, upload.Checksum, key, storedCopy.WrittenMemory, BlockSize, scratch);
+            return true;
+        }
+        catch (LonghornBackupException e) when (e.Kind == ErrorKind.InvalidData)
+        {
+            return false;
+        }
     }
 
     /// <summary>The reader stage: blocks in offset order into pooled buffers; all-zero blocks dropped when asked.</summary>

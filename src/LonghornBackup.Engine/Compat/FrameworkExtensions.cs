@@ -216,6 +216,14 @@ internal static class TaskExtensions
         }
     }
 
+    /// <summary>The task's result, or an OperationCanceledException as soon as <paramref name="cancellationToken"/> ends.</summary>
+    public static async Task<T> WaitAsync<T>(this Task<T> task, CancellationToken cancellationToken)
+    {
+        var cancelled = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (cancellationToken.Register(() => cancelled.TrySetCanceled(cancellationToken)))
+            return await (await Task.WhenAny(task, cancelled.Task).ConfigureAwait(false)).ConfigureAwait(false);
+    }
+
     public static async IAsyncEnumerable<T> ReadAllAsync<T>(this ChannelReader<T> reader, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))

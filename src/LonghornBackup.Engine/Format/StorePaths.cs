@@ -25,6 +25,14 @@ public static class StorePaths
     public static string LocksDir(string volumeName) => VolumeDir(volumeName) + "/locks";
     public static string Lock(string volumeName, string lockName) => $"{LocksDir(volumeName)}/{lockName}.lck";
 
+    /// <summary>The module's records of blocks in flight (<see cref="InFlightRecord"/>); not part of Longhorn's layout.</summary>
+    public static string InFlightDir(string volumeName) => VolumeDir(volumeName) + "/in-flight";
+    public static string InFlightRecord(string volumeName, string backupName, int sequence) =>
+        FormattableString.Invariant($"{InFlightDir(volumeName)}/{backupName}.{sequence:D6}.inflight");
+
+    /// <summary>Whether a listed in-flight/ entry is a record.</summary>
+    public static bool IsInFlightRecordFile(string fileName) => fileName.EndsWith(".inflight", StringComparison.Ordinal);
+
     /// <summary>The backup name of a listed backups/ entry, or null when the entry is not a backup cfg.</summary>
     public static string? BackupNameFromFile(string fileName)
     {

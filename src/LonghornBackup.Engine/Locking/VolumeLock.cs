@@ -39,8 +39,10 @@ public sealed class VolumeLock : IAsyncDisposable
     /// so its place (its time) counts against clients that come later, as Longhorn's waiting lock did.
     /// </summary>
     /// <param name="operation">What the caller does, as a noun for the conflict message ("backup", "restore", "deletion").</param>
+    /// <param name="onWritten">Called with the lock's name once its file is in the store (before the wait): from then
+    /// on, others can tell this client is alive by it.</param>
     public static async Task<VolumeLock> AcquireAsync(IObjectStore store, string volumeName, LockType type, string operation,
-        TimeSpan? waitTimeout, LockOptions? options, CancellationToken ct)
+        TimeSpan? waitTimeout, LockOptions? options, CancellationToken ct, Action<string>? onWritten = null)
     {
         options ??= LockOptions.Default;
         NameRules.ValidateVolumeNameForRead(volumeName);
@@ -53,6 +55,7 @@ public sealed class VolumeLock : IAsyncDisposable
         {
             var ownTime = await WriteAndStatAsync(store, key, pending, ct).ConfigureAwait(false);
             written = true;
+            onWritten?.Invoke(pending.Name);
             await Task.Delay(options.CheckWait, clock, ct).ConfigureAwait(false);
             while (true)
             {

@@ -3,18 +3,18 @@ using System.Text.RegularExpressions;
 namespace LonghornBackup.Engine.Store;
 
 /// <summary>
-/// The files a backupstore is made of (*.cfg, *.blk, *.lck) and the temporary files FileSystemStore writes on the way
-/// to them ("&lt;name&gt;.tmp.&lt;digits&gt;"). Tree deletes remove only these: whatever else someone put in a volume's
+/// The files a backupstore is made of (*.cfg, *.blk, *.lck, and the module's own *.inflight records of blocks in
+/// flight) and the temporary files FileSystemStore writes on the way to them ("&lt;name&gt;.tmp.&lt;digits&gt;"). Tree deletes remove only these: whatever else someone put in a volume's
 /// folder is left where it is and reported.
 /// </summary>
 public static class OwnFiles
 {
-    private static readonly Regex TempName = new(@"\.(cfg|blk|lck)\.tmp\.[0-9]+$", RegexOptions.CultureInvariant);
+    private static readonly Regex TempName = new(@"\.(cfg|blk|lck|inflight)\.tmp\.[0-9]+$", RegexOptions.CultureInvariant);
 
     /// <summary>True for the last segment of a key (or a file name) that the format or this module writes.</summary>
     public static bool IsOwn(string name) =>
         name.EndsWith(".cfg", StringComparison.Ordinal) || name.EndsWith(".blk", StringComparison.Ordinal) ||
-        name.EndsWith(".lck", StringComparison.Ordinal) || TempName.IsMatch(name);
+        name.EndsWith(".lck", StringComparison.Ordinal) || name.EndsWith(".inflight", StringComparison.Ordinal) || TempName.IsMatch(name);
 
     public static string NameOf(string key)
     {
