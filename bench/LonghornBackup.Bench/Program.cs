@@ -18,7 +18,7 @@ using LonghornBackup.Engine.Targets;
 //   extract  --image F --output F            (dense copy of the data blocks, for the baselines)
 //   replica-generate --dir D --size-gib N --seed S --density X --percent P --mutate-seed M   (prints changed blocks)
 //   backup   --target null|DIR --volume V --snapshot S (--image F | --replica D) --mode full|incremental
-//            --compression lz4|gzip|none --block-size-mib 2|16 --json OUT [--no-cache] [--block-sync per-file]
+//            --compression lz4|gzip|none --block-size-mib 2|16 --json OUT [--no-cache] [--block-sync per-file] [--lock-check-ms N]
 //   restore  --target DIR --volume V --backup NAME|latest --output F --json OUT
 //   export   --target DIR --volume V --backup NAME|latest --socket F --ready F --stop F --json OUT [--cache-mib 64] [--fetchers N]
 //            (serves the backup over NBD; writes its URI to --ready, stops when the --stop file appears)
@@ -52,7 +52,10 @@ switch (command)
             ? new BlockSourceSpec { ReplicaPath = opts["replica"], SnapshotName = opts["snapshot"] }
             : new BlockSourceSpec { Path = opts["image"] });
         // The null sink has no other clients, so it skips the lock protocol's 2 s wait: it measures the work alone.
-        var locking = opts["target"] == "null" ? LockOptions.Default with { CheckWait = TimeSpan.Zero } : null;
+        // --lock-check-ms: a shorter wait for a store no other client uses (the kill-loop test runs many backups).
+        var locking = opts["target"] == "null" ? LockOptions.Default with { CheckWait = TimeSpan.Zero }
+            : opts.TryGetValue("lock-check-ms", out var ms) ? LockOptions.Default with { CheckWait = TimeSpan.FromMilliseconds(int.Parse(ms)) }
+            : null;
         var result = await new BackupEngine(bs, null, locking).RunAsync(new BackupRequest
         {
             VolumeName = opts["volume"],
