@@ -149,9 +149,13 @@ public sealed class ExportSession
         }
         try
         {
-            await _server.StopAsync().ConfigureAwait(false);
+            // The socket file is gone and the connections are shut when StopAsync returns its task; the locks go
+            // next, before the wait for the connections to wind down, so a process that ends on SIGTERM on a busy
+            // machine leaves no trace behind even if it does not get the whole wait.
+            var serverStopped = _server.StopAsync();
             _cancel.Cancel();
             foreach (var l in _locks) await l.ReleaseAsync().ConfigureAwait(false);
+            await serverStopped.ConfigureAwait(false);
             _store.Dispose();
         }
         finally
