@@ -87,7 +87,11 @@ public sealed class RestoreEngine
             var (blocks, downloaded, damaged) = await WriteImageAsync(request, source.Method, backup, blockSize, writePath, isDevice, size,
                 isDevice ? lockTask : Task.CompletedTask, progress, ct).ConfigureAwait(false);
             await lockTask.ConfigureAwait(false);
-            if (!isDevice) File.Move(writePath, output, overwrite: true);
+            if (!isDevice)
+            {
+                File.Move(writePath, output, overwrite: true);
+                FileSync.SyncDirectory(Path.GetDirectoryName(output)!);   // the image's name survives a power loss too
+            }
             long data = (long)backup.Blocks.Count * blockSize;   // what the progress counted: the data, not the holes
             progress?.Report(new OperationProgress($"Restoring {request.BackupName}", "Completed", data, data, 100, Completed: true));
             return new RestoreResult(output, size, blocks, downloaded, beyond) { DamagedBlocks = damaged };

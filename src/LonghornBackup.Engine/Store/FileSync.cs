@@ -18,15 +18,24 @@ internal static class FileSync
 #endif
     private const int ReadOnly = 0, Directory = 0x10000 /* O_DIRECTORY on x86-64 and arm64 */, CloseOnExec = 0x80000;
 
-    /// <summary>Makes the entries of <paramref name="directory"/> (names created, renamed or removed in it) durable.</summary>
+    /// <summary>
+    /// Makes the entries of <paramref name="directory"/> (names created, renamed or removed in it) durable. A file
+    /// system that cannot sync or open a folder (some FUSE and network ones say EINVAL or EACCES) is left as it is;
+    /// only an I/O error, a write that did not reach the disk, fails.
+    /// </summary>
     public static void SyncDirectory(string directory)
     {
         if (!IsLinux) return;
-        WithDirectory(directory, fd =>
+        int fd = Native.open(directory, ReadOnly | Directory | CloseOnExec);
+        if (fd < 0) return;
+        try
         {
-            if (Native.fsync(fd) != 0) throw Failure("sync the folder", directory);
-        });
+            if (Native.fsync(fd) != 0 && Marshal.GetLastWin32Error() == IoError) throw Failure("sync the folder", directory, IoError);
+        }
+        finally { Native.close(fd); }
     }
+
+    private const int IoError = 5;   // EIO
 
     /// <summary>
     /// Makes everything written to the file system holding <paramref name="directory"/> durable (syncfs: data written
