@@ -3,9 +3,9 @@ using System.Text.Json;
 namespace LonghornBackup.Engine.Format;
 
 /// <summary>
-/// in-flight/&lt;backup&gt;.&lt;sequence&gt;.inflight: the blocks a running backup is about to upload, written (and
-/// durable) before the first of them is sent. Not part of Longhorn's format; Longhorn never looks into the folder and
-/// removes it with the volume. A block named in a record may be torn in the store (its upload cut short on a store
+/// in-flight/&lt;backup&gt;.&lt;sequence&gt;.inflight (docs/backupstore-format.md §14): the blocks a running backup is
+/// about to upload, written (and durable) before the first of them is sent. Not part of Longhorn's format; Longhorn
+/// never looks into the folder and removes it with the volume. A block named in a record may be torn in the store (its upload cut short on a store
 /// that does not replace objects atomically, or lost to a power loss before the cfg's sync), so no backup trusts it
 /// until it has read it back and verified it. The owner deletes its records once its backup is committed.
 /// </summary>
