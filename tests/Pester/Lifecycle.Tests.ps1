@@ -196,6 +196,25 @@ Describe "Longhorn's lock protocol" {
         Get-LhBackup -VolumeName vol-lock | Should -BeNullOrEmpty
     }
 
+    It 'an unreadable lock (0 bytes, left by a torn write) blocks while it may be live, then is ignored with a warning naming it and removed' {
+        $lock = New-ForeignLock $target vol-lock -Type 2
+        [IO.File]::WriteAllBytes($lock, [byte[]]@())
+        $key = "locks/$([IO.Path]::GetFileName($lock))"
+        $err = $null
+        try { New-LhBackup -VolumeName vol-lock -SnapshotName lock-4 -Path $image -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'LockConflict,*'
+        $err.Exception.Message | Should -BeLike "*$key*cannot be read*"
+
+        [IO.File]::SetLastWriteTimeUtc($lock, [DateTime]::UtcNow.AddSeconds(-200))
+        Copy-Item -LiteralPath $image -Destination (Join-Path $work 'lock-4.img') -Force
+        $b = New-LhBackup -VolumeName vol-lock -SnapshotName lock-4 -Path $image -WarningVariable warnings -WarningAction SilentlyContinue
+        $b.State | Should -Be 'Completed'
+        @($warnings).Count | Should -Be 1
+        "$($warnings[0])" | Should -BeLike "*$key*ignored and removed*"
+        Test-Path -LiteralPath $lock | Should -BeFalse
+        Assert-RestoresBitExact $b
+    }
+
     It 'a stale lock older than 150 s is ignored' {
         $null = New-ForeignLock $target vol-lock -Type 2 -AgeSeconds 200
         $b = New-SavedBackup -Volume vol-lock -Snapshot lock-3 -Path $image

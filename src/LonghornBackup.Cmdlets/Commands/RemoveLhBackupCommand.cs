@@ -193,7 +193,7 @@ public sealed class RemoveLhBackupCommand : LhTargetCmdlet
             ForItem("RemoveBackup", volume, () =>
             {
                 var result = RunEngine((progress, ct) =>
-                    new BackupDeleter(store).DeleteAsync(volume, names, LockTimeouts.FromSeconds(LockTimeout), progress, ct), parent);
+                    new BackupDeleter(store, Locking).DeleteAsync(volume, names, LockTimeouts.FromSeconds(LockTimeout), progress, ct), parent);
                 foreach (var missing in result.NotFound)
                     WriteEngineError(new LonghornBackupException(ErrorIds.BackupNotFound, ErrorKind.NotFound,
                         $"The backup '{missing}' of volume '{volume}' does not exist on the backup target '{target.Name}'.", missing,
