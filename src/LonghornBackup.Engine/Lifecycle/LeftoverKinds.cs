@@ -10,6 +10,9 @@ public static class LeftoverKinds
         TemporaryFileKind.Instance,
     };
 
+    /// <summary>The noun for messages of the kind named <paramref name="kind"/> ("in-progress backup").</summary>
+    public static string NounOf(string kind) => All.FirstOrDefault(k => k.Name == kind)?.Noun ?? kind;
+
     /// <summary>
     /// Deletes the leftover's object if it is still as it was found (same time, same size): one that was written since
     /// belongs to someone alive. False when it is gone or changed.

@@ -32,7 +32,7 @@ internal sealed class StaleLockKind : ILeftoverKind
         string what = l.Unreadable is not null ? $"unreadable ({l.Unreadable})"
             : $"{(l.File.Acquired ? "held" : "waiting")} {(l.File.Type == LockType.Deletion ? "deletion" : l.File.Type == LockType.BackupOrRestore ? "backup or restore" : "untyped")} lock";
         return new Leftover(Name, StorePaths.Lock(scan.VolumeName, l.Name), l.Name, l.Time, age, l.Size,
-            $"{what}, last renewed {Ages.Describe(age)} ago");
+            $"{what}, last {(l.Unreadable is null ? "renewed" : "written")} {Ages.Describe(age)} ago");
     }
 
     public Task<bool> RemoveAsync(LeftoverScan scan, Leftover leftover, CancellationToken ct) =>
