@@ -31,6 +31,7 @@
         'ConvertTo-LhManifest'
         'Remove-LhBackup'
         'Remove-LhBackupVolume'
+        'Repair-LhBackupVolume'
         'Test-LhBackup'
         'Measure-LhBackup'
         'Get-LhSnapshot'

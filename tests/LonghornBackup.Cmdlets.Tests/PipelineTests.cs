@@ -37,6 +37,20 @@ public class PipelineTests
     }
 
     [Fact]
+    public void Volumes_and_backups_pipe_into_Repair_LhBackupVolume_once_per_volume()
+    {
+        using var host = WithBackups(out _);
+        var (output, errors) = host.Run("Get-LhBackupVolume | Repair-LhBackupVolume -Force");
+        Assert.Empty(errors);
+        Assert.Equal(new[] { "v1", "v2" }, output.Select(o => Assert.IsType<BackupVolumeRepair>(o.BaseObject).VolumeName));
+        Assert.All(output, o => Assert.True(((BackupVolumeRepair)o.BaseObject).GarbageCollected));
+
+        (output, errors) = host.Run("New-LhBackup v1 s2 a.img | Out-Null; Get-LhBackup -VolumeName v1 | Repair-LhBackupVolume -Force");
+        Assert.Empty(errors);
+        Assert.Equal("v1", Assert.IsType<BackupVolumeRepair>(Assert.Single(output).BaseObject).VolumeName);
+    }
+
+    [Fact]
     public void New_LhBackup_binds_its_parameters_from_piped_objects()
     {
         using var host = WithBackups(out string image);

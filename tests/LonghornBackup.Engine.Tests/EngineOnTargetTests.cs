@@ -3,6 +3,7 @@ using System.Text.Json;
 using LonghornBackup.Engine.Catalog;
 using LonghornBackup.Engine.Errors;
 using LonghornBackup.Engine.Format;
+using LonghornBackup.Engine.Lifecycle;
 using LonghornBackup.Engine.Store;
 
 namespace LonghornBackup.Engine.Tests;
@@ -185,6 +186,60 @@ public abstract class EngineOnTargetTests : IDisposable
         }
         Assert.Equal(0, reader.FailedReads);
         Assert.Equal(3, reader.BlocksFetched);   // three distinct blocks, each fetched once
+    }
+
+    [Fact]
+    public async Task A_killed_backup_stops_garbage_collection_until_a_repair_clears_its_leftovers_and_then_exactly_its_blocks_go()
+    {
+        var none = CancellationToken.None;
+        string image = FirstImage();
+        var first = await T.BackupAsync("vol-k", image, "s1", locking: TestStore.FastLocks);
+        TestImages.Write(image, 2 * B, TestImages.RandomBytes(120));
+        var second = await T.BackupAsync("vol-k", image, "s2", locking: TestStore.FastLocks);
+        string secondSha = TestImages.Sha256(image);
+        TestImages.Write(image, 0, TestImages.RandomBytes(121));
+        TestImages.Write(image, 5 * B, TestImages.RandomBytes(122));
+        string dead = await DyingStore.KilledBackupAsync(T.Store, "vol-k", image, "s3");
+
+        // What the dead run left: its in-progress cfg, its lock, and a block no finished backup uses.
+        var left = await T.ObjectsAsync();
+        Assert.Contains(StorePaths.BackupConfig("vol-k", dead), left.Keys);
+        Assert.Contains(left.Keys, k => k.StartsWith(StorePaths.LocksDir("vol-k") + "/", StringComparison.Ordinal));
+        var finished = new[] { first.Backup, second.Backup }.SelectMany(b => b.Blocks.Select(m => m.BlockChecksum)).ToHashSet();
+        Assert.Contains(await T.BlockKeysAsync("vol-k"), k => !finished.Contains(Path.GetFileNameWithoutExtension(k)));
+
+        // Two days later by the store's clock (which no test can move: its times are shifted as it reports them).
+        var aged = new SkewedStore(T.Store.Store);
+        foreach (var key in left.Keys) aged.Aged[key] = TimeSpan.FromDays(2);
+        var store = new Backupstore(aged, T.Url);
+
+        // Longhorn's deletion frees no block while the dead run's cfg says "in progress".
+        var removal = await new BackupDeleter(store, TestStore.FastLocks).DeleteAsync("vol-k", new[] { first.Backup.Name }, null, null, none);
+        Assert.False(removal.BlocksCollected);
+        Assert.Contains(dead, removal.CollectionSkippedReason);
+
+        // Finding the leftovers changes nothing.
+        var repairer = new VolumeRepairer(store, TestStore.FastLocks);
+        var before = await T.ObjectsAsync();
+        var found = await repairer.FindAsync("vol-k", new LeftoverCleanup(), none);
+        Assert.Equal(new[] { $"InProgressBackup {dead}", "Lock" }, found.Select(l => l.Kind == "Lock" ? "Lock" : $"{l.Kind} {l.Name}"));
+        Assert.Equal(before.Keys, (await T.ObjectsAsync()).Keys);
+
+        var r = await repairer.RepairAsync("vol-k", new LeftoverCleanup(), collectGarbage: true, null, null, none);
+        Assert.Empty(r.Leftovers.Errors);
+        Assert.Equal(found.Select(l => l.Key).Order(), r.Leftovers.Removed.Select(l => l.Key).Order());
+        Assert.True(r.BlocksCollected);
+        var keep = second.Backup.Blocks.Select(m => m.BlockChecksum).ToHashSet();
+        var after = await T.ObjectsAsync();
+        var blocksBefore = before.Keys.Where(k => k.EndsWith(".blk", StringComparison.Ordinal)).ToList();
+        var expectedFreed = blocksBefore.Where(k => !keep.Contains(Path.GetFileNameWithoutExtension(k))).ToList();
+        Assert.Equal(keep.Order(), (await T.BlockKeysAsync("vol-k")).Select(k => Path.GetFileNameWithoutExtension(k)).Order());
+        Assert.Equal(expectedFreed.Count, r.BlocksDeleted);
+        Assert.Equal(expectedFreed.Sum(k => (long)before[k].Length), r.BlockBytesDeleted);
+        Assert.DoesNotContain(after.Keys, k => k.StartsWith(StorePaths.LocksDir("vol-k") + "/", StringComparison.Ordinal));
+        Assert.Equal(new[] { second.Backup.Name }, await T.Store.ListBackupNamesAsync("vol-k", none));
+        Assert.Equal(keep.Count, (await T.Store.GetVolumeAsync("vol-k", none)).BlockCount);
+        Assert.Equal(secondSha, TestImages.Sha256(await T.RestoreToNewFileAsync("vol-k", second.Backup.Name, locking: TestStore.FastLocks)));
     }
 }
 

@@ -158,13 +158,148 @@ public class LockTests
         else Assert.Equal(ErrorIds.LockConflict, (await Assert.ThrowsAsync<LonghornBackupException>(() => t.DeleteBackupsAsync("vol-l", backup))).ErrorId);
     }
 
-    [Fact]
-    public async Task Unreadable_lock_files_are_skipped_as_longhorn_skips_them()
+    /// <summary>The ways a lock file ends up unreadable: a torn write (empty or cut short), garbage, a read that fails.</summary>
+    public static TheoryData<string> UnreadableKinds() => new() { "empty", "truncated", "garbage", "read-error" };
+
+    /// <summary>
+    /// Plants a lock file that cannot be read, <paramref name="age"/> old, and returns its key and the store to go
+    /// through: for "read-error" every read of that key fails as a permission error or EIO would (StoreReadFailed).
+    /// </summary>
+    private static (string Key, string Path, Catalog.Backupstore Via) PlantUnreadableLock(TestStore t, string volume, string kind, TimeSpan age)
+    {
+        string path = t.PlantLock(volume, LockType.Deletion, acquired: true, age: age);
+        string key = StorePaths.Lock(volume, Path.GetFileNameWithoutExtension(path));
+        byte[] content = kind switch
+        {
+            "empty" => Array.Empty<byte>(),
+            "truncated" => File.ReadAllBytes(path)[..20],
+            "garbage" => new byte[] { 0x00, 0xFF, 0x13, 0x37 },
+            _ => File.ReadAllBytes(path),
+        };
+        File.WriteAllBytes(path, content);
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow - age);
+        var via = t.Through(s => new HookedStore(s)
+        {
+            Before = (operation, k) => kind == "read-error" && operation == "Read" && k == key
+                ? throw new LonghornBackupException(ErrorIds.StoreReadFailed, ErrorKind.ReadError, $"Cannot read '{k}': Permission denied", k)
+                : Task.CompletedTask,
+        });
+        return (key, path, via);
+    }
+
+    [Theory]
+    [MemberData(nameof(UnreadableKinds))]
+    public async Task An_unreadable_lock_younger_than_the_lease_is_a_conflict_for_every_operation(string kind)
+    {
+        // Its type is unknown: it may be any operation's, so it holds off backups and deletions alike until it is stale.
+        var (t, image, backup) = await VolumeWithOneBackup();
+        using var _t = t;
+        var (key, path, via) = PlantUnreadableLock(t, "vol-l", kind, TimeSpan.FromSeconds(10));
+        string before = t.TreeState();
+
+        var e = await Assert.ThrowsAsync<LonghornBackupException>(() => t.BackupAsync("vol-l", image, snapshot: "s2", via: via));
+        Assert.Equal(ErrorIds.LockConflict, e.ErrorId);
+        Assert.Contains(key, e.Message);
+        Assert.Contains("cannot be read", e.Message);
+        Assert.Contains("-LockTimeout", e.RecommendedAction);
+        var d = await Assert.ThrowsAsync<LonghornBackupException>(() => t.DeleteBackupsAsync("vol-l", new[] { backup }, via: via));
+        Assert.Equal(ErrorIds.LockConflict, d.ErrorId);
+
+        Assert.Equal(before, t.TreeState());
+        Assert.True(File.Exists(path));
+    }
+
+    [Theory]
+    [MemberData(nameof(UnreadableKinds))]
+    public async Task An_unreadable_lock_older_than_the_lease_is_ignored_with_a_warning_naming_it_and_removed(string kind)
     {
         var (t, image, _) = await VolumeWithOneBackup();
         using var _t = t;
-        string path = t.PlantLock("vol-l", LockType.Deletion, acquired: true);
-        File.WriteAllText(path, "{not json");
+        var (key, path, via) = PlantUnreadableLock(t, "vol-l", kind, TimeSpan.FromSeconds(200));
+        var warnings = new List<string>();
+
+        var r = await new Backup.BackupEngine(via, null, TestStore.FastLocks with { Warning = warnings.Add }).RunAsync(
+            new Backup.BackupRequest { VolumeName = "vol-l", SnapshotName = "s2", Source = Blocks.RawImageSource.Open(image) }, null, CancellationToken.None);
+
+        Assert.False(r.Backup.IsInProgress);
+        var warning = Assert.Single(warnings);
+        Assert.Contains(key, warning);
+        Assert.Contains("ignored and removed", warning);
+        Assert.False(File.Exists(path));
+        Assert.Equal(TestImages.Sha256(image), TestImages.Sha256(await t.RestoreToNewFileAsync("vol-l", r.Backup.Name)));
+    }
+
+    [Fact]
+    public async Task The_lock_that_removed_a_stale_unreadable_lock_names_it()
+    {
+        using var t = new TestStore();
+        string path = t.PlantLock("vol-u", LockType.BackupOrRestore, acquired: true, age: TimeSpan.FromMinutes(10));
+        File.WriteAllBytes(path, Array.Empty<byte>());
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddMinutes(-10));
+        await using var held = await VolumeLock.AcquireAsync(t.Store.Store, "vol-u", LockType.Deletion, "deletion", null, TestStore.FastLocks, CancellationToken.None);
+        var removed = Assert.Single(held.RemovedLocks);
+        Assert.Equal(Path.GetFileNameWithoutExtension(path), removed.Name);
+        Assert.Equal("it is empty", removed.Unreadable);
+        Assert.Equal(new[] { held.Key }, t.LockFiles("vol-u").Select(f => Path.GetRelativePath(t.Root, f)));
+    }
+
+    [Fact]
+    public async Task Waiting_outlasts_an_unreadable_lock_once_it_passes_the_lease()
+    {
+        // A 0-byte lock 100 s old blocks; the client waits (-LockTimeout) and, once the lock is past 150 s, goes ahead
+        // with a warning. The clock moves 55 s forward at the second look, so no test waits 150 s.
+        using var t = new TestStore();
+        string path = t.PlantLock("vol-w", LockType.Deletion, acquired: true, age: TimeSpan.FromSeconds(100));
+        File.WriteAllBytes(path, Array.Empty<byte>());
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddSeconds(-100));
+        var clock = new ShiftableClock();
+        int looks = 0;
+        var hooked = new HookedStore(new Store.FileSystemStore(t.Root))
+        {
+            Before = (operation, key) =>
+            {
+                if (operation == "List" && key == StorePaths.LocksDir("vol-w") && Interlocked.Increment(ref looks) == 2)
+                    clock.Offset = TimeSpan.FromSeconds(55);
+                return Task.CompletedTask;
+            },
+        };
+        var warnings = new List<string>();
+
+        await using var held = await VolumeLock.AcquireAsync(hooked, "vol-w", LockType.BackupOrRestore, "backup", TimeSpan.FromHours(1),
+            TestStore.FastLocks with { Clock = clock, Warning = warnings.Add }, CancellationToken.None);
+
+        Assert.Equal(2, looks);   // the first look found it live and waited
+        Assert.Contains("ignored and removed", Assert.Single(warnings));
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public async Task An_unreadable_lock_is_aged_by_the_stores_clock_not_this_machines()
+    {
+        // The store's clock is an hour behind ours. A torn lock written 10 s ago by the store's clock looks an hour
+        // old to ours; it must still count as live, and a stale one (200 s by the store's clock) must still go.
+        using var t = new TestStore();
+        string young = t.PlantLock("vol-k", LockType.Deletion, acquired: true, age: TimeSpan.FromSeconds(10));
+        File.WriteAllBytes(young, Array.Empty<byte>());
+        File.SetLastWriteTimeUtc(young, DateTime.UtcNow.AddSeconds(-10));
+        var behind = new SkewedStore(new Store.FileSystemStore(t.Root), TimeSpan.FromHours(-1));
+
+        var e = await Assert.ThrowsAsync<LonghornBackupException>(() =>
+            VolumeLock.AcquireAsync(behind, "vol-k", LockType.BackupOrRestore, "backup", null, TestStore.FastLocks, CancellationToken.None));
+        Assert.Equal(ErrorIds.LockConflict, e.ErrorId);
+        Assert.True(File.Exists(young));
+
+        File.SetLastWriteTimeUtc(young, DateTime.UtcNow.AddSeconds(-200));
+        await using var held = await VolumeLock.AcquireAsync(behind, "vol-k", LockType.BackupOrRestore, "backup", null, TestStore.FastLocks, CancellationToken.None);
+        Assert.False(File.Exists(young));
+    }
+
+    [Fact]
+    public async Task A_folder_named_like_a_lock_is_not_a_lock_and_blocks_nothing()
+    {
+        var (t, image, _) = await VolumeWithOneBackup();
+        using var _t = t;
+        Directory.CreateDirectory(Path.Combine(t.Root, StorePaths.Lock("vol-l", "lock-0123456789abcdef")));
         var r = await t.BackupAsync("vol-l", image, snapshot: "s2");
         Assert.False(r.Backup.IsInProgress);
     }

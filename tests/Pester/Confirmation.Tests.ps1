@@ -64,6 +64,7 @@ Describe 'Removal without -Force where no one can answer' -Skip:$IsWindows {
         @{ Command = 'Remove-LhBackup -VolumeName vol-confirm -Name <first>' }
         @{ Command = 'Remove-LhBackup -VolumeName vol-confirm -KeepLast 1' }
         @{ Command = 'Remove-LhBackupVolume -Name vol-confirm' }
+        @{ Command = 'Repair-LhBackupVolume -VolumeName vol-confirm' }
     ) {
         $removal = $Command.Replace('<first>', $backups[0].Name)
         # Standard input holds an answer, so only -NonInteractive stands in the way (PowerShell would not read it).
@@ -84,6 +85,7 @@ Describe 'Removal without -Force where no one can answer' -Skip:$IsWindows {
         @{ Command = 'Get-LhBackup -VolumeName vol-confirm | Remove-LhBackup' }
         @{ Command = 'Remove-LhBackup -VolumeName vol-confirm -KeepLast 1' }
         @{ Command = 'Remove-LhBackupVolume -Name vol-confirm' }
+        @{ Command = 'Get-LhBackupVolume | Repair-LhBackupVolume' }
     ) {
         $removal = $Command.Replace('<first>', $backups[0].Name)
         $r = Invoke-Child @('-Command', (Get-RemovalScript $removal)) '/dev/null'

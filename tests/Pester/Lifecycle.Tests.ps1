@@ -196,11 +196,132 @@ Describe "Longhorn's lock protocol" {
         Get-LhBackup -VolumeName vol-lock | Should -BeNullOrEmpty
     }
 
+    It 'an unreadable lock (0 bytes, left by a torn write) blocks while it may be live, then is ignored with a warning naming it and removed' {
+        $lock = New-ForeignLock $target vol-lock -Type 2
+        [IO.File]::WriteAllBytes($lock, [byte[]]@())
+        $key = "locks/$([IO.Path]::GetFileName($lock))"
+        $err = $null
+        try { New-LhBackup -VolumeName vol-lock -SnapshotName lock-4 -Path $image -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'LockConflict,*'
+        $err.Exception.Message | Should -BeLike "*$key*cannot be read*"
+
+        [IO.File]::SetLastWriteTimeUtc($lock, [DateTime]::UtcNow.AddSeconds(-200))
+        Copy-Item -LiteralPath $image -Destination (Join-Path $work 'lock-4.img') -Force
+        $b = New-LhBackup -VolumeName vol-lock -SnapshotName lock-4 -Path $image -WarningVariable warnings -WarningAction SilentlyContinue
+        $b.State | Should -Be 'Completed'
+        @($warnings).Count | Should -Be 1
+        "$($warnings[0])" | Should -BeLike "*$key*ignored and removed*"
+        Test-Path -LiteralPath $lock | Should -BeFalse
+        Assert-RestoresBitExact $b
+    }
+
     It 'a stale lock older than 150 s is ignored' {
         $null = New-ForeignLock $target vol-lock -Type 2 -AgeSeconds 200
         $b = New-SavedBackup -Volume vol-lock -Snapshot lock-3 -Path $image
         $b.State | Should -Be 'Completed'
         Assert-RestoresBitExact $b
+    }
+}
+
+Describe 'Repair-LhBackupVolume and what interrupted runs leave' {
+    BeforeAll {
+        $null = Use-IsolatedTargetSettings
+        $script:target = New-TestFolder 'lh-target'
+        Set-LhBackupTarget -Url $target
+        $script:image = Join-Path $work 'fix.img'
+        New-TestImage -Path $image -SizeMiB 8 -DataBlocks 0, 1, 2
+        $script:a = New-SavedBackup -Volume vol-fix -Snapshot fix-1 -Path $image
+        Set-TestBlock -Path $image -Index 2 -Seed 901
+        $script:b = New-SavedBackup -Volume vol-fix -Snapshot fix-2 -Path $image
+        $script:volumeDir = (Get-ChildItem -LiteralPath $target -Recurse -Directory | Where-Object Name -EQ vol-fix | Select-Object -First 1).FullName
+
+        # What a backup killed part-way leaves, $AgeHours old: its in-progress record (docs/backupstore-format.md §2.2), a
+        # block only it stored, its lock, and the temporary file of a write that never reached its rename.
+        function New-DeadRun([string] $Name, [int] $AgeHours, [int] $Seed) {
+            $then = [DateTime]::UtcNow.AddHours(-$AgeHours)
+            $cfg = Join-Path $volumeDir "backups/backup_$Name.cfg"
+            [IO.File]::WriteAllText($cfg,
+                "{`"Name`":`"$Name`",`"VolumeName`":`"vol-fix`",`"SnapshotName`":`"`",`"SnapshotCreatedAt`":`"`",`"CreatedTime`":`"`",`"Size`":`"0`",`"Labels`":null,`"Parameters`":null,`"IsIncremental`":false,`"CompressionMethod`":`"lz4`",`"NewlyUploadedDataSize`":`"0`",`"ReUploadedDataSize`":`"0`",`"ProcessingBlocks`":null,`"SingleFile`":{`"FilePath`":`"`"}}")
+            $checksum = -join ([Security.Cryptography.SHA512]::HashData([Text.Encoding]::UTF8.GetBytes("orphan-$Seed")) | ForEach-Object { $_.ToString('x2') })
+            $checksum = $checksum.Substring(0, 64)
+            $blockDir = Join-Path $volumeDir "blocks/$($checksum.Substring(0, 2))/$($checksum.Substring(2, 2))"
+            $null = New-Item -ItemType Directory -Path $blockDir -Force
+            $block = Join-Path $blockDir "$checksum.blk"
+            [IO.File]::WriteAllBytes($block, [byte[]]::new(4096))
+            $temp = Join-Path $volumeDir "volume.cfg.tmp.$Seed$([DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds())"
+            [IO.File]::WriteAllText($temp, '{')
+            $lock = New-ForeignLock $target vol-fix -Type 1 -AgeSeconds ($AgeHours * 3600)
+            foreach ($f in $cfg, $block, $temp) { [IO.File]::SetLastWriteTimeUtc($f, $then) }
+            @{ Cfg = $cfg; Block = $block; Temp = $temp; Lock = $lock; Checksum = $checksum }
+        }
+        $script:dead = New-DeadRun -Name backup-00000000000000d1 -AgeHours 48 -Seed 1
+    }
+
+    It 'a backup left in progress younger than -InProgressOlderThan stops garbage collection; the stale lock goes at once' {
+        $r = $a | Remove-LhBackup -Force -InProgressOlderThan 30d -PassThru -WarningVariable warnings -WarningAction SilentlyContinue
+        $r.RemovedBackups | Should -Be @($a.Name)
+        $r.GarbageCollected | Should -BeFalse
+        $r.GarbageCollectionSkippedReason | Should -BeLike '*backup-00000000000000d1*in progress*'
+        "$warnings" | Should -BeLike '*freed no blocks*'
+        $r.LeftoversRemoved.Kind | Should -Be @('Lock')
+        Test-Path -LiteralPath $dead.Lock | Should -BeFalse
+        Test-Path -LiteralPath $dead.Cfg | Should -BeTrue
+        Test-Path -LiteralPath $dead.Block | Should -BeTrue
+    }
+
+    It '-WhatIf removes nothing and writes no object' {
+        $before = Get-TreeState $target
+        $out = Repair-LhBackupVolume -VolumeName vol-fix -WhatIf
+        $out | Should -BeNullOrEmpty
+        Get-TreeState $target | Should -Be $before
+        @(Get-ChildItem -LiteralPath $target -Recurse -Filter *.lck).Count | Should -Be 0
+    }
+
+    It 'removes the dead run''s record and temporary file, frees exactly the blocks no backup uses, and every backup restores' {
+        $r = Repair-LhBackupVolume -VolumeName vol-fix -Force
+        $r | Should -BeOfType ([LonghornBackup.BackupVolumeRepair])
+        $r.VolumeName | Should -Be 'vol-fix'
+        @($r.Removed.Kind | Sort-Object) | Should -Be @('InProgressBackup', 'TemporaryFile')
+        ($r.Removed | Where-Object Kind -EQ InProgressBackup).Name | Should -Be 'backup-00000000000000d1'
+        foreach ($l in $r.Removed) { $l.Age.TotalHours | Should -BeGreaterThan 47 -Because "$($l.Name) was left two days ago" }
+        ($r.Removed | Where-Object Kind -EQ TemporaryFile).Size | Should -Be 1
+        $r.GarbageCollected | Should -BeTrue
+        $r.BlocksFreed | Should -Be 2            # the dead run's block and the old block 2 only the removed backup used
+        $r.BytesFreed | Should -BeGreaterThan 4096
+        $r.BlockCount | Should -Be 3
+        Test-Path -LiteralPath $dead.Block | Should -BeFalse
+        # The one remaining backup uses three distinct blocks, all present: exactly those are left.
+        (Get-BlockNames $target).Count | Should -Be 3
+        (Test-LhBackup -VolumeName vol-fix).IsHealthy | Should -BeTrue
+        @(Get-ChildItem -LiteralPath $target -Recurse -File | Where-Object Name -Match '\.tmp\.|\.lck$').Count | Should -Be 0
+        (Get-LhBackup -VolumeName vol-fix).Name | Should -Be $b.Name
+        Assert-RestoresBitExact (Get-LhBackup -VolumeName vol-fix)
+    }
+
+    It 'Remove-LhBackup retention that removes no backup still clears a backup left in progress for days and frees its block' {
+        $again = New-DeadRun -Name backup-00000000000000d2 -AgeHours 30 -Seed 2
+        $r = Remove-LhBackup -VolumeName vol-fix -KeepLast 5 -Force -PassThru
+        $r.RemovedBackups | Should -BeNullOrEmpty
+        @($r.LeftoversRemoved.Kind | Sort-Object) | Should -Be @('InProgressBackup', 'Lock', 'TemporaryFile')
+        $r.GarbageCollected | Should -BeTrue
+        $r.BlocksFreed | Should -Be 1
+        Test-Path -LiteralPath $again.Cfg | Should -BeFalse
+        (Get-BlockNames $target).Count | Should -Be 3
+        # Without anything in progress, retention that removes nothing takes no lock and writes nothing.
+        $before = Get-TreeState $target
+        Remove-LhBackup -VolumeName vol-fix -KeepLast 5 -Force -PassThru | Should -BeNullOrEmpty
+        Get-TreeState $target | Should -Be $before
+    }
+
+    It 'refuses an -InProgressOlderThan without a unit, and a volume that does not exist, changing nothing' {
+        $before = Get-TreeState $target
+        { Repair-LhBackupVolume -VolumeName vol-fix -InProgressOlderThan 24 -Force -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentTransformationError,*'
+        $err = $null
+        try { Repair-LhBackupVolume -VolumeName vol-fix -InProgressOlderThan 24 -Force -ErrorAction Stop } catch { $err = $_ }
+        $err.Exception.Message | Should -BeLike '*36h*'
+        Repair-LhBackupVolume -VolumeName nosuch -Force -ErrorVariable e -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'BackupVolumeNotFound,*'
+        Get-TreeState $target | Should -Be $before
     }
 }
 

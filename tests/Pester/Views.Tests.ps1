@@ -80,6 +80,17 @@ Describe 'Tables in 80 columns' {
             BackupStatistics       = Measure-LhBackup -Target narrow -VolumeName vol-1 -BackupName backup-0123456789abcdef
             BackupRemoval          = $second | Remove-LhBackup -Force -PassThru
         }
+        # A repair that removed a backup left in progress two days ago and a lock of its run.
+        $cfg = Get-ChildItem -LiteralPath $narrowRoot -Recurse -Filter "backup_$($backup.Name).cfg" | Select-Object -First 1
+        $dead = Join-Path $cfg.DirectoryName 'backup_backup-0123456789abcdea.cfg'
+        [IO.File]::WriteAllText($dead, '{"Name":"backup-0123456789abcdea","VolumeName":"vol-1","CreatedTime":"","Size":"0","CompressionMethod":"lz4"}')
+        [IO.File]::SetLastWriteTimeUtc($dead, [DateTime]::UtcNow.AddDays(-2))
+        $locks = Join-Path (Split-Path $cfg.DirectoryName) 'locks'
+        $null = New-Item -ItemType Directory -Path $locks -Force
+        [IO.File]::WriteAllText((Join-Path $locks 'lock-0123456789abcdef.lck'), '{"Name":"lock-0123456789abcdef","Type":1,"Acquired":true}')
+        [IO.File]::SetLastWriteTimeUtc((Join-Path $locks 'lock-0123456789abcdef.lck'), [DateTime]::UtcNow.AddDays(-2))
+        $tables.BackupVolumeRepair = Repair-LhBackupVolume -Target narrow -VolumeName vol-1 -Force
+        $tables.BackupLeftover = $tables.BackupVolumeRepair.Removed
         $tables.BackupVolumeRemoval = Remove-LhBackupVolume -Target narrow -Name vol-1 -Force -PassThru
     }
 
@@ -90,7 +101,7 @@ Describe 'Tables in 80 columns' {
 
     It 'renders <_> within 80 columns, no value cut short' -ForEach 'Backup', 'BackupVolume', 'BackupTarget', 'BackupPlan',
         'BackupVerification', 'RestoreResult', 'BackupTargetTestResult', 'BackupTargetCheck', 'BackupRemoval', 'BackupVolumeRemoval',
-        'BackupVolumeStatistics', 'BackupStatistics' {
+        'BackupVolumeStatistics', 'BackupStatistics', 'BackupVolumeRepair', 'BackupLeftover' {
         $o = $tables[$_]
         @($o)[0].GetType().FullName | Should -Be "LonghornBackup.$_"
         $lines = ($o | Format-Table | Out-String -Width 80) -split "`r?`n"

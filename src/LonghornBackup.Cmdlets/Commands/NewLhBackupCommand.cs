@@ -279,7 +279,7 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
     {
         if (IsWhatIf)
         {
-            var plan = RunEngine((progress, ct) => new BackupEngine(store).RunAsync(request with { DryRun = true }, progress, ct), parentActivityId);
+            var plan = RunEngine((progress, ct) => new BackupEngine(store, locking: Locking).RunAsync(request with { DryRun = true }, progress, ct), parentActivityId);
             var c = plan.Counters;
             ShouldProcess($"{what}: would upload {c.BlocksUploaded} blocks, {Sizes.Format(c.NewlyUploadedDataSize)} new to the store" +
                           (c.ReUploadedDataSize > 0 ? $" and {Sizes.Format(c.ReUploadedDataSize)} re-uploaded" : ""), action);
@@ -299,7 +299,7 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
             });
             return;
         }
-        var result = RunEngine((progress, ct) => new BackupEngine(WithBandwidthLimit(store, MaxBytesPerSecond)).RunAsync(request, progress, ct), parentActivityId);
+        var result = RunEngine((progress, ct) => new BackupEngine(WithBandwidthLimit(store, MaxBytesPerSecond), locking: Locking).RunAsync(request, progress, ct), parentActivityId);
         foreach (var warning in result.Warnings) WriteWarning(warning);
         Say($"Backup {result.Backup.Name}: {result.Counters.BlocksUploaded} blocks uploaded, {result.Counters.ExistingBlocksSkipped} already in the store, {result.Counters.ZeroBlocksSkipped} zero blocks skipped.");
         if (result.DiffBaseSnapshot is not null)

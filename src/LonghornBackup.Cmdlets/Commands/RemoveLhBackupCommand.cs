@@ -89,6 +89,14 @@ public sealed class RemoveLhBackupCommand : LhTargetCmdlet
     [Parameter(Mandatory = true, ParameterSetName = TargetPolicy)]
     public SwitchParameter UseTargetPolicy { get; set; }
 
+    /// <summary>
+    /// Backups left in progress, and temporary files, at least this old belong to runs that died: the pass removes
+    /// them (and stale locks) before garbage collection, which they would stop. Default one day.
+    /// </summary>
+    [Parameter]
+    [DurationArgument]
+    public TimeSpan? InProgressOlderThan { get; set; }
+
     /// <summary>Remove without asking for confirmation (-WhatIf still only reports).</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
@@ -146,6 +154,14 @@ public sealed class RemoveLhBackupCommand : LhTargetCmdlet
                         "Remove backup (no retention rule keeps it)"))
                     Pending(target.Name, VolumeName).Add(b.BackupName);
             }
+            // Nothing to remove, but backups in progress: a pass of its own clears those whose runs died (the engine
+            // looks at their age first, and takes the lock only for one old enough).
+            bool passing = _pending.TryGetValue((target.Name, VolumeName), out var names) && names.Count > 0;
+            if (!passing && plan.Ignored.Any(b => b.Config is { IsInProgress: true })
+                && Confirmation.ShouldRemove(this, Force,
+                    $"backups of volume '{VolumeName}' on target '{target.Name}' left in progress by runs that died (older than {Durations.Format(Age)})",
+                    "Remove what interrupted runs left"))
+                Pending(target.Name, VolumeName);
         });
     }
 
@@ -177,6 +193,8 @@ public sealed class RemoveLhBackupCommand : LhTargetCmdlet
             .OrderBy(d => d.SnapshotCreatedAt ?? DateTime.MaxValue).ToArray();
     }
 
+    private TimeSpan Age => InProgressOlderThan ?? LeftoverCleanup.DefaultAge;
+
     private List<string> Pending(string target, string volume)
     {
         if (!_pending.TryGetValue((target, volume), out var names)) _pending[(target, volume)] = names = new List<string>();
@@ -192,16 +210,23 @@ public sealed class RemoveLhBackupCommand : LhTargetCmdlet
             var (target, store) = OpenTarget(targetName);
             ForItem("RemoveBackup", volume, () =>
             {
+                var deleter = new BackupDeleter(store, Locking) { Cleanup = new LeftoverCleanup { InProgressOlderThan = Age } };
                 var result = RunEngine((progress, ct) =>
-                    new BackupDeleter(store).DeleteAsync(volume, names, LockTimeouts.FromSeconds(LockTimeout), progress, ct), parent);
+                    deleter.DeleteAsync(volume, names, LockTimeouts.FromSeconds(LockTimeout), progress, ct), parent);
                 foreach (var missing in result.NotFound)
                     WriteEngineError(new LonghornBackupException(ErrorIds.BackupNotFound, ErrorKind.NotFound,
                         $"The backup '{missing}' of volume '{volume}' does not exist on the backup target '{target.Name}'.", missing,
                         $"List the backups with Get-LhBackup -VolumeName {volume}."));
                 foreach (var warning in result.Warnings) WriteWarning(warning);
-                if (result.Deleted.Count == 0) return;
+                foreach (var error in result.Leftovers.Errors) WriteEngineError(error);
+                foreach (var l in result.Leftovers.Removed)
+                    WriteVerbose($"Volume '{volume}': removed {LeftoverKinds.NounOf(l.Kind)} '{l.Name}' ({l.Detail}).");
+                if (result.Deleted.Count == 0 && result.Leftovers.Removed.Count == 0) return;
                 if (!result.BlocksCollected)
-                    WriteWarning($"Removed {result.Deleted.Count} backup(s) of '{volume}' but freed no blocks: {result.CollectionSkippedReason}. A later removal frees them, as in Longhorn.");
+                {
+                    string done = result.Deleted.Count > 0 ? $"Removed {result.Deleted.Count} backup(s) of '{volume}'" : $"Cleared what interrupted runs left in '{volume}'";
+                    WriteWarning($"{done} but freed no blocks: {result.CollectionSkippedReason}. A later removal frees them, as in Longhorn.");
+                }
                 WriteVerbose($"Volume '{volume}': removed {string.Join(", ", result.Deleted)}; {result.BlocksDeleted} block(s) freed, {result.BlockCount} left; latest backup now '{result.LastBackupName}'.");
                 if (PassThru) WriteObject(LifecycleOutput.ToRemoval(result, target.Name, _kept.GetValueOrDefault((target.Name, volume))));
             });

@@ -38,7 +38,7 @@ public sealed class RemoveLhBackupVolumeCommand : LhTargetCmdlet
             ForItem("RemoveBackupVolume", name, () =>
             {
                 var result = RunEngine((progress, ct) =>
-                    new VolumeDeleter(store).DeleteAsync(name, LockTimeouts.FromSeconds(LockTimeout), progress, ct));
+                    new VolumeDeleter(store, Locking).DeleteAsync(name, LockTimeouts.FromSeconds(LockTimeout), progress, ct));
                 WriteVerbose($"Removed backup volume '{name}': {result.BackupsDeleted} backup(s), {result.BlocksDeleted} block(s).");
                 foreach (var key in result.LeftBehind)
                     WriteWarning($"'{key}' in backup volume '{name}' is not a backup file and was left in place; check and remove it yourself.");

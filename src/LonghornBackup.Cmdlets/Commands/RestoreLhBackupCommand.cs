@@ -89,7 +89,7 @@ public sealed class RestoreLhBackupCommand : LhTargetCmdlet
                 SkipCorruptBlocks = SkipCorruptBlocks,
             };
             var watch = Stopwatch.StartNew();
-            var result = RunEngine((progress, ct) => new RestoreEngine(store).RunAsync(request, progress, ct));
+            var result = RunEngine((progress, ct) => new RestoreEngine(store, Locking).RunAsync(request, progress, ct));
             if (result.BlocksBeyondVolume is { } beyond)
                 WriteWarning($"{beyond.Describe()} The image was made {beyond.RequiredSize} bytes to hold every block.");
             Say($"Restored {result.BlocksRestored} distinct blocks ({result.Size} bytes) to {result.OutputPath}.");

@@ -114,6 +114,7 @@ public sealed class StartLhBackupExportCommand : LhTargetCmdlet
             CacheBytes = CacheSize,
             Fetchers = Concurrency ?? store.Url.Driver.DefaultConcurrency,
             LockTimeout = Hosting.LockTimeouts.FromSeconds(LockTimeout),
+            Locking = Locking,
             IncludeBlocksBeyondVolumeSize = IncludeBlocksBeyondVolumeSize,
         };
         ExportSession? session = null;

@@ -166,7 +166,7 @@ public sealed class TestLhBackupCommand : LhTargetCmdlet
             Concurrency = Concurrency,
             LockTimeout = LockTimeouts.FromSeconds(LockTimeout),
         };
-        var result = RunEngine((progress, ct) => new BackupVerifier(WithBandwidthLimit(store, MaxBytesPerSecond)).VerifyAsync(request, progress, ct), parentActivityId);
+        var result = RunEngine((progress, ct) => new BackupVerifier(WithBandwidthLimit(store, MaxBytesPerSecond), Locking).VerifyAsync(request, progress, ct), parentActivityId);
         var now = DateTime.UtcNow;
         foreach (var missing in result.NotFound)
             WriteEngineError(new LonghornBackupException(ErrorIds.BackupNotFound, ErrorKind.NotFound,

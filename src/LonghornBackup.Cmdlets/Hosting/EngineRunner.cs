@@ -18,6 +18,11 @@ internal sealed class EngineRunner : IDisposable
 
     public CancellationToken Token => _cts.Token;
 
+    private readonly ConcurrentQueue<string> _warnings = new();
+
+    /// <summary>Queues a warning from an engine thread; the pipeline thread writes it while the operation runs.</summary>
+    public void Warn(string text) => _warnings.Enqueue(text);
+
     /// <summary>Called from StopProcessing (another thread): asks the running operation to stop.</summary>
     public void Cancel() => _cts.Cancel();
 
@@ -34,8 +39,10 @@ internal sealed class EngineRunner : IDisposable
             while (!task.IsCompleted)
             {
                 if (queue.TryTake(out var report, 100)) last = Write(activityId, parentActivityId, report, started);
+                WriteWarnings();
             }
             while (queue.TryTake(out var report)) last = Write(activityId, parentActivityId, report, started);
+            WriteWarnings();
             return task.GetAwaiter().GetResult();
         }
         finally
@@ -46,6 +53,11 @@ internal sealed class EngineRunner : IDisposable
                 _cmdlet.WriteProgress(last);
             }
         }
+    }
+
+    private void WriteWarnings()
+    {
+        while (_warnings.TryDequeue(out var text)) _cmdlet.WriteWarning(text);
     }
 
     private ProgressRecord Write(int id, int? parent, OperationProgress p, DateTime started)

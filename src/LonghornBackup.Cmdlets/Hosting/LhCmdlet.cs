@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using LonghornBackup.Engine.Catalog;
 using LonghornBackup.Engine.Errors;
+using LonghornBackup.Engine.Locking;
 using LonghornBackup.Engine.Progress;
 using LonghornBackup.Engine.Store;
 using LonghornBackup.Engine.Targets;
@@ -125,6 +126,14 @@ public abstract class LhCmdlet : PSCmdlet, IDisposable
         _runner = null;
         GC.SuppressFinalize(this);
     }
+
+    /// <summary>
+    /// Longhorn's lock timings, with the engine's warnings about a volume's locks (an unreadable lock file ignored and
+    /// removed) written as this command's warnings, from the pipeline thread.
+    /// </summary>
+    internal LockOptions Locking => _locking ??= LockOptions.Default with { Warning = text => _runner?.Warn(text) };
+
+    private LockOptions? _locking;
 
     internal T RunEngine<T>(Func<IProgress<OperationProgress>, CancellationToken, Task<T>> operation, int? parentActivityId = null)
     {

@@ -17,5 +17,8 @@ public sealed class BackupRemoval
     public string LastBackupName { get; init; } = "";
     /// <summary>For a retention run: the backups the policy kept, and why.</summary>
     public RetentionDecision[] Kept { get; init; } = Array.Empty<RetentionDecision>();
+    /// <summary>What interrupted runs left and the pass removed: backups left in progress older than -InProgressOlderThan,
+    /// stale locks, temporary files.</summary>
+    public BackupLeftover[] LeftoversRemoved { get; init; } = Array.Empty<BackupLeftover>();
     public string Target { get; init; } = "";
 }

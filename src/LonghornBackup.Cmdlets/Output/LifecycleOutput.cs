@@ -16,6 +16,32 @@ internal static class LifecycleOutput
         BlockCount = r.BlockCount,
         LastBackupName = r.LastBackupName,
         Kept = kept ?? Array.Empty<RetentionDecision>(),
+        LeftoversRemoved = r.Leftovers.Removed.Select(l => ToLeftover(l, r.VolumeName, target)).ToArray(),
+        Target = target,
+    };
+
+    public static BackupVolumeRepair ToRepair(BackupDeletionResult r, string target) => new()
+    {
+        VolumeName = r.VolumeName,
+        Removed = r.Leftovers.Removed.Select(l => ToLeftover(l, r.VolumeName, target)).ToArray(),
+        GarbageCollected = r.BlocksCollected,
+        GarbageCollectionSkippedReason = r.CollectionSkippedReason,
+        BlocksFreed = r.BlocksDeleted,
+        BytesFreed = r.BlockBytesDeleted,
+        BlockCount = r.BlockCount,
+        Target = target,
+    };
+
+    public static BackupLeftover ToLeftover(Leftover l, string volume, string target) => new()
+    {
+        Kind = l.Kind,
+        Name = l.Name,
+        Key = l.Key,
+        Age = l.Age,
+        LastWritten = l.Written.UtcDateTime,
+        Size = l.Size,
+        Detail = l.Detail,
+        VolumeName = volume,
         Target = target,
     };
 

@@ -118,14 +118,26 @@ public sealed class Backupstore : IDisposable
     {
         var set = new HashSet<string>(StringComparer.Ordinal);
         await foreach (var (rel, _) in Store.ListTreeAsync(StorePaths.BlocksDir(volumeName), ct).ConfigureAwait(false))
-        {
-            var parts = rel.Split('/');
-            if (parts.Length != 3) continue;
-            if (StorePaths.ChecksumFromBlockFile(parts[2]) is { } checksum && Checksum.IsValid(checksum)
-                && parts[0] == checksum[..2] && parts[1] == checksum[2..4])
-                set.Add(checksum);
-        }
+            if (BlockChecksumOf(rel) is { } checksum) set.Add(checksum);
         return set;
+    }
+
+    /// <summary>Every block file of the volume's pool with its stored size in bytes, from the same one tree listing.</summary>
+    public async Task<Dictionary<string, long>> ListBlockSizesAsync(string volumeName, CancellationToken ct)
+    {
+        var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
+        await foreach (var (rel, size) in Store.ListTreeAsync(StorePaths.BlocksDir(volumeName), ct).ConfigureAwait(false))
+            if (BlockChecksumOf(rel) is { } checksum) sizes[checksum] = size;
+        return sizes;
+    }
+
+    /// <summary>The checksum of a key below blocks/ when it is a block file in its place (xx/yy/&lt;checksum&gt;.blk), else null.</summary>
+    private static string? BlockChecksumOf(string relative)
+    {
+        var parts = relative.Split('/');
+        if (parts.Length != 3) return null;
+        return StorePaths.ChecksumFromBlockFile(parts[2]) is { } checksum && Checksum.IsValid(checksum)
+               && parts[0] == checksum[..2] && parts[1] == checksum[2..4] ? checksum : null;
     }
 
     public string BackupUrl(string volumeName, string backupName) => Url.BackupUrl(volumeName, backupName);

@@ -11,7 +11,9 @@ namespace LonghornBackup.Engine.Lifecycle;
 /// in one pass: under a type-2 lock, delete the backup cfgs first, fix volume.cfg's LastBackup*, then rebuild the
 /// reference count of every block from all remaining cfgs and delete the blocks nothing references. Block deletion
 /// is skipped, exactly when Longhorn skips it, whenever the references cannot be trusted: a remaining cfg cannot be
-/// read or is in progress, or the set of backups changed during the pass.
+/// read or is in progress, or the set of backups changed during the pass. With a <see cref="Cleanup"/>, the pass first
+/// clears away what interrupted runs left (an in-progress cfg of a dead run would otherwise stop the collection for
+/// ever), under the same lock.
 /// </summary>
 public sealed class BackupDeleter
 {
@@ -25,6 +27,15 @@ public sealed class BackupDeleter
         _locking = locking;
     }
 
+    /// <summary>
+    /// Leftovers of interrupted runs to clear away in every pass that holds the lock, before the collection they would
+    /// stop; null (Longhorn's own deletion) leaves them. When no requested backup exists, a pass runs only if an
+    /// in-progress backup old enough to go is there, and a volume busy with a backup then is no error (a warning).
+    /// </summary>
+    public LeftoverCleanup? Cleanup { get; init; }
+
+    private LockOptions Locking => _locking ?? LockOptions.Default;
+
     public async Task<BackupDeletionResult> DeleteAsync(string volumeName, IEnumerable<string> backupNames, TimeSpan? lockTimeout,
         IProgress<OperationProgress>? progress, CancellationToken ct)
     {
@@ -34,23 +45,56 @@ public sealed class BackupDeleter
 
         var notFound = new List<string>();
         var present = await ExistingAsync(volumeName, requested, notFound, ct).ConfigureAwait(false);
+        bool leftoversOnly = false;
         if (present.Count == 0)
         {
             // Nothing to do, and no lock taken. A volume that does not exist at all is an error of its own.
             bool hasCfg = await _store.Store.StatAsync(StorePaths.VolumeConfig(volumeName), ct).ConfigureAwait(false) is not null;
             if (!hasCfg && (await _store.ListBackupNamesAsync(volumeName, ct).ConfigureAwait(false)).Count == 0)
                 throw VolumeNotFound(volumeName);
-            return new BackupDeletionResult(volumeName, Array.Empty<string>(), notFound, false, "no backup was deleted", 0,
-                null, "", Array.Empty<string>());
+            if (Cleanup is null || !await HasDeadBackupAsync(volumeName, Cleanup, ct).ConfigureAwait(false))
+                return Nothing(volumeName, notFound, Array.Empty<string>());
+            leftoversOnly = true;
         }
 
         var step = new StepProgress(progress, $"Removing backups of {volumeName}");
         step.Report("Waiting for the volume's lock", 0, 0, 0, 0, force: true);
-        await using var volumeLock = await VolumeLock.AcquireAsync(_store.Store, volumeName, LockType.Deletion, "deletion",
-            lockTimeout, _locking, ct).ConfigureAwait(false);
+        VolumeLock volumeLock;
+        try
+        {
+            volumeLock = await VolumeLock.AcquireAsync(_store.Store, volumeName, LockType.Deletion, "deletion", lockTimeout, _locking, ct)
+                .ConfigureAwait(false);
+        }
+        catch (LonghornBackupException e) when (leftoversOnly && e.ErrorId == ErrorIds.LockConflict)
+        {
+            return Nothing(volumeName, notFound, new[] { $"Backups of '{volumeName}' left in progress by interrupted runs were not removed this time: {e.Message}" });
+        }
+        await using (volumeLock)
+            return await PassAsync(volumeName, present, notFound, volumeLock, step, collect: true, ct).ConfigureAwait(false);
+    }
+
+    private static BackupDeletionResult Nothing(string volumeName, IReadOnlyList<string> notFound, IReadOnlyList<string> warnings) =>
+        new(volumeName, Array.Empty<string>(), notFound, false, "no backup was deleted", 0, null, "", warnings);
+
+    /// <summary>Whether an in-progress backup old enough to go is there, by this machine's clock (the pass under the lock judges again).</summary>
+    private async Task<bool> HasDeadBackupAsync(string volumeName, LeftoverCleanup cleanup, CancellationToken ct)
+    {
+        var scan = new LeftoverScan(_store, volumeName, cleanup, Locking.Expiry, Locking.Clock.GetUtcNow(), ownLockKey: null);
+        return (await InProgressBackupKind.Instance.FindAsync(scan, ct).ConfigureAwait(false)).Count > 0;
+    }
+
+    /// <summary>
+    /// One pass under a held deletion lock: clear the leftovers (with a <see cref="Cleanup"/>), delete the requested
+    /// cfgs that still exist, fix volume.cfg, and collect garbage unless <paramref name="collect"/> is false.
+    /// </summary>
+    internal async Task<BackupDeletionResult> PassAsync(string volumeName, IReadOnlyList<string> requested, List<string> notFound,
+        VolumeLock volumeLock, StepProgress step, bool collect, CancellationToken ct)
+    {
+        var swept = Cleanup is null ? LeftoverSweepResult.None
+            : await LeftoverSweep.RemoveAsync(_store, volumeName, Cleanup, volumeLock, Locking.Expiry, ct).ConfigureAwait(false);
 
         // Another deletion (type 2 locks do not exclude each other) may have removed some meanwhile.
-        var deleted = await ExistingAsync(volumeName, present, notFound, ct).ConfigureAwait(false);
+        var deleted = await ExistingAsync(volumeName, requested, notFound, ct).ConfigureAwait(false);
         var warnings = new List<string>();
 
         // Longhorn loads each cfg first (a stub when it cannot) only to go on regardless; nothing in it is needed here,
@@ -68,7 +112,8 @@ public sealed class BackupDeleter
         try { volume = await _store.LoadVolumeAsync(volumeName, CancellationToken.None).ConfigureAwait(false); }
         catch (LonghornBackupException e) when (e.Kind is ErrorKind.InvalidData) { warnings.Add($"{e.Message} It was left as it is."); }
         if (volume is null && warnings.Count == 0) warnings.Add($"Backup volume '{volumeName}' has no volume.cfg; only backups and blocks were deleted.");
-        bool updateLast = volume is not null && deleted.Contains(volume.LastBackupName, StringComparer.Ordinal);
+        var gone = deleted.Concat(swept.Removed.Where(l => l.Kind == InProgressBackupKind.Instance.Name).Select(l => l.Name));
+        bool updateLast = volume is not null && gone.Contains(volume.LastBackupName, StringComparer.Ordinal);
         if (updateLast)
         {
             volume!.LastBackupName = "";
@@ -78,7 +123,8 @@ public sealed class BackupDeleter
         var gc = new Collection(this, volumeName, step);
         try
         {
-            await gc.CountReferencesAsync(ct).ConfigureAwait(false);
+            if (collect) await gc.CountReferencesAsync(ct).ConfigureAwait(false);
+            else gc.Skip("garbage collection was not confirmed");
             if (updateLast)
             {
                 // Longhorn points volume.cfg at the newest remaining backup only when the references could be trusted.
@@ -112,7 +158,11 @@ public sealed class BackupDeleter
             warnings.Add($"Remaining backups of '{volumeName}' refer to {gc.UnknownReferences} block(s) missing from the store; Test-LhBackup names the backups that are broken.");
         step.Complete("Done");
         return new BackupDeletionResult(volumeName, deleted, notFound, gc.SkipReason is null, gc.SkipReason, gc.BlocksDeleted,
-            volume?.BlockCount, volume?.LastBackupName ?? "", warnings);
+            volume?.BlockCount, volume?.LastBackupName ?? "", warnings)
+        {
+            BlockBytesDeleted = gc.BytesDeleted,
+            Leftovers = swept,
+        };
     }
 
     private async Task<List<string>> ExistingAsync(string volumeName, IEnumerable<string> names, List<string> notFound, CancellationToken ct)
@@ -137,14 +187,17 @@ public sealed class BackupDeleter
     {
         private readonly Backupstore _store = owner._store;
         private IReadOnlyList<string> _remaining = Array.Empty<string>();
-        private HashSet<string> _blocks = new(StringComparer.Ordinal);
+        private Dictionary<string, long> _blocks = new(StringComparer.Ordinal);
         private readonly HashSet<string> _referenced = new(StringComparer.Ordinal);
 
         public string? SkipReason { get; private set; }
         public BackupConfig? Latest { get; private set; }
         public long UnknownReferences { get; private set; }
         public int BlocksDeleted { get; private set; }
-        public long ReferencedPresentCount => _referenced.Count(_blocks.Contains);
+        public long BytesDeleted { get; private set; }
+        public long ReferencedPresentCount => _referenced.Count(_blocks.ContainsKey);
+
+        public void Skip(string reason) => SkipReason = reason;
 
         public async Task CountReferencesAsync(CancellationToken ct)
         {
@@ -156,7 +209,7 @@ public sealed class BackupDeleter
             }
             // One listing of the whole pool; then each cfg is loaded, counted and dropped in turn, so memory holds the
             // set of referenced checksums, never all block maps at once (longhorn/longhorn#2339).
-            _blocks = await _store.ListBlockChecksumsAsync(volumeName, ct).ConfigureAwait(false);
+            _blocks = await _store.ListBlockSizesAsync(volumeName, ct).ConfigureAwait(false);
             var newest = new List<BackupConfig>();
             DateTimeOffset newestAt = DateTimeOffset.MinValue;
             for (int i = 0; i < _remaining.Count; i++)
@@ -182,7 +235,7 @@ public sealed class BackupDeleter
                 }
                 foreach (var b in cfg.Blocks)
                 {
-                    if (_referenced.Add(b.BlockChecksum) && !_blocks.Contains(b.BlockChecksum)) UnknownReferences++;
+                    if (_referenced.Add(b.BlockChecksum) && !_blocks.ContainsKey(b.BlockChecksum)) UnknownReferences++;
                 }
                 var at = GoJson.ParseTime(cfg.SnapshotCreatedAt) ?? DateTimeOffset.MinValue;
                 cfg.Blocks = new List<BlockMapping>();   // only the name and times are kept
@@ -223,7 +276,7 @@ public sealed class BackupDeleter
 
         public async Task DeleteUnreferencedAsync(CancellationToken ct)
         {
-            var garbage = _blocks.Where(c => !_referenced.Contains(c)).ToList();
+            var garbage = _blocks.Keys.Where(c => !_referenced.Contains(c)).ToList();
             int done = 0;
             await Parallel.ForEachAsync(garbage, new ParallelOptions { MaxDegreeOfParallelism = DeleteWorkers, CancellationToken = ct },
                 async (checksum, token) =>
@@ -232,6 +285,7 @@ public sealed class BackupDeleter
                     step.Report("Deleting unreferenced blocks", Interlocked.Increment(ref done), garbage.Count, 60, 100);
                 }).ConfigureAwait(false);
             BlocksDeleted = garbage.Count;
+            BytesDeleted = garbage.Sum(c => _blocks[c]);
             foreach (var c in garbage) _blocks.Remove(c);
         }
     }

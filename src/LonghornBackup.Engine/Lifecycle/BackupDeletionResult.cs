@@ -18,4 +18,11 @@ public sealed record BackupDeletionResult(
     int BlocksDeleted,
     long? BlockCount,
     string LastBackupName,
-    IReadOnlyList<string> Warnings);
+    IReadOnlyList<string> Warnings)
+{
+    /// <summary>Stored bytes of the block files deleted (their sizes in the listing).</summary>
+    public long BlockBytesDeleted { get; init; }
+
+    /// <summary>What the pass cleared away of interrupted runs (with a <see cref="BackupDeleter.Cleanup"/>), and what it could not.</summary>
+    public LeftoverSweepResult Leftovers { get; init; } = LeftoverSweepResult.None;
+}

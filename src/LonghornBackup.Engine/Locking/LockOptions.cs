@@ -25,4 +25,10 @@ public sealed record LockOptions
 
     /// <summary>"Now" for the expiry check, and the timer for the waits.</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Receives warnings about the volume's locks (an unreadable lock file past the lease, ignored and removed), on
+    /// whatever thread takes the lock; null drops them. The cmdlets pass them on as PowerShell warnings.
+    /// </summary>
+    public Action<string>? Warning { get; init; }
 }

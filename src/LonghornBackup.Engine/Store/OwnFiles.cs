@@ -16,6 +16,12 @@ public static class OwnFiles
         name.EndsWith(".cfg", StringComparison.Ordinal) || name.EndsWith(".blk", StringComparison.Ordinal) ||
         name.EndsWith(".lck", StringComparison.Ordinal) || name.EndsWith(".inflight", StringComparison.Ordinal) || TempName.IsMatch(name);
 
+    /// <summary>
+    /// True for a temporary file of FileSystemStore's atomic writes ("&lt;name&gt;.tmp.&lt;digits&gt;"): the data of a
+    /// write that never reached its rename when it is older than any write takes.
+    /// </summary>
+    public static bool IsTemporary(string name) => TempName.IsMatch(name);
+
     public static string NameOf(string key)
     {
         int slash = key.LastIndexOf('/');
