@@ -18,6 +18,7 @@ internal sealed class DyingStore(IObjectStore inner, int blockWritesAllowed) : I
     private volatile bool _dead;
 
     public string Location => inner.Location;
+    public bool ReplacesAtomically => inner.ReplacesAtomically;
 
     private void ThrowIfDead(string key)
     {

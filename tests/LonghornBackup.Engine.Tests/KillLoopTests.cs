@@ -92,20 +92,33 @@ public sealed class KillLoopTests : IClassFixture<S3Server>
                 $"backup {backup.Name} of {backup.SnapshotName} does not restore to its image (seed {seed})");
             File.Delete(output);
         }
-        // A deep check finds no damaged block; what it reports besides healthy backups is what killed runs left:
+        // A deep check finds no damaged block; besides healthy backups it reports only what killed runs left:
         // in-progress cfgs, and cfgs torn as they were written.
-        var check = await new BackupVerifier(store, TestStore.FastLocks).VerifyAsync(new VerificationRequest
-        {
-            VolumeName = "kill-vol",
-            Deep = true,
-        }, null, CancellationToken.None);
+        var check = await DeepCheckAsync(store);
         Assert.Empty(check.Problems);
         foreach (var b in check.Backups)
         {
             if (completed.ContainsKey(b.BackupName)) Assert.Equal(BackupHealth.Healthy, b.Health);
             else Assert.Contains(b.Health, new[] { BackupHealth.InProgress, BackupHealth.Error });
         }
+
+        // Repair-LhBackupVolume clears those (every run here is over, so no lock is live: a 1 s lease), and then the
+        // deep check finds every backup healthy and the completed ones all there.
+        var quickLease = TestStore.FastLocks with { Expiry = TimeSpan.FromSeconds(1) };
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        var repair = await new VolumeRepairer(store, quickLease).RepairAsync("kill-vol",
+            new LeftoverCleanup { InProgressOlderThan = TimeSpan.Zero }, collectGarbage: true, null, null, CancellationToken.None);
+        Assert.Empty(repair.Leftovers.Errors);
+        Assert.True(repair.BlocksCollected, repair.CollectionSkippedReason);
+        var after = await DeepCheckAsync(store);
+        Assert.Empty(after.Problems);
+        Assert.All(after.Backups, b => Assert.Equal(BackupHealth.Healthy, b.Health));
+        Assert.Equal(completed.Keys.Order(), after.Backups.Select(b => b.BackupName).Order());
+        Assert.DoesNotContain((await _server.ReadAllAsync(url)).Keys, k => k.StartsWith(StorePaths.InFlightDir("kill-vol") + "/", StringComparison.Ordinal));
     }
+
+    private static Task<VolumeVerification> DeepCheckAsync(Backupstore store) =>
+        new BackupVerifier(store, TestStore.FastLocks).VerifyAsync(new VerificationRequest { VolumeName = "kill-vol", Deep = true }, null, CancellationToken.None);
 
     /// <param name="BackupName">The backup a completed run reported.</param>
     private sealed record Run(bool Completed, bool Killed, TimeSpan Elapsed, string Output, string? BackupName);

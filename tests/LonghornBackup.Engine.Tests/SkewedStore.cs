@@ -14,6 +14,7 @@ internal sealed class SkewedStore(IObjectStore inner, TimeSpan skew = default) :
     public System.Collections.Concurrent.ConcurrentDictionary<string, TimeSpan> Aged { get; } = new(StringComparer.Ordinal);
 
     public string Location => inner.Location;
+    public bool ReplacesAtomically => inner.ReplacesAtomically;
 
     public async Task<ObjectInfo?> StatAsync(string key, CancellationToken ct)
     {

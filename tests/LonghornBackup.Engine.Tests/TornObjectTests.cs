@@ -239,7 +239,7 @@ public class TornObjectTests
         string owner = Path.GetFileNameWithoutExtension(t.PlantLock("vol", Locking.LockType.BackupOrRestore, acquired: true));
         string record = Path.Combine(t.Root, StorePaths.InFlightRecord("vol", "backup-other", 1));
         Directory.CreateDirectory(Path.GetDirectoryName(record)!);
-        File.WriteAllBytes(record, new InFlightRecord("backup-other", owner, new[] { checksum }).ToJson());
+        File.WriteAllBytes(record, new InFlightRecord("backup-other", owner, TestImages.Block, "lz4", new[] { checksum }).ToJson());
 
         var next = await t.BackupAsync("vol", image, snapshot: "s2");
         Assert.Equal(1, next.Counters.BlocksVerifiedInStore);
@@ -272,5 +272,71 @@ public class TornObjectTests
         Assert.Equal(8, b.Counters.NewBlocks);
         Assert.Equal(16, t.BlockFiles("vol").Length);
         Assert.Equal(16, t.ReadVolumeCfg("vol").BlockCount);
+    }
+
+    [Fact]
+    public async Task A_repair_deletes_the_blocks_a_dead_run_tore_and_then_its_records()
+    {
+        using var t = new TestStore();
+        string image = Image(t, 12);
+        var first = await t.BackupAsync("vol", image, snapshot: "s1");
+        string second = Image(t, 13);
+        int blocks = 0;
+        var killed = new TearingStore(new FileSystemStore(t.Root)) { TearWhen = (key, _) => IsBlock(key) && ++blocks == 4 };
+        await Assert.ThrowsAsync<LonghornBackupException>(() => t.BackupAsync("vol", second, snapshot: "s2", via: new(killed, t.Url), useChangeCache: false));
+        string torn = Path.Combine(t.Root, killed.TornKey!);
+        var whole = killed.Written.Where(IsBlock).Select(k => Path.Combine(t.Root, k)).ToList();
+        Assert.Equal(3, whole.Count);
+        AgeLocks(t, "vol");
+
+        var r = await new VolumeRepairer(t.Store, TestStore.FastLocks).RepairAsync("vol",
+            new LeftoverCleanup { InProgressOlderThan = TimeSpan.Zero }, collectGarbage: false, null, null, CancellationToken.None);
+
+        Assert.Contains(r.Leftovers.Removed, l => l.Kind == "InFlightRecord");
+        Assert.Empty(InFlightFiles(t, "vol"));
+        Assert.False(File.Exists(torn), "the torn block was deleted before its record");
+        Assert.All(whole, f => Assert.True(File.Exists(f), $"{f} is whole and stays"));
+        Assert.Equal(TestImages.Sha256(image), TestImages.Sha256(await t.RestoreToNewFileAsync("vol", first.Backup.Name)));
+        // With the record gone, the next backup has nothing left to distrust, and sends what the store lacks.
+        var next = await t.BackupAsync("vol", second, snapshot: "s3");
+        Assert.Equal(0, next.Counters.BlocksVerifiedInStore);
+        Assert.Equal(TestImages.Sha256(second), TestImages.Sha256(await t.RestoreToNewFileAsync("vol", next.Backup.Name)));
+    }
+
+    [Theory]
+    [InlineData("", true)]
+    [InlineData("{", true)]
+    [InlineData("{\"Name\":\"backup-1\",\"Blocks\":[{\"Offset\":0,\"BlockCheck", true)]
+    [InlineData("{\"Name\":\"backup-1\"}", false)]
+    [InlineData("{\"Name\":\"backup-1\"}  ", false)]
+    [InlineData("not json at all", false)]
+    [InlineData("{\"Name\":]", false)]
+    public void A_cfg_is_cut_short_when_it_is_empty_or_stops_inside_its_JSON(string text, bool cutShort) =>
+        Assert.Equal(cutShort, TornBackupKind.IsCutShort(Encoding.UTF8.GetBytes(text)));
+
+    [Fact]
+    public async Task A_repair_removes_a_cfg_cut_short_by_a_kill_once_old_and_leaves_other_unreadable_ones()
+    {
+        using var t = new TestStore();
+        string image = Image(t, 14);
+        var first = await t.BackupAsync("vol", image, snapshot: "s1");
+        var second = await t.BackupAsync("vol", Image(t, 15), snapshot: "s2");
+        byte[] full = File.ReadAllBytes(t.BackupCfgFile("vol", second.Backup.Name));
+        File.WriteAllBytes(t.BackupCfgFile("vol", second.Backup.Name), full[..(full.Length / 3)]);   // cut short
+        string young = t.BackupCfgFile("vol", "backup-00000000000000aa");
+        File.WriteAllBytes(young, full[..10]);
+        string foreign = t.BackupCfgFile("vol", "backup-00000000000000bb");
+        File.WriteAllText(foreign, "this is not JSON");
+        File.SetLastWriteTimeUtc(t.BackupCfgFile("vol", second.Backup.Name), DateTime.UtcNow.AddDays(-2));
+        File.SetLastWriteTimeUtc(foreign, DateTime.UtcNow.AddDays(-2));
+
+        var r = await new VolumeRepairer(t.Store, TestStore.FastLocks).RepairAsync("vol", new LeftoverCleanup(), collectGarbage: false,
+            null, null, CancellationToken.None);
+
+        Assert.Equal(new[] { $"TornBackup {second.Backup.Name}" }, r.Leftovers.Removed.Select(l => $"{l.Kind} {l.Name}"));
+        Assert.False(File.Exists(t.BackupCfgFile("vol", second.Backup.Name)));
+        Assert.True(File.Exists(young), "a young one may be being written");
+        Assert.True(File.Exists(foreign), "complete text that is not a cfg is not a torn write");
+        Assert.Equal(TestImages.Sha256(image), TestImages.Sha256(await t.RestoreToNewFileAsync("vol", first.Backup.Name)));
     }
 }

@@ -210,7 +210,7 @@ public sealed class RemoveLhBackupCommand : LhTargetCmdlet
             var (target, store) = OpenTarget(targetName);
             ForItem("RemoveBackup", volume, () =>
             {
-                var deleter = new BackupDeleter(store, Locking) { Cleanup = new LeftoverCleanup { InProgressOlderThan = Age } };
+                var deleter = new BackupDeleter(store, Locking) { Cleanup = new LeftoverCleanup { InProgressOlderThan = Age, Kinds = LeftoverKinds.Routine } };
                 var result = RunEngine((progress, ct) =>
                     deleter.DeleteAsync(volume, names, LockTimeouts.FromSeconds(LockTimeout), progress, ct), parent);
                 foreach (var missing in result.NotFound)

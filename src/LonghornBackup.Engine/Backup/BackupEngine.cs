@@ -141,7 +141,7 @@ public sealed class BackupEngine
             var leftovers = await InFlightLeftovers.LoadAsync(_store.Store, request.VolumeName, _store.ReadParallelism, ct).ConfigureAwait(false);
             if (!request.DryRun)
             {
-                journal = new InFlightJournal(_store.Store, request.VolumeName, backupName, lockWritten.Task);
+                journal = new InFlightJournal(_store.Store, request.VolumeName, backupName, lockWritten.Task, blockSize, method);
                 journal.Start(transferCancel.Token);
             }
             var pipeline = new BlockTransferPipeline

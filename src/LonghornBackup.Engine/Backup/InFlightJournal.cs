@@ -19,6 +19,8 @@ internal sealed class InFlightJournal
     private readonly string _volumeName;
     private readonly string _backupName;
     private readonly Task<string> _ownerLock;
+    private readonly int _blockSize;
+    private readonly string _compression;
     private readonly object _gate = new();
     private readonly HashSet<string> _covered = new(StringComparer.Ordinal);
     private readonly HashSet<string> _pending = new(StringComparer.Ordinal);
@@ -32,12 +34,14 @@ internal sealed class InFlightJournal
 
     /// <param name="ownerLock">The name of this run's lock, once its file is in the store: a reader tells a live owner from
     /// a dead one by it.</param>
-    public InFlightJournal(IObjectStore store, string volumeName, string backupName, Task<string> ownerLock)
+    public InFlightJournal(IObjectStore store, string volumeName, string backupName, Task<string> ownerLock, int blockSize, string compression)
     {
         _store = store;
         _volumeName = volumeName;
         _backupName = backupName;
         _ownerLock = ownerLock;
+        _blockSize = blockSize;
+        _compression = compression;
     }
 
     public string VolumeName => _volumeName;
@@ -126,7 +130,7 @@ internal sealed class InFlightJournal
                 }
                 string key = StorePaths.InFlightRecord(_volumeName, _backupName, sequence);
                 lock (_gate) _keys.Add(key);
-                await _store.WriteAsync(key, new InFlightRecord(_backupName, owner, batch).ToJson(), ct).ConfigureAwait(false);
+                await _store.WriteAsync(key, new InFlightRecord(_backupName, owner, _blockSize, _compression, batch).ToJson(), ct).ConfigureAwait(false);
                 lock (_gate) _covered.UnionWith(batch);
                 signal.TrySetResult(true);
             }

@@ -9,6 +9,8 @@ public static class BlockSizes
     public const int Default = 2 * 1024 * 1024;
     public const int Large = 16 * 1024 * 1024;
 
+    public static bool IsValid(long size) => size is Default or Large;
+
     public static void Validate(long size)
     {
         if (size != Default && size != Large)

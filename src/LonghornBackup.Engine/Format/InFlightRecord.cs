@@ -9,13 +9,17 @@ namespace LonghornBackup.Engine.Format;
 /// that does not replace objects atomically, or lost to a power loss before the cfg's sync), so no backup trusts it
 /// until it has read it back and verified it. The owner deletes its records once its backup is committed.
 /// </summary>
-public sealed record InFlightRecord(string BackupName, string OwnerLock, IReadOnlyList<string> Blocks)
+/// <param name="BlockSize">The volume's block size, and <paramref name="Compression"/> its method: what a block must
+/// decode to, so a record's blocks can be verified without anything else.</param>
+public sealed record InFlightRecord(string BackupName, string OwnerLock, int BlockSize, string Compression, IReadOnlyList<string> Blocks)
 {
     public byte[] ToJson() => GoJson.Serialize(w =>
     {
         w.WriteStartObject();
         w.WriteString("Backup", BackupName);
         w.WriteString("Lock", OwnerLock);
+        w.WriteNumber("BlockSize", BlockSize);
+        w.WriteString("Compression", Compression);
         w.WriteStartArray("Blocks");
         foreach (var b in Blocks) w.WriteStringValue(b);
         w.WriteEndArray();
@@ -30,7 +34,9 @@ public sealed record InFlightRecord(string BackupName, string OwnerLock, IReadOn
             using var doc = JsonDocument.Parse(json.ToArray());
             var o = doc.RootElement;
             if (o.ValueKind != JsonValueKind.Object) return null;
-            string backup = GoJson.GetString(o, "Backup"), owner = GoJson.GetString(o, "Lock");
+            string backup = GoJson.GetString(o, "Backup"), owner = GoJson.GetString(o, "Lock"), compression = GoJson.GetString(o, "Compression");
+            long blockSize = GoJson.GetInt64(o, "BlockSize");
+            if (!BlockSizes.IsValid(blockSize)) return null;
             if (!o.TryGetProperty("Blocks", out var list) || list.ValueKind != JsonValueKind.Array) return null;
             var blocks = new List<string>(list.GetArrayLength());
             foreach (var b in list.EnumerateArray())
@@ -38,7 +44,7 @@ public sealed record InFlightRecord(string BackupName, string OwnerLock, IReadOn
                 if (b.ValueKind != JsonValueKind.String || b.GetString() is not { } checksum || !Checksum.IsValid(checksum)) return null;
                 blocks.Add(checksum);
             }
-            return new InFlightRecord(backup, owner, blocks);
+            return new InFlightRecord(backup, owner, (int)blockSize, compression, blocks);
         }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
         {

@@ -220,7 +220,7 @@ public sealed class BackupDeleter
                 try { cfg = await _store.LoadBackupAsync(volumeName, name, ct).ConfigureAwait(false); }
                 catch (LonghornBackupException e) when (e.Kind is ErrorKind.InvalidData or ErrorKind.ReadError)
                 {
-                    SkipReason = $"the config of backup '{name}' cannot be read ({e.Message})";
+                    SkipReason = $"the config of backup '{name}' cannot be read ({e.Message}); if an interrupted run left it cut short, Repair-LhBackupVolume removes it";
                     return;
                 }
                 if (cfg is null)

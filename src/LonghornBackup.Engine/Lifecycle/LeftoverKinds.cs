@@ -6,9 +6,17 @@ public static class LeftoverKinds
     public static IReadOnlyList<ILeftoverKind> All { get; } = new ILeftoverKind[]
     {
         InProgressBackupKind.Instance,
+        TornBackupKind.Instance,
+        InFlightRecordKind.Instance,
         StaleLockKind.Instance,
         TemporaryFileKind.Instance,
     };
+
+    /// <summary>
+    /// What every removal (Remove-LhBackup, retention) clears before it collects garbage: all but the torn backup
+    /// configs, whose search reads every config (Repair-LhBackupVolume does).
+    /// </summary>
+    public static IReadOnlyList<ILeftoverKind> Routine { get; } = All.Where(k => k != TornBackupKind.Instance).ToList();
 
     /// <summary>The noun for messages of the kind named <paramref name="kind"/> ("in-progress backup").</summary>
     public static string NounOf(string kind) => All.FirstOrDefault(k => k.Name == kind)?.Noun ?? kind;
