@@ -61,6 +61,7 @@ public sealed class AzureBlobRetryTests(AzuriteServer server)
             wrap: inner => handler = new FaultInjectingHandler(inner, (_, _) => S3Fault.SlowDown503));
         var e = await Assert.ThrowsAsync<LonghornBackupException>(() => store.Store.WriteAsync(Key, new byte[] { 1, 2 }, None));
         Assert.Equal(ErrorIds.StoreWriteFailed, e.ErrorId);
+        Assert.Equal(ErrorKind.ResourceUnavailable, e.Kind);   // busy, not a write error: try again later
         Assert.Contains("503", e.Message);
         Assert.Contains("after 3 attempts", e.Message);
         Assert.Equal(3, handler!.Requests);

@@ -109,6 +109,24 @@ public sealed class S3RetryTests(S3Server server)
     }
 
     [Fact]
+    public async Task A_deep_check_whose_block_reads_stay_busy_fails_clearly_instead_of_calling_the_blocks_corrupt()
+    {
+        using var t = new S3Harness(server);
+        string image = TestImages.Create(t.WorkFile("img"), 2L * TestImages.Block, (0, TestImages.RandomBytes(31)));
+        await t.BackupAsync("vol-busy", image, locking: TestStore.FastLocks);
+
+        // Every block GET answers 503 SlowDown: nothing is wrong with the blocks, the store is only busy.
+        using var busy = server.Open(t.Url, maxErrorRetry: 1, firstRetryDelay: TimeSpan.FromMilliseconds(10), wrap: inner => new FaultInjectingHandler(inner, (_, r) =>
+            FaultInjectingHandler.IsObjectGet(r) && r.RequestUri!.AbsolutePath.EndsWith(".blk", StringComparison.Ordinal) ? S3Fault.SlowDown503 : S3Fault.None));
+        var e = await Assert.ThrowsAsync<LonghornBackupException>(() => new Lifecycle.BackupVerifier(busy, TestStore.FastLocks)
+            .VerifyAsync(new Lifecycle.VerificationRequest { VolumeName = "vol-busy", Deep = true }, null, None));
+        Assert.Equal(ErrorIds.StoreReadFailed, e.ErrorId);
+        Assert.Equal(ErrorKind.ResourceUnavailable, e.Kind);
+        Assert.Contains("503 SlowDown after 2 attempts", e.Message);
+        Assert.Contains("try again later", e.RecommendedAction);
+    }
+
+    [Fact]
     public async Task A_permanent_answer_is_not_retried()
     {
         var (url, _) = await StoredObjectAsync();

@@ -41,10 +41,10 @@ public abstract class TargetHarness : IDisposable
 
     public async Task<BackupResult> BackupAsync(string volume, string image, string snapshot = "snap-1",
         BackupMode mode = BackupMode.Incremental, string? compression = null, IReadOnlyDictionary<string, string>? labels = null,
-        int? concurrency = null, Backupstore? via = null)
+        int? concurrency = null, Backupstore? via = null, Locking.LockOptions? locking = null)
     {
         using var source = RawImageSource.Open(image);
-        return await new BackupEngine(via ?? Store).RunAsync(new BackupRequest
+        return await new BackupEngine(via ?? Store, locking: locking).RunAsync(new BackupRequest
         {
             VolumeName = volume,
             SnapshotName = snapshot,
@@ -57,10 +57,10 @@ public abstract class TargetHarness : IDisposable
     }
 
     /// <summary>Restores into a new file under Work and returns its path.</summary>
-    public async Task<string> RestoreToNewFileAsync(string volume, string backup, Backupstore? via = null)
+    public async Task<string> RestoreToNewFileAsync(string volume, string backup, Backupstore? via = null, Locking.LockOptions? locking = null)
     {
         string output = WorkFile($"restore-{Guid.NewGuid():N}.img");
-        await new RestoreEngine(via ?? Store).RunAsync(new RestoreRequest { VolumeName = volume, BackupName = backup, OutputPath = output }, null, CancellationToken.None);
+        await new RestoreEngine(via ?? Store, locking).RunAsync(new RestoreRequest { VolumeName = volume, BackupName = backup, OutputPath = output }, null, CancellationToken.None);
         return output;
     }
 

@@ -44,14 +44,16 @@ internal sealed class AzureBlobErrorTranslator
     public static bool IsBlobNotFound(RequestFailedException e) => e.Status == 404 && e.ErrorCode is "BlobNotFound" or null or "";
 
     /// <summary>
-    /// A fault worth the whole request again: a 408, 429, 500, 502, 503 or 504 answer, or a transient transport fault
-    /// (a reset, a body cut short, a time limit). Not a refused connection or unknown host, a TLS failure, a failed
-    /// sign-in, or any other answer of the service.
+    /// A fault worth the whole request again: a 408, 429, 500, 502, 503 or 504 answer, an answer that does not parse,
+    /// or a transient transport fault (a reset, a body cut short, a time limit). Not a refused connection or unknown
+    /// host, a TLS failure, a failed sign-in, or any other answer of the service.
     /// </summary>
     public static bool IsTransient(Exception e)
     {
         if (Find<RequestFailedException>(e) is { Status: > 0 } r) return IsTransientStatus(r.Status);
         if (Find<AuthenticationFailedException>(e) is not null) return false;
+        // An answer the SDK could not parse: cut short or damaged on the way (the service's own errors parse).
+        if (Find<System.Xml.XmlException>(e) is not null) return true;
         return Http.TransportFaults.IsTransient(e);
     }
 
@@ -87,7 +89,7 @@ internal sealed class AzureBlobErrorTranslator
                     "Grant the identity or SAS token read, write, list and delete on the container (e.g. Storage Blob Data Contributor).", e);
             bool transient = IsTransientStatus(r.Status);
             return Failed(op, key, $"Could not {what}: {Where} answered {answered}{(transient ? afterAttempts : "")}: {FirstLine(r.Message)}",
-                transient ? "The service is overloaded or failing; try again later. Blocks already uploaded are reused by the next backup." : null, e);
+                transient ? "The service is overloaded or failing; try again later. Blocks already uploaded are reused by the next backup." : null, e, transient);
         }
         if (Find<AuthenticationException>(e) is { } tls)
             return new(ErrorIds.TlsFailure, ErrorKind.SecurityError,
@@ -111,17 +113,22 @@ internal sealed class AzureBlobErrorTranslator
             return Unreachable($"Could not {what}: the connection to {Where} failed{afterAttempts}: {io.Message}", e);
         if (Find<RequestFailedException>(e) is { } transport)
             return Unreachable($"Could not {what}: the connection to {Where} failed{afterAttempts}: {FirstLine(transport.Message)}", e);
-        return Failed(op, key, $"Could not {what} at {Where}: {FirstLine(e.Message)}", null, e);
+        return Failed(op, key, $"Could not {what} at {Where}{(IsTransient(e) ? afterAttempts : "")}: {FirstLine(e.Message)}", null, e);
     }
 
     private LonghornBackupException Unreachable(string message, Exception e) =>
         new(ErrorIds.BackupTargetUnreachable, ErrorKind.ResourceUnavailable, message, _connection.Container,
             $"Check that {Where} is running and reachable from here (the account, -EndpointUrl or AZBLOB_ENDPOINT, proxies).", e);
 
-    private static LonghornBackupException Failed(AzureBlobOperation op, string key, string message, string? action, Exception e) =>
+    /// <summary>
+    /// StoreWriteFailed or StoreReadFailed. One for an answer that kept coming back transient (busy, 5xx) is
+    /// ResourceUnavailable, not a write or read error: nothing is wrong with the object, so a deep check must fail
+    /// rather than call a block it could not get corrupt, and a listing must not show a backup as unreadable.
+    /// </summary>
+    private static LonghornBackupException Failed(AzureBlobOperation op, string key, string message, string? action, Exception e, bool transient = false) =>
         op is AzureBlobOperation.Write or AzureBlobOperation.Delete
-            ? new(ErrorIds.StoreWriteFailed, ErrorKind.WriteError, message, key, action, e)
-            : new(ErrorIds.StoreReadFailed, ErrorKind.ReadError, message, key, action, e);
+            ? new(ErrorIds.StoreWriteFailed, transient ? ErrorKind.ResourceUnavailable : ErrorKind.WriteError, message, key, action, e)
+            : new(ErrorIds.StoreReadFailed, transient ? ErrorKind.ResourceUnavailable : ErrorKind.ReadError, message, key, action, e);
 
     // The SDK's messages carry the request's headers on later lines; the first says what happened.
     private static string FirstLine(string message)

@@ -87,7 +87,7 @@ internal sealed partial class S3ErrorTranslator
             bool transient = IsTransientAnswer(status, code);
             string after = transient ? afterAttempts : "";
             return Failed(op, key, $"Could not {what}: {Where} answered {answered}{after}: {s.Message}",
-                transient ? "The store is overloaded or failing; try again later. Blocks already uploaded are reused by the next backup." : null, e);
+                transient ? "The store is overloaded or failing; try again later. Blocks already uploaded are reused by the next backup." : null, e, transient);
         }
 
         if (Find<AuthenticationException>(e) is { } tls)
@@ -136,10 +136,15 @@ internal sealed partial class S3ErrorTranslator
                 ? "Check the network connection to AWS and any proxy settings (HTTPS_PROXY, NO_PROXY)."
                 : $"Check that the S3 endpoint {_connection.Endpoint.GetLeftPart(UriPartial.Authority)} is running and reachable from here (-EndpointUrl, AWS_ENDPOINTS, proxies).", e);
 
-    private static LonghornBackupException Failed(S3Operation op, string key, string message, string? action, Exception e) =>
+    /// <summary>
+    /// StoreWriteFailed or StoreReadFailed. One for an answer that kept coming back transient (busy, 5xx) is
+    /// ResourceUnavailable, not a write or read error: nothing is wrong with the object, so a deep check must fail
+    /// rather than call a block it could not get corrupt, and a listing must not show a backup as unreadable.
+    /// </summary>
+    private static LonghornBackupException Failed(S3Operation op, string key, string message, string? action, Exception e, bool transient = false) =>
         op is S3Operation.Write or S3Operation.Delete
-            ? new(ErrorIds.StoreWriteFailed, ErrorKind.WriteError, message, key, action, e)
-            : new(ErrorIds.StoreReadFailed, ErrorKind.ReadError, message, key, action, e);
+            ? new(ErrorIds.StoreWriteFailed, transient ? ErrorKind.ResourceUnavailable : ErrorKind.WriteError, message, key, action, e)
+            : new(ErrorIds.StoreReadFailed, transient ? ErrorKind.ResourceUnavailable : ErrorKind.ReadError, message, key, action, e);
 
     private static T? Find<T>(Exception? e) where T : Exception
     {
