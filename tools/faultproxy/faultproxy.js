@@ -163,10 +163,12 @@ function errorAnswer(req, res, status) {
   const body = Buffer.from(azure
     ? `\ufeff<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`
     : `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>faultproxy</RequestId></Error>`);
-  const headers = { 'content-type': 'application/xml', 'content-length': String(body.length) };
+  // An answer to HEAD has no body, and says so: the SDKs read the code from the status and x-ms-error-code.
+  const head = req.method === 'HEAD';
+  const headers = head ? { 'content-length': '0' } : { 'content-type': 'application/xml', 'content-length': String(body.length) };
   if (azure) headers['x-ms-error-code'] = code;
   res.writeHead(status, headers);
-  res.end(req.method === 'HEAD' ? undefined : body);
+  res.end(head ? undefined : body);
 }
 
 // Sends the upstream's answer to the client, with the fault (if any) applied.
