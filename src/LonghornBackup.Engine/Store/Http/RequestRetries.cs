@@ -7,7 +7,7 @@ namespace LonghornBackup.Engine.Store.Http;
 /// body is reset or cut short is sent again and read from the start), repeated after a transient fault with
 /// exponential backoff and jitter, up to <see cref="MaxAttempts"/>. The SDKs' own retries are off, so attempts are
 /// counted once, backoff is never multiplied by a second layer, and the error after giving up says how many attempts
-/// were really made. A cancelled token ends a backoff at once.
+/// were really made. A cancelled token ends a backoff at once. Design notes: docs/target-drivers.md §7.
 /// </summary>
 internal sealed class RequestRetries
 {
