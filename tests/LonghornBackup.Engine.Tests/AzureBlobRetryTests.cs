@@ -53,6 +53,18 @@ public sealed class AzureBlobRetryTests(AzuriteServer server)
     }
 
     [Fact]
+    public async Task A_GET_whose_body_stalls_past_the_time_limit_is_sent_again()
+    {
+        var (url, data) = await StoredObjectAsync();
+        FaultInjectingHandler? handler = null;
+        using var store = server.Open(url, timeout: TimeSpan.FromSeconds(2), wrap: inner => handler = new FaultInjectingHandler(inner, (n, r) =>
+            IsBlobGet(r) && n == 1 ? S3Fault.StallMidBody : S3Fault.None));
+        Assert.Equal(data, await store.Store.ReadAsync(Key, None));
+        Assert.Equal(2, handler!.Requests);
+        Assert.Equal(1, handler.Injected[S3Fault.StallMidBody]);
+    }
+
+    [Fact]
     public async Task A_busy_service_that_outlasts_the_retries_fails_saying_the_true_number_of_attempts()
     {
         var (url, _) = await StoredObjectAsync();

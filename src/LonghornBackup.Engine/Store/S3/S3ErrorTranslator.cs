@@ -52,7 +52,7 @@ internal sealed partial class S3ErrorTranslator
         string bucket = _connection.Bucket;
         string afterAttempts = Http.RequestRetries.AfterAttempts(attempts);
 
-        if (IsAnswer(e) is { } s)
+        if (AnswerOf(e) is { } s)
         {
             string code = s.ErrorCode ?? "";
             int status = (int)s.StatusCode;
@@ -164,7 +164,7 @@ internal sealed partial class S3ErrorTranslator
     /// </summary>
     public static bool IsTransient(Exception e)
     {
-        if (IsAnswer(e) is { } s) return IsTransientAnswer((int)s.StatusCode, s.ErrorCode ?? "");
+        if (AnswerOf(e) is { } s) return IsTransientAnswer((int)s.StatusCode, s.ErrorCode ?? "");
         if (e is AmazonClientException client && IsBodyChecksumMismatch(client)) return true;
         // A successful answer the SDK could not parse: cut short or damaged on the way (a store's own errors parse).
         if (Find<System.Xml.XmlException>(e) is not null) return true;
@@ -180,7 +180,7 @@ internal sealed partial class S3ErrorTranslator
     /// The store's answer, when the failure is one: not when the SDK could not read a successful answer to the end
     /// (the connection dropped mid-body), which is the network's fault.
     /// </summary>
-    private static AmazonServiceException? IsAnswer(Exception e) =>
+    private static AmazonServiceException? AnswerOf(Exception e) =>
         e is AmazonServiceException s && (s.StatusCode != 0 || !string.IsNullOrEmpty(s.ErrorCode))
             && !((int)s.StatusCode is >= 200 and < 300 && string.IsNullOrEmpty(s.ErrorCode))
             ? s : null;
