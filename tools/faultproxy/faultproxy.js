@@ -258,6 +258,8 @@ const server = http.createServer((req, res) => {
     return;
   }
   requests++;
+  // A client that went away (a stall it gave up on, a connection this proxy reset) is no reason to stop.
+  res.on('error', () => {});
   let kind = draw();
   const declared = req.headers['content-length'] === undefined ? null : Number(req.headers['content-length']);
   if (kind === 'reset-upload' && !(declared > 0)) kind = 'reset';
