@@ -66,16 +66,17 @@ public sealed class AzuriteServer : IDisposable
     /// <summary>The target URL of a fresh, unique prefix in the test container.</summary>
     public static TargetUrl NewUrl(string? container = null) => TargetUrl.Parse($"azblob://{container ?? Container}/t-{Guid.NewGuid():N}/");
 
-    public BackupTargetDefinition Definition(TargetUrl url) =>
-        new BackupTargetDefinition("azure-test", url.Canonical, DateTimeOffset.UtcNow).WithSettings(AzureBlobDriver.KindName, new AzureBlobTargetSettings { EndpointUrl = Endpoint });
+    /// <param name="endpoint">Another endpoint in front of this emulator (a <see cref="FaultProxy"/>); null: its own.</param>
+    public BackupTargetDefinition Definition(TargetUrl url, string? endpoint = null) =>
+        new BackupTargetDefinition("azure-test", url.Canonical, DateTimeOffset.UtcNow).WithSettings(AzureBlobDriver.KindName, new AzureBlobTargetSettings { EndpointUrl = endpoint ?? Endpoint });
 
-    /// <summary>Opens the store through the real driver, as the cmdlets do.</summary>
+    /// <summary>Opens the store through the real driver, as the cmdlets do (through <paramref name="endpoint"/> when given).</summary>
     public Backupstore Open(TargetUrl url, int? maxErrorRetry = null, TimeSpan? timeout = null, IDictionary<string, string>? environment = null,
         Action<string>? diagnostics = null, int? listPageSize = null, BackupTargetDefinition? definition = null,
-        Func<HttpMessageHandler, HttpMessageHandler>? wrap = null)
+        Func<HttpMessageHandler, HttpMessageHandler>? wrap = null, string? endpoint = null, TimeSpan? firstRetryDelay = null)
     {
         var env = environment ?? Environment();
-        return Backupstore.Open(url, definition ?? Definition(url), new StoreOpenOptions
+        return Backupstore.Open(url, definition ?? Definition(url, endpoint), new StoreOpenOptions
         {
             Environment = name => env.TryGetValue(name, out var v) ? v : null,
             MaxErrorRetry = maxErrorRetry,
@@ -83,6 +84,7 @@ public sealed class AzuriteServer : IDisposable
             Diagnostics = diagnostics,
             ListPageSize = listPageSize,
             WrapHttpHandler = wrap,
+            FirstRetryDelay = firstRetryDelay,
         });
     }
 

@@ -5,7 +5,7 @@ using System.Text;
 
 namespace LonghornBackup.Engine.Tests;
 
-/// <summary>The faults an S3 connection can suffer, injected below the AWS SDK (so its retry logic sees real failures).</summary>
+/// <summary>The faults an S3 or Azure connection can suffer, injected below the SDK (so the store's retries see real failures).</summary>
 public enum S3Fault
 {
     None,
@@ -25,11 +25,18 @@ public enum S3Fault
     Canned,
     /// <summary>An upload reaches the server with extra bytes, as aws-chunked framing does on stores that keep it.</summary>
     AlterUpload,
+    /// <summary>The answer's headers and half its body come, then the connection is reset.</summary>
+    ResetMidBody,
+    /// <summary>The answer promises its full Content-Length, half the body comes, then it ends.</summary>
+    TruncateBody,
+    /// <summary>The answer's headers and half its body come, then nothing until the client gives up.</summary>
+    StallMidBody,
 }
 
 /// <summary>
-/// An HttpMessageHandler between the S3 client and the network that injects faults by a plan (request number and
-/// request → fault) and counts what it injected, so a test can prove the faults really happened.
+/// An HttpMessageHandler between the S3 or Azure client and the network that injects faults by a plan (request number
+/// and request → fault) and counts what it injected, so a test can prove the faults really happened. Error answers
+/// are S3-shaped; body faults work for both.
 /// </summary>
 public sealed class FaultInjectingHandler : DelegatingHandler
 {
@@ -89,9 +96,50 @@ public sealed class FaultInjectingHandler : DelegatingHandler
                 foreach (var h in response.Content.Headers) corrupted.Headers.TryAddWithoutValidation(h.Key, h.Value);
                 response.Content = corrupted;
                 return response;
+            case S3Fault.ResetMidBody or S3Fault.TruncateBody or S3Fault.StallMidBody:
+                var whole = await base.SendAsync(request, ct);
+                byte[] bytes = await whole.Content.ReadAsByteArrayAsync(ct);
+                var broken = new StreamContent(new BrokenBody(bytes, fault));
+                foreach (var h in whole.Content.Headers) broken.Headers.TryAddWithoutValidation(h.Key, h.Value);
+                broken.Headers.ContentLength = bytes.Length;
+                whole.Content = broken;
+                return whole;
             default:
                 return await base.SendAsync(request, ct);
         }
+    }
+
+    /// <summary>A response body that delivers its first half, then fails as the fault says.</summary>
+    private sealed class BrokenBody(byte[] bytes, S3Fault fault) : Stream
+    {
+        private int _position;
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
+        {
+            int half = bytes.Length / 2;
+            if (_position >= half)
+            {
+                if (fault == S3Fault.ResetMidBody) throw Reset().InnerException!;
+                if (fault == S3Fault.StallMidBody) await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+                return 0;
+            }
+            int n = Math.Min(buffer.Length, half - _position);
+            bytes.AsMemory(_position, n).CopyTo(buffer);
+            _position += n;
+            return n;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private static HttpRequestException Reset() =>

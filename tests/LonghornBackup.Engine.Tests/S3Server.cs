@@ -77,15 +77,17 @@ public class S3Server : IDisposable
     /// <summary>The target URL of a fresh, unique prefix in the test bucket.</summary>
     public static TargetUrl NewUrl(string? bucket = null) => TargetUrl.Parse($"s3://{bucket ?? Bucket}@{Region}/t-{Guid.NewGuid():N}/");
 
-    public BackupTargetDefinition Definition(TargetUrl url) =>
-        new BackupTargetDefinition("s3-test", url.Canonical, DateTimeOffset.UtcNow).WithS3(new S3TargetSettings { EndpointUrl = Endpoint });
+    /// <param name="endpoint">Another endpoint in front of this server (a <see cref="FaultProxy"/>); null: the server's own.</param>
+    public BackupTargetDefinition Definition(TargetUrl url, string? endpoint = null) =>
+        new BackupTargetDefinition("s3-test", url.Canonical, DateTimeOffset.UtcNow).WithS3(new S3TargetSettings { EndpointUrl = endpoint ?? Endpoint });
 
-    /// <summary>Opens the store through the real driver, as the cmdlets do.</summary>
+    /// <summary>Opens the store through the real driver, as the cmdlets do (through <paramref name="endpoint"/> when given).</summary>
     public Backupstore Open(TargetUrl url, Func<HttpMessageHandler, HttpMessageHandler>? wrap = null, int? maxErrorRetry = null,
-        TimeSpan? timeout = null, IDictionary<string, string>? environment = null, Action<string>? diagnostics = null, int? listPageSize = null)
+        TimeSpan? timeout = null, IDictionary<string, string>? environment = null, Action<string>? diagnostics = null, int? listPageSize = null,
+        string? endpoint = null, TimeSpan? firstRetryDelay = null)
     {
         var env = environment ?? Environment();
-        return Backupstore.Open(url, Definition(url), new StoreOpenOptions
+        return Backupstore.Open(url, Definition(url, endpoint), new StoreOpenOptions
         {
             Environment = name => env.TryGetValue(name, out var v) ? v : null,
             WrapHttpHandler = wrap,
@@ -93,6 +95,7 @@ public class S3Server : IDisposable
             RequestTimeout = timeout,
             Diagnostics = diagnostics,
             ListPageSize = listPageSize,
+            FirstRetryDelay = firstRetryDelay,
         });
     }
 

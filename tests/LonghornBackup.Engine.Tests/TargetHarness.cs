@@ -44,7 +44,7 @@ public abstract class TargetHarness : IDisposable
         int? concurrency = null, Backupstore? via = null, Locking.LockOptions? locking = null)
     {
         using var source = RawImageSource.Open(image);
-        return await new BackupEngine(via ?? Store, null, locking).RunAsync(new BackupRequest
+        return await new BackupEngine(via ?? Store, locking: locking).RunAsync(new BackupRequest
         {
             VolumeName = volume,
             SnapshotName = snapshot,

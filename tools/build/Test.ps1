@@ -64,7 +64,7 @@ $PesterFileSeconds = @{
     'Lifecycle' = 107; 'Backup' = 40; 'Confirmation' = 34; 'Runbook' = 32; 'Manifest' = 31; 'Selection' = 25
     'Export' = 25; 'AzureBlob' = 24; 'Install' = 21; 'S3' = 19; 'Completion' = 17; 'Isolation' = 17; 'Views' = 16
     'TargetManifest' = 16; 'Replica' = 16; 'VolumeSize' = 11; 'HostileInput' = 11; 'WindowsPowerShell' = 4
-    'Statistics' = 10; 'Docs' = 2; 'Bandwidth' = 17; 'PartialCheck' = 35; 'Salvage' = 12; 'RetentionPolicy' = 40; 'S3ByHand' = 3; 'S3DeadEndpoint' = 1; 'Help' = 1; 'Module' = 1; 'Shares' = 12
+    'Statistics' = 10; 'Docs' = 2; 'Bandwidth' = 17; 'PartialCheck' = 35; 'Salvage' = 12; 'RetentionPolicy' = 40; 'S3ByHand' = 3; 'S3DeadEndpoint' = 1; 'Help' = 1; 'Module' = 1; 'Shares' = 12; 'TransientFaults' = 20
 }
 
 # How many Pester processes run beside xunit.

@@ -11,6 +11,7 @@
 // registered with the built-in account; any other key id gets InvalidAccessKeyId, as a wrong key does on AWS.
 
 const crypto = require('crypto');
+const fs = require('fs');
 const path = require('path');
 const S3rver = require('s3rver');
 const AWSAccount = require('s3rver/lib/models/account');
@@ -18,8 +19,8 @@ const FilesystemStore = require('s3rver/lib/stores/filesystem');
 const S3Object = require('s3rver/lib/models/object');
 const { walk } = require('s3rver/lib/utils');
 
-// Two s3rver 3.7.1 bugs that would make S3 listings wrong in ways real S3 never is, fixed here rather than worked
-// around in the driver under test:
+// Three s3rver 3.7.1 bugs that would make S3 listings or objects wrong in ways real S3 never is, fixed here rather
+// than worked around in the driver under test:
 //
 // 1. With a delimiter, listObjects does not descend below a common prefix, so a prefix whose objects all sit two or
 //    more levels deeper (Longhorn's volumes/<h0h1>/<h2h3>/<name>/...) is never reported. The replacement walks every
@@ -76,6 +77,48 @@ FilesystemStore.prototype.listObjects = async function listObjects(bucket, optio
   };
 };
 
+// 3. An upload cut short (the client's connection dropped mid-body, as the fault proxy in tools/faultproxy does)
+//    overwrote the object with the part that had arrived, under the old object's metadata and MD5; real S3 stores a
+//    PUT whole or not at all. The body now goes to a temporary file that replaces the object only when all of it
+//    (as many bytes as Content-Length promised) arrived; a cut upload leaves the old object as it was.
+const putWhole = FilesystemStore.prototype.putObject;
+FilesystemStore.prototype.putObject = async function putObject(object) {
+  if (Buffer.isBuffer(object.content)) return putWhole.call(this, object);
+  const objectPath = this.getResourcePath(object.bucket, object.key, 'object');
+  const temporary = `${objectPath}.${crypto.randomBytes(8).toString('hex')}.upload`;
+  await fs.promises.mkdir(path.dirname(objectPath), { recursive: true });
+  const declared = object.metadata['content-length'] === undefined ? null : Number(object.metadata['content-length']);
+  try {
+    const [size, md5] = await new Promise((resolve, reject) => {
+      const source = object.content;
+      const md5Context = crypto.createHash('md5');
+      const out = fs.createWriteStream(temporary);
+      let size = 0;
+      let ended = false;
+      const cut = () => {
+        out.destroy();
+        reject(Object.assign(new Error('the upload was cut short'), { code: 'ECONNRESET' }));
+      };
+      source.on('aborted', cut);
+      source.on('error', cut);
+      source.on('close', () => { if (!ended) cut(); });
+      source.on('data', chunk => { md5Context.update(chunk); size += chunk.length; });
+      source.on('end', () => { ended = true; });
+      out.on('error', reject);
+      out.on('finish', () => {
+        if (!ended || (declared !== null && size !== declared)) cut();
+        else resolve([size, md5Context.digest('hex')]);
+      });
+      source.pipe(out);
+    });
+    await fs.promises.rename(temporary, objectPath);
+    await this.putMetadata(object.bucket, object.key, object.metadata, md5);
+    return { size, md5 };
+  } finally {
+    await fs.promises.rm(temporary, { force: true });
+  }
+};
+
 for (const name of ['createCipheriv', 'createDecipheriv']) {
   const original = crypto[name];
   crypto[name] = function (algorithm, key, iv, ...rest) {
@@ -112,7 +155,7 @@ async function main() {
     silent: true,
     directory: path.resolve(options.directory),
     configureBuckets: options.buckets.map(name => ({ name, configs: [] })),
-    ...(options.cert ? { cert: require('fs').readFileSync(options.cert), key: require('fs').readFileSync(options.key) } : {}),
+    ...(options.cert ? { cert: fs.readFileSync(options.cert), key: fs.readFileSync(options.key) } : {}),
   });
   const { port } = await server.run();
   process.stdout.write(JSON.stringify({ port }) + '\n');

@@ -14,10 +14,16 @@ public sealed class StoreOpenOptions
     /// <summary>Reads an environment variable; null reads the process environment at the time of the call.</summary>
     public Func<string, string?>? Environment { get; init; }
 
-    /// <summary>Attempts after the first for one request of a network store that fails transiently (throttling, 5xx, dropped connection).</summary>
+    /// <summary>
+    /// Attempts after the first for one request of a network store that fails transiently (throttling, 5xx, a reset,
+    /// a body cut short, a timeout): the whole request is sent again (see Http.RequestRetries). Null: 9.
+    /// </summary>
     public int? MaxErrorRetry { get; init; }
 
-    /// <summary>Time limit for one HTTP request of a network store; null keeps the SDK's default.</summary>
+    /// <summary>Tests: the wait before a network store's first retry (200 ms by default; later ones double), to keep fault tests fast or a backoff long.</summary>
+    internal TimeSpan? FirstRetryDelay { get; init; }
+
+    /// <summary>Time limit for one HTTP request of a network store, and for each wait for more of its response body; null keeps the SDK's default (100 s).</summary>
     public TimeSpan? RequestTimeout { get; init; }
 
     /// <summary>Tests: wraps the HTTP handler under a network store's client (fault injection, request counting).</summary>

@@ -6,25 +6,21 @@ using Azure.Storage.Blobs;
 namespace LonghornBackup.Engine.Store.AzureBlob;
 
 /// <summary>
-/// Builds the container client for a resolved connection: exponential retries with backoff (the SDK's), a time
-/// limit per request, the proxy and extra CA certificates on the HTTP handler, and the service version pinned to
-/// one every supported service and emulator knows.
+/// Builds the container client for a resolved connection: no retries of its own (the store retries whole requests,
+/// see <see cref="Http.RequestRetries"/>), a time limit per request, the proxy and extra CA certificates on the HTTP
+/// handler, and the service version pinned to one every supported service and emulator knows.
 /// </summary>
 internal static class AzureBlobClientFactory
 {
-    /// <summary>Retries after the first attempt, as many as the S3 driver gives a request.</summary>
-    public const int DefaultMaxRetries = 9;
-
     // 2025-01-05 is served by Azure and by Azurite 3.35; newer SDKs would ask for versions the emulator refuses.
     private const BlobClientOptions.ServiceVersion Version = BlobClientOptions.ServiceVersion.V2025_01_05;
 
     public static (BlobContainerClient Client, IDisposable Transport) Create(AzureBlobConnection connection, StoreOpenOptions options)
     {
         var clientOptions = new BlobClientOptions(Version);
-        clientOptions.Retry.Mode = RetryMode.Exponential;
-        clientOptions.Retry.MaxRetries = options.MaxErrorRetry ?? DefaultMaxRetries;
-        clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(200);
-        clientOptions.Retry.MaxDelay = TimeSpan.FromSeconds(10);
+        // One attempt per call: AzureBlobStore retries the whole request, body included, and counts the attempts.
+        clientOptions.Retry.MaxRetries = 0;
+        clientOptions.AddPolicy(new AzureBlobWholeAnswers(), HttpPipelinePosition.PerCall);
         if (options.RequestTimeout is TimeSpan timeout) clientOptions.Retry.NetworkTimeout = timeout;
         var transport = new HttpClientTransport(Handler(connection, options));
         clientOptions.Transport = transport;

@@ -60,7 +60,7 @@ public sealed class AzureBlobDriver : IStoreDriver
         var connection = AzureBlobConnection.Resolve(url, target?.GetSettings<AzureBlobTargetSettings>(KindName), options);
         foreach (var line in connection.Describe()) options.Report(line);
         var (client, transport) = AzureBlobClientFactory.Create(connection, options);
-        return new AzureBlobStore(client, connection, options.ListPageSize, transport);
+        return new AzureBlobStore(client, connection, Http.RequestRetries.For(options), options.ListPageSize, transport);
     }
 
     public TargetDescription Describe(TargetUrl url, BackupTargetDefinition target, StoreOpenOptions options)

@@ -20,7 +20,8 @@ internal enum AzureBlobOperation
 /// <summary>
 /// Turns what the Azure SDK throws into LonghornBackupException with a stable ErrorId and words a user can act on: no
 /// such container, a rejected key or SAS (or a wrong account), access denied, TLS failure, an unreachable service, or
-/// a server error that outlasted the retries. Messages name the account, container, key and service, never a secret.
+/// a transient fault that outlasted the retries, with the number of attempts really made. Messages name the account,
+/// container, key and service, never a secret.
 /// </summary>
 internal sealed class AzureBlobErrorTranslator
 {
@@ -42,10 +43,28 @@ internal sealed class AzureBlobErrorTranslator
     /// <summary>A missing blob (not a missing container, which is an error every time).</summary>
     public static bool IsBlobNotFound(RequestFailedException e) => e.Status == 404 && e.ErrorCode is "BlobNotFound" or null or "";
 
-    public LonghornBackupException Translate(Exception e, AzureBlobOperation op, string key)
+    /// <summary>
+    /// A fault worth the whole request again: a 408, 429, 500, 502, 503 or 504 answer, an answer that does not parse,
+    /// or a transient transport fault (a reset, a body cut short, a time limit). Not a refused connection or unknown
+    /// host, a TLS failure, a failed sign-in, or any other answer of the service.
+    /// </summary>
+    public static bool IsTransient(Exception e)
+    {
+        if (Find<RequestFailedException>(e) is { Status: > 0 } r) return IsTransientStatus(r.Status);
+        if (Find<AuthenticationFailedException>(e) is not null) return false;
+        // An answer the SDK could not parse: cut short or damaged on the way (the service's own errors parse).
+        if (Find<System.Xml.XmlException>(e) is not null) return true;
+        return Http.TransportFaults.IsTransient(e);
+    }
+
+    private static bool IsTransientStatus(int status) => status is 408 or 429 or 500 or 502 or 503 or 504;
+
+    /// <summary>The failure <paramref name="e"/> of the last of <paramref name="attempts"/> attempts to do <paramref name="op"/> on <paramref name="key"/>.</summary>
+    public LonghornBackupException Translate(Exception e, AzureBlobOperation op, string key, int attempts)
     {
         string what = $"{Verb(op)} '{key}' in container '{_connection.Container}'";
         string container = _connection.Container;
+        string afterAttempts = Http.RequestRetries.AfterAttempts(attempts);
         if (Find<RequestFailedException>(e) is { Status: > 0 } r)
         {
             string code = r.ErrorCode ?? "";
@@ -68,9 +87,9 @@ internal sealed class AzureBlobErrorTranslator
                 return new(ErrorIds.AccessDenied, ErrorKind.PermissionDenied,
                     $"Access denied when trying to {what} at {Where} ({answered}): the credentials ({_connection.Credential.Source}) may not do this.", container,
                     "Grant the identity or SAS token read, write, list and delete on the container (e.g. Storage Blob Data Contributor).", e);
-            bool transient = r.Status >= 500 || r.Status is 408 or 429;
-            return Failed(op, key, $"Could not {what}: {Where} answered {answered}{(transient ? " after the retries" : "")}: {FirstLine(r.Message)}",
-                transient ? "The service is overloaded or failing; try again later. Blocks already uploaded are reused by the next backup." : null, e);
+            bool transient = IsTransientStatus(r.Status);
+            return Failed(op, key, $"Could not {what}: {Where} answered {answered}{(transient ? afterAttempts : "")}: {FirstLine(r.Message)}",
+                transient ? "The service is overloaded or failing; try again later. Blocks already uploaded are reused by the next backup." : null, e, transient);
         }
         if (Find<AuthenticationException>(e) is { } tls)
             return new(ErrorIds.TlsFailure, ErrorKind.SecurityError,
@@ -85,24 +104,31 @@ internal sealed class AzureBlobErrorTranslator
         if (Find<SocketException>(e) is { SocketErrorCode: SocketError.ConnectionRefused } refused)
             return Unreachable($"{Capital(Where)} refused the connection ({refused.Message}).", e);
         if (Find<TimeoutException>(e) is not null || e is OperationCanceledException || Find<TaskCanceledException>(e) is not null)
-            return Unreachable($"{Capital(Where)} did not answer in time when trying to {what}.", e);
+            return Unreachable($"{Capital(Where)} did not answer in time when trying to {what}{afterAttempts}.", e);
         if (Find<HttpRequestException>(e) is { } http)
-            return Unreachable($"Could not {what}: the connection to {Where} failed: {http.Message}", e);
+            return Unreachable($"Could not {what}: the connection to {Where} failed{afterAttempts}: {http.Message}", e);
         if (Find<WebException>(e) is { } web)
-            return Unreachable($"Could not {what}: the connection to {Where} failed: {web.Message}", e);
+            return Unreachable($"Could not {what}: the connection to {Where} failed{afterAttempts}: {web.Message}", e);
+        if (Find<IOException>(e) is { } io)
+            return Unreachable($"Could not {what}: the connection to {Where} failed{afterAttempts}: {io.Message}", e);
         if (Find<RequestFailedException>(e) is { } transport)
-            return Unreachable($"Could not {what}: the connection to {Where} failed: {FirstLine(transport.Message)}", e);
-        return Failed(op, key, $"Could not {what} at {Where}: {FirstLine(e.Message)}", null, e);
+            return Unreachable($"Could not {what}: the connection to {Where} failed{afterAttempts}: {FirstLine(transport.Message)}", e);
+        return Failed(op, key, $"Could not {what} at {Where}{(IsTransient(e) ? afterAttempts : "")}: {FirstLine(e.Message)}", null, e);
     }
 
     private LonghornBackupException Unreachable(string message, Exception e) =>
         new(ErrorIds.BackupTargetUnreachable, ErrorKind.ResourceUnavailable, message, _connection.Container,
             $"Check that {Where} is running and reachable from here (the account, -EndpointUrl or AZBLOB_ENDPOINT, proxies).", e);
 
-    private static LonghornBackupException Failed(AzureBlobOperation op, string key, string message, string? action, Exception e) =>
+    /// <summary>
+    /// StoreWriteFailed or StoreReadFailed. One for an answer that kept coming back transient (busy, 5xx) is
+    /// ResourceUnavailable, not a write or read error: nothing is wrong with the object, so a deep check must fail
+    /// rather than call a block it could not get corrupt, and a listing must not show a backup as unreadable.
+    /// </summary>
+    private static LonghornBackupException Failed(AzureBlobOperation op, string key, string message, string? action, Exception e, bool transient = false) =>
         op is AzureBlobOperation.Write or AzureBlobOperation.Delete
-            ? new(ErrorIds.StoreWriteFailed, ErrorKind.WriteError, message, key, action, e)
-            : new(ErrorIds.StoreReadFailed, ErrorKind.ReadError, message, key, action, e);
+            ? new(ErrorIds.StoreWriteFailed, transient ? ErrorKind.ResourceUnavailable : ErrorKind.WriteError, message, key, action, e)
+            : new(ErrorIds.StoreReadFailed, transient ? ErrorKind.ResourceUnavailable : ErrorKind.ReadError, message, key, action, e);
 
     // The SDK's messages carry the request's headers on later lines; the first says what happened.
     private static string FirstLine(string message)

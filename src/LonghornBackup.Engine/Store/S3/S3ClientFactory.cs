@@ -1,6 +1,5 @@
 using Amazon;
 using Amazon.Runtime;
-using Amazon.Runtime.Internal;
 using Amazon.S3;
 
 namespace LonghornBackup.Engine.Store.S3;
@@ -8,22 +7,19 @@ namespace LonghornBackup.Engine.Store.S3;
 /// <summary>
 /// Builds the AmazonS3Client for a resolved connection with the settings Longhorn's driver uses (docs/backupstore-format.md §7.5):
 /// checksums only when an operation requires them (no CRC trailers, no aws-chunked bodies that S3-compatible stores
-/// may keep as part of the object), standard retries with backoff (none for an endpoint where nothing listens, see
-/// <see cref="S3RetryPolicy"/>), path-style with a custom endpoint.
+/// may keep as part of the object), no retries of its own (the store retries whole requests, see
+/// <see cref="Http.RequestRetries"/>), path-style with a custom endpoint.
 /// </summary>
 internal static class S3ClientFactory
 {
-    /// <summary>Retries after the first attempt: Longhorn gives PUTs 10 attempts.</summary>
-    public const int DefaultMaxErrorRetry = 9;
-
     public static AmazonS3Client Create(S3Connection connection, StoreOpenOptions options)
     {
         var config = new AmazonS3Config
         {
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
-            RetryMode = RequestRetryMode.Standard,
-            MaxErrorRetry = options.MaxErrorRetry ?? DefaultMaxErrorRetry,
+            // One attempt per call: S3Store retries the whole request, body included, and counts the attempts.
+            MaxErrorRetry = 0,
             ForcePathStyle = connection.PathStyle,
 #if NET
             HttpClientFactory = new S3HttpClientFactory(connection, options.WrapHttpHandler),
@@ -42,17 +38,7 @@ internal static class S3ClientFactory
         {
             config.RegionEndpoint = RegionEndpoint.GetBySystemName(connection.Region);
         }
-        return new Client(connection.Credentials.Credentials, config);
-    }
-
-    /// <summary>The SDK's S3 client with <see cref="S3RetryPolicy"/> in place of the standard policy it installs.</summary>
-    private sealed class Client(AWSCredentials credentials, AmazonS3Config config) : AmazonS3Client(credentials, config)
-    {
-        protected override void CustomizeRuntimePipeline(RuntimePipeline pipeline)
-        {
-            base.CustomizeRuntimePipeline(pipeline);
-            pipeline.ReplaceHandler<RetryHandler>(new RetryHandler(new S3RetryPolicy(Config)));
-        }
+        return new AmazonS3Client(connection.Credentials.Credentials, config);
     }
 
 #if !NET

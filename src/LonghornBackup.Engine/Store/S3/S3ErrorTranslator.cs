@@ -21,18 +21,14 @@ internal enum S3Operation
 /// <summary>
 /// Turns what the AWS SDK throws into LonghornBackupException with a stable ErrorId and words a user can act on:
 /// no such bucket, wrong region, rejected credentials, access denied, TLS failure, unreachable endpoint, or a
-/// server error that outlasted the retries. Messages name the bucket, key and endpoint, never a secret.
+/// transient fault that outlasted the retries, with the number of attempts really made. Messages name the bucket, key
+/// and endpoint, never a secret.
 /// </summary>
 internal sealed partial class S3ErrorTranslator
 {
     private readonly S3Connection _connection;
-    private readonly int _attempts;
 
-    public S3ErrorTranslator(S3Connection connection, int maxErrorRetry)
-    {
-        _connection = connection;
-        _attempts = maxErrorRetry + 1;
-    }
+    public S3ErrorTranslator(S3Connection connection) => _connection = connection;
 
     private string Where => _connection.Endpoint is null
         ? $"AWS S3 (region {_connection.Region})"
@@ -49,12 +45,14 @@ internal sealed partial class S3ErrorTranslator
 
     private static readonly Regex RegionElement = new("<Region>([^<]+)</Region>", RegexOptions.CultureInvariant);
 
-    public LonghornBackupException Translate(Exception e, S3Operation op, string key)
+    /// <summary>The failure <paramref name="e"/> of the last of <paramref name="attempts"/> attempts to do <paramref name="op"/> on <paramref name="key"/>.</summary>
+    public LonghornBackupException Translate(Exception e, S3Operation op, string key, int attempts)
     {
         string what = $"{Verb(op)} '{key}' in bucket '{_connection.Bucket}'";
         string bucket = _connection.Bucket;
+        string afterAttempts = Http.RequestRetries.AfterAttempts(attempts);
 
-        if (e is AmazonServiceException s && (s.StatusCode != 0 || !string.IsNullOrEmpty(s.ErrorCode)))
+        if (AnswerOf(e) is { } s)
         {
             string code = s.ErrorCode ?? "";
             int status = (int)s.StatusCode;
@@ -86,10 +84,10 @@ internal sealed partial class S3ErrorTranslator
                 return new(ErrorIds.BucketNotFound, ErrorKind.NotFound,
                     $"The bucket '{bucket}' was not found at {Where} ({answered}).", bucket,
                     "Check the bucket name, the endpoint and the addressing style (-ForcePathStyle).", e);
-            bool transient = status >= 500 || status == 429 || code is "SlowDown" or "Throttling" or "ThrottlingException" or "RequestTimeout";
-            string after = transient ? $" after {_attempts} attempts" : "";
+            bool transient = IsTransientAnswer(status, code);
+            string after = transient ? afterAttempts : "";
             return Failed(op, key, $"Could not {what}: {Where} answered {answered}{after}: {s.Message}",
-                transient ? "The store is overloaded or failing; try again later. Blocks already uploaded are reused by the next backup." : null, e);
+                transient ? "The store is overloaded or failing; try again later. Blocks already uploaded are reused by the next backup." : null, e, transient);
         }
 
         if (Find<AuthenticationException>(e) is { } tls)
@@ -104,19 +102,16 @@ internal sealed partial class S3ErrorTranslator
         if (Find<SocketException>(e) is { SocketErrorCode: SocketError.ConnectionRefused } refused)
             return Unreachable($"{Capital(Where)} refused the connection ({refused.Message}).", e);
         if (Find<TimeoutException>(e) is not null || e is OperationCanceledException || Find<TaskCanceledException>(e) is not null)
-            return Unreachable($"{Capital(Where)} did not answer in time when trying to {what}{AfterAttempts}.", e);
+            return Unreachable($"{Capital(Where)} did not answer in time when trying to {what}{afterAttempts}.", e);
         if (Find<HttpRequestException>(e) is { } http)
-            return Unreachable($"Could not {what}: the connection to {Where} failed{AfterAttempts}: {http.Message}", e);
+            return Unreachable($"Could not {what}: the connection to {Where} failed{afterAttempts}: {http.Message}", e);
         if (Find<IOException>(e) is { } io)
-            return Unreachable($"Could not {what}: the connection to {Where} failed{AfterAttempts}: {io.Message}", e);
-        if (e is AmazonClientException client)
-            return Failed(op, key, $"Could not {what} at {Where}: {client.Message}", null, e);
-        return Failed(op, key, $"Could not {what} at {Where}: {e.Message}", null, e);
+            return Unreachable($"Could not {what}: the connection to {Where} failed{afterAttempts}: {io.Message}", e);
+        // A body that failed its MD5 check, an answer that could not be parsed, anything else the SDK threw.
+        return Failed(op, key, $"Could not {what} at {Where}{(IsTransient(e) ? afterAttempts : "")}: {e.Message}", null, e);
     }
 
     private static string Capital(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
-
-    private string AfterAttempts => $" after {_attempts} attempts";
 
     private LonghornBackupException WrongRegion(AmazonServiceException s, Exception e)
     {
@@ -141,10 +136,15 @@ internal sealed partial class S3ErrorTranslator
                 ? "Check the network connection to AWS and any proxy settings (HTTPS_PROXY, NO_PROXY)."
                 : $"Check that the S3 endpoint {_connection.Endpoint.GetLeftPart(UriPartial.Authority)} is running and reachable from here (-EndpointUrl, AWS_ENDPOINTS, proxies).", e);
 
-    private static LonghornBackupException Failed(S3Operation op, string key, string message, string? action, Exception e) =>
+    /// <summary>
+    /// StoreWriteFailed or StoreReadFailed. One for an answer that kept coming back transient (busy, 5xx) is
+    /// ResourceUnavailable, not a write or read error: nothing is wrong with the object, so a deep check must fail
+    /// rather than call a block it could not get corrupt, and a listing must not show a backup as unreadable.
+    /// </summary>
+    private static LonghornBackupException Failed(S3Operation op, string key, string message, string? action, Exception e, bool transient = false) =>
         op is S3Operation.Write or S3Operation.Delete
-            ? new(ErrorIds.StoreWriteFailed, ErrorKind.WriteError, message, key, action, e)
-            : new(ErrorIds.StoreReadFailed, ErrorKind.ReadError, message, key, action, e);
+            ? new(ErrorIds.StoreWriteFailed, transient ? ErrorKind.ResourceUnavailable : ErrorKind.WriteError, message, key, action, e)
+            : new(ErrorIds.StoreReadFailed, transient ? ErrorKind.ResourceUnavailable : ErrorKind.ReadError, message, key, action, e);
 
     private static T? Find<T>(Exception? e) where T : Exception
     {
@@ -155,6 +155,35 @@ internal sealed partial class S3ErrorTranslator
         }
         return null;
     }
+
+    /// <summary>
+    /// A fault worth the whole request again: throttling, a 500, 502, 503 or 504 answer, S3's RequestTimeout, a body
+    /// that failed its MD5 check or a listing that does not parse (damaged or cut short in transit), or a transient
+    /// transport fault (a reset, a body cut short, a time limit). Not a refused connection or unknown host, a TLS
+    /// failure, or any other answer of the store.
+    /// </summary>
+    public static bool IsTransient(Exception e)
+    {
+        if (AnswerOf(e) is { } s) return IsTransientAnswer((int)s.StatusCode, s.ErrorCode ?? "");
+        if (e is AmazonClientException client && IsBodyChecksumMismatch(client)) return true;
+        // A successful answer the SDK could not parse: cut short or damaged on the way (a store's own errors parse).
+        if (Find<System.Xml.XmlException>(e) is not null) return true;
+        return Http.TransportFaults.IsTransient(e);
+    }
+
+    private static bool IsTransientAnswer(int status, string code) =>
+        status is 500 or 502 or 503 or 504 or 429 or 408
+        || code is "SlowDown" or "Throttling" or "ThrottlingException" or "RequestTimeout" or "RequestThrottled" or "RequestLimitExceeded"
+            or "TooManyRequestsException" or "BandwidthLimitExceeded" or "InternalError" or "ServiceUnavailable";
+
+    /// <summary>
+    /// The store's answer, when the failure is one: not when the SDK could not read a successful answer to the end
+    /// (the connection dropped mid-body), which is the network's fault.
+    /// </summary>
+    private static AmazonServiceException? AnswerOf(Exception e) =>
+        e is AmazonServiceException s && (s.StatusCode != 0 || !string.IsNullOrEmpty(s.ErrorCode))
+            && !((int)s.StatusCode is >= 200 and < 300 && string.IsNullOrEmpty(s.ErrorCode))
+            ? s : null;
 
     /// <summary>The SDK's check of a downloaded body against its ETag (MD5) failed.</summary>
     public static bool IsBodyChecksumMismatch(AmazonClientException e) =>

@@ -4,31 +4,36 @@ using System.Runtime.InteropServices;
 using Amazon.S3;
 using Amazon.Runtime.Internal.Util;
 using Amazon.S3.Model;
+using LonghornBackup.Engine.Store.Http;
 
 namespace LonghornBackup.Engine.Store.S3;
 
 /// <summary>
 /// A backupstore in an S3 bucket (AWS, MinIO, Ceph RGW, ...), driven as Longhorn's S3 driver does (docs/backupstore-format.md §7.5):
 /// keys are "&lt;prefix&gt;/&lt;key&gt;", a listing is ListObjectsV2 with delimiter '/', a write is one PutObject (atomic
-/// in S3: readers see the old object or the new one), a delete tree lists the keys and deletes each.
+/// in S3: readers see the old object or the new one), a delete tree lists the keys and deletes each. Every request is
+/// retried whole on transient faults (<see cref="RequestRetries"/>): a GET whose body is reset or cut short is sent
+/// again and read from the start, into the caller's buffer as if the failed attempt had never been.
 /// </summary>
 internal sealed class S3Store : IObjectStore, IBufferedObjectReader, IDisposable
 {
     private const int DeleteParallelism = 8;
-    /// <summary>GETs whose body fails the SDK's MD5 check are repeated this many times in all (the SDK retries only failed requests).</summary>
-    private const int ReadAttempts = 3;
     private readonly IAmazonS3 _client;
     private readonly S3Connection _connection;
     private readonly S3ErrorTranslator _errors;
-
+    private readonly RequestRetries _retries;
+    private readonly TimeSpan _bodyWaitLimit;
     private readonly int? _pageSize;
 
-    public S3Store(IAmazonS3 client, S3Connection connection, int maxErrorRetry, int? pageSize = null)
+    /// <param name="bodyWaitLimit">How long a GET may wait for more of its body before the attempt fails as a time limit.</param>
+    public S3Store(IAmazonS3 client, S3Connection connection, RequestRetries retries, TimeSpan bodyWaitLimit, int? pageSize = null)
     {
         _client = client;
         _pageSize = pageSize;
         _connection = connection;
-        _errors = new S3ErrorTranslator(connection, maxErrorRetry);
+        _errors = new S3ErrorTranslator(connection);
+        _retries = retries;
+        _bodyWaitLimit = bodyWaitLimit;
     }
 
     public string Location => _connection.Location;
@@ -51,17 +56,9 @@ internal sealed class S3Store : IObjectStore, IBufferedObjectReader, IDisposable
         return KeyOf(directory) + "/";
     }
 
-    private async Task<T> Call<T>(S3Operation op, string key, Func<Task<T>> call, CancellationToken ct)
-    {
-        try
-        {
-            return await call().ConfigureAwait(false);
-        }
-        catch (Exception e) when (!(e is OperationCanceledException && ct.IsCancellationRequested) && e is not Errors.LonghornBackupException)
-        {
-            throw _errors.Translate(e, op, key);
-        }
-    }
+    /// <summary>One request, made again whole while it fails transiently; the failure that ends it is translated with the attempts made.</summary>
+    private Task<T> Call<T>(S3Operation op, string key, Func<CancellationToken, Task<T>> call, CancellationToken ct) =>
+        _retries.RunAsync(call, S3ErrorTranslator.IsTransient, (e, attempts) => _errors.Translate(e, op, key, attempts), ct);
 
     public async Task<IReadOnlyList<StoreEntry>> ListAsync(string directory, CancellationToken cancellationToken)
     {
@@ -71,7 +68,7 @@ internal sealed class S3Store : IObjectStore, IBufferedObjectReader, IDisposable
         var request = new ListObjectsV2Request { BucketName = Bucket, Prefix = prefix, Delimiter = "/", MaxKeys = _pageSize };
         do
         {
-            var page = await Call(S3Operation.List, directory, () => _client.ListObjectsV2Async(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+            var page = await Call(S3Operation.List, directory, ct => _client.ListObjectsV2Async(request, ct), cancellationToken).ConfigureAwait(false);
             foreach (var o in page.S3Objects ?? new List<S3Object>())
             {
                 string name = o.Key[prefix.Length..];
@@ -95,7 +92,7 @@ internal sealed class S3Store : IObjectStore, IBufferedObjectReader, IDisposable
         var request = new ListObjectsV2Request { BucketName = Bucket, Prefix = prefix, MaxKeys = _pageSize };
         do
         {
-            var page = await Call(S3Operation.List, directory, () => _client.ListObjectsV2Async(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+            var page = await Call(S3Operation.List, directory, ct => _client.ListObjectsV2Async(request, ct), cancellationToken).ConfigureAwait(false);
             foreach (var o in page.S3Objects ?? new List<S3Object>())
             {
                 string relative = o.Key[prefix.Length..];
@@ -108,11 +105,12 @@ internal sealed class S3Store : IObjectStore, IBufferedObjectReader, IDisposable
     public async Task<byte[]?> ReadAsync(string key, CancellationToken cancellationToken)
     {
         byte[]? data = null;
-        bool found = await GetAsync(key, async (response, ct) =>
+        bool found = await GetAsync(key, checkMd5: true, async (response, body) =>
         {
             long length = response.ContentLength;
             using var buffer = length is > 0 and < int.MaxValue ? new MemoryStream((int)length) : new MemoryStream();
-            await response.ResponseStream.CopyToAsync(buffer, ct).ConfigureAwait(false);
+            var chunk = new byte[length is > 0 and < 64 * 1024 ? (int)length : 64 * 1024];
+            for (int n; (n = await body.ReadAsync(chunk, 0, chunk.Length).ConfigureAwait(false)) > 0;) buffer.Write(chunk, 0, n);
             data = buffer.Length == buffer.Capacity ? buffer.GetBuffer() : buffer.ToArray();
         }, cancellationToken).ConfigureAwait(false);
         return found ? data : null;
@@ -122,21 +120,22 @@ internal sealed class S3Store : IObjectStore, IBufferedObjectReader, IDisposable
     /// Streams the object into <paramref name="destination"/>: a restore reads thousands of blocks into reused
     /// buffers instead of a fresh large array each. The body is read beneath the SDK's MD5 check (see
     /// <see cref="IBufferedObjectReader"/>): its managed MD5 took half the CPU of a restore from S3, and every block
-    /// read this way is verified against its SHA-512 checksum and read again when that fails.
+    /// read this way is verified against its SHA-512 checksum and read again when that fails. An attempt whose body
+    /// fails starts the buffer over.
     /// </summary>
     public Task<bool> ReadToAsync(string key, ArrayBufferWriter<byte> destination, CancellationToken cancellationToken)
     {
         destination.ResetWrittenCount();
-        return GetAsync(key, async (response, ct) =>
+        return GetAsync(key, checkMd5: false, async (response, body) =>
         {
+            destination.ResetWrittenCount();
             long length = response.ContentLength;
             int chunk = length is > 0 and < int.MaxValue ? (int)length : 64 * 1024;
-            var body = BodyBeneathMd5Check(response);
             while (true)
             {
                 // ArrayBufferWriter's memory is an array: the array overload also exists on .NET Framework.
                 if (!MemoryMarshal.TryGetArray<byte>(destination.GetMemory(chunk), out var room)) throw new InvalidOperationException("ArrayBufferWriter memory is an array.");
-                int n = await body.ReadAsync(room.Array!, room.Offset, room.Count, ct).ConfigureAwait(false);
+                int n = await body.ReadAsync(room.Array!, room.Offset, room.Count).ConfigureAwait(false);
                 if (n == 0) break;
                 destination.Advance(n);
             }
@@ -150,7 +149,7 @@ internal sealed class S3Store : IObjectStore, IBufferedObjectReader, IDisposable
     public async Task<int> ReadIntoAsync(string key, byte[] destination, CancellationToken cancellationToken)
     {
         int result = -1;
-        bool found = await GetAsync(key, async (response, ct) =>
+        bool found = await GetAsync(key, checkMd5: false, async (response, body) =>
         {
             long length = response.ContentLength;
             if (length < 0 || length > destination.Length)
@@ -158,11 +157,10 @@ internal sealed class S3Store : IObjectStore, IBufferedObjectReader, IDisposable
                 result = (int)Math.Min(Math.Max(length, destination.Length + 1L), int.MaxValue);
                 return;
             }
-            var body = BodyBeneathMd5Check(response);
             int total = 0;
-            while (total < destination.Length)
+            while (total < length)
             {
-                int n = await body.ReadAsync(destination, total, destination.Length - total, ct).ConfigureAwait(false);
+                int n = await body.ReadAsync(destination, total, (int)length - total).ConfigureAwait(false);
                 if (n == 0) break;
                 total += n;
             }
@@ -175,28 +173,26 @@ internal sealed class S3Store : IObjectStore, IBufferedObjectReader, IDisposable
     private static Stream BodyBeneathMd5Check(GetObjectResponse response) =>
         response.ResponseStream is HashStream md5Check ? md5Check.GetNonWrapperBaseStream() : response.ResponseStream;
 
-    /// <summary>One GET, its body handed to <paramref name="consume"/>; false when the object does not exist.</summary>
-    private Task<bool> GetAsync(string key, Func<GetObjectResponse, CancellationToken, Task> consume, CancellationToken cancellationToken)
+    /// <summary>
+    /// One GET, its body handed to <paramref name="consume"/> (through the SDK's MD5 check when <paramref name="checkMd5"/>);
+    /// false when the object does not exist. A body that is reset, cut short, stalls or fails its MD5 check fails the
+    /// attempt, and the next one calls <paramref name="consume"/> again with the body from its start.
+    /// </summary>
+    private Task<bool> GetAsync(string key, bool checkMd5, Func<GetObjectResponse, ResponseBodyReader, Task> consume, CancellationToken cancellationToken)
     {
         string objectKey = KeyOf(key);
-        return Call(S3Operation.Read, key, async () =>
+        return Call(S3Operation.Read, key, async ct =>
         {
-            for (int attempt = 1; ; attempt++)
+            try
             {
-                try
-                {
-                    using var response = await _client.GetObjectAsync(Bucket, objectKey, cancellationToken).ConfigureAwait(false);
-                    await consume(response, cancellationToken).ConfigureAwait(false);
-                    return true;
-                }
-                catch (AmazonS3Exception e) when (S3ErrorTranslator.IsNotFound(e))
-                {
-                    return false;
-                }
-                catch (Amazon.Runtime.AmazonClientException e) when (S3ErrorTranslator.IsBodyChecksumMismatch(e) && attempt < ReadAttempts)
-                {
-                    // The body did not match the MD5 the store announced (damaged in transit, or cut short): fetch it again.
-                }
+                using var response = await _client.GetObjectAsync(Bucket, objectKey, ct).ConfigureAwait(false);
+                using var body = new ResponseBodyReader(checkMd5 ? response.ResponseStream : BodyBeneathMd5Check(response), response.ContentLength, _bodyWaitLimit, ct);
+                await consume(response, body).ConfigureAwait(false);
+                return true;
+            }
+            catch (AmazonS3Exception e) when (S3ErrorTranslator.IsNotFound(e))
+            {
+                return false;
             }
         }, cancellationToken);
     }
@@ -204,7 +200,7 @@ internal sealed class S3Store : IObjectStore, IBufferedObjectReader, IDisposable
     public async Task WriteAsync(string key, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         string objectKey = KeyOf(key);
-        await Call(S3Operation.Write, key, async () =>
+        await Call(S3Operation.Write, key, async ct =>
         {
             using var body = StreamOver(data);
             var request = new PutObjectRequest
@@ -217,18 +213,18 @@ internal sealed class S3Store : IObjectStore, IBufferedObjectReader, IDisposable
                 UseChunkEncoding = false,
                 ContentType = "application/octet-stream",
             };
-            return await _client.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
+            return await _client.PutObjectAsync(request, ct).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<ObjectInfo?> StatAsync(string key, CancellationToken cancellationToken)
     {
         string objectKey = KeyOf(key);
-        return await Call<ObjectInfo?>(S3Operation.Stat, key, async () =>
+        return await Call<ObjectInfo?>(S3Operation.Stat, key, async ct =>
         {
             try
             {
-                var head = await _client.GetObjectMetadataAsync(Bucket, objectKey, cancellationToken).ConfigureAwait(false);
+                var head = await _client.GetObjectMetadataAsync(Bucket, objectKey, ct).ConfigureAwait(false);
                 var modified = head.LastModified is DateTime t ? new DateTimeOffset(DateTime.SpecifyKind(t.ToUniversalTime(), DateTimeKind.Utc)) : DateTimeOffset.MinValue;
                 return new ObjectInfo(head.ContentLength, modified);
             }
@@ -242,7 +238,7 @@ internal sealed class S3Store : IObjectStore, IBufferedObjectReader, IDisposable
     public async Task DeleteAsync(string key, CancellationToken cancellationToken)
     {
         string objectKey = KeyOf(key);
-        await Call(S3Operation.Delete, key, () => _client.DeleteObjectAsync(Bucket, objectKey, cancellationToken), cancellationToken).ConfigureAwait(false);
+        await Call(S3Operation.Delete, key, ct => _client.DeleteObjectAsync(Bucket, objectKey, ct), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task DeleteTreeAsync(string directory, CancellationToken cancellationToken)

@@ -10,6 +10,6 @@ internal static class S3StoreFactory
         var connection = S3Connection.Resolve(url, settings, options);
         foreach (var line in connection.Describe()) options.Report(line);
         var client = S3ClientFactory.Create(connection, options);
-        return new S3Store(client, connection, options.MaxErrorRetry ?? S3ClientFactory.DefaultMaxErrorRetry, options.ListPageSize);
+        return new S3Store(client, connection, Http.RequestRetries.For(options), options.RequestTimeout ?? Http.RequestRetries.DefaultRequestTimeout, options.ListPageSize);
     }
 }
