@@ -12,13 +12,26 @@ namespace LonghornBackup.Engine.Tests;
 /// nothing wrong, and the next backup completes. The backups run in child processes (the benchmark driver, which runs
 /// the engine as the cmdlets do) so the kills are real SIGKILLs, mid-request.
 /// </summary>
-public sealed class KillLoopTests : IClassFixture<S3Server>
+public sealed class KillLoopTests : IClassFixture<NonAtomicS3Server>
 {
     private const int Kills = 20;
     private const int Blocks = 12;
     private readonly S3Server _server;
 
-    public KillLoopTests(S3Server server) => _server = server;
+    public KillLoopTests(NonAtomicS3Server server) => _server = server;
+
+    [Fact]
+    public async Task The_server_of_these_tests_tears_an_object_whose_upload_is_cut_short()
+    {
+        // What the kill test relies on: s3rver writes a PUT's body into the object as it arrives.
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { DefaultRequestHeaders = { ConnectionClose = true } };
+        string path = $"/{S3Server.Bucket}/torn-{Guid.NewGuid():N}";
+        var old = TestImages.RandomBytes(31, 1 << 20);
+        (await http.PutAsync(_server.Endpoint + path, new ByteArrayContent(old))).EnsureSuccessStatusCode();
+        using var proxy = new FaultProxy(_server.Endpoint, faults: new Dictionary<string, double> { ["reset-upload"] = 1 });
+        await Assert.ThrowsAsync<HttpRequestException>(() => http.PutAsync(proxy.Endpoint + path, new ByteArrayContent(TestImages.RandomBytes(32, 1 << 20))));
+        Assert.NotEqual(old, await http.GetByteArrayAsync(_server.Endpoint + path));
+    }
 
     [Fact]
     public async Task Twenty_backups_killed_at_random_moments_leave_every_completed_backup_restorable()

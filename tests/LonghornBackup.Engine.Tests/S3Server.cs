@@ -32,7 +32,9 @@ public class S3Server : IDisposable
     }
 
     /// <param name="certificatePem">With <paramref name="keyPem"/>: serve HTTPS with this certificate.</param>
-    protected S3Server(string? certificatePem, string? keyPem)
+    /// <param name="atomicPut">A PUT cut short leaves the old object, as on AWS or Ceph RGW (the suites model
+    /// production S3); false keeps s3rver's own way, writing into the object as the body arrives (the kill tests).</param>
+    protected S3Server(string? certificatePem, string? keyPem, bool atomicPut = true)
     {
         string toolDir = Path.Combine(ToolPaths.RepositoryRoot(), "tools", "s3rver");
         if (!File.Exists(Path.Combine(toolDir, "node_modules", "s3rver", "package.json"))) ToolPaths.RunNpmCi(toolDir);
@@ -47,6 +49,7 @@ public class S3Server : IDisposable
         };
         foreach (var arg in new[] { Path.Combine(toolDir, "launch.js"), "--directory", _data.Path, "--bucket", Bucket, "--bucket", OtherBucket, "--access-key", AccessKey })
             start.ArgumentList.Add(arg);
+        if (atomicPut) start.ArgumentList.Add("--atomic-put");
         if (certificatePem is not null && keyPem is not null)
         {
             foreach (var arg in new[] { "--cert", WriteBeside("cert.pem", certificatePem), "--key", WriteBeside("key.pem", keyPem) }) start.ArgumentList.Add(arg);
@@ -157,6 +160,12 @@ public class S3Server : IDisposable
         _data.Dispose();
         _tls.Dispose();
     }
+}
+
+/// <summary>s3rver as it is: a store whose PUT is not atomic (a PUT cut short leaves the part that arrived).</summary>
+public sealed class NonAtomicS3Server : S3Server
+{
+    public NonAtomicS3Server() : base(null, null, atomicPut: false) { }
 }
 
 [CollectionDefinition("S3")]

@@ -19,7 +19,7 @@ function Install-TestS3Server {
 # for a benchmark) instead of a fresh temporary folder.
 function Start-TestS3Server {
     param([string[]] $Bucket = @('lhb-pester'), [string[]] $AccessKey = @('LHBPESTERKEY'), [string] $CertificatePath, [string] $KeyPath,
-        [string] $Directory)
+        [string] $Directory, [switch] $AtomicPut)
     Install-TestS3Server
     $directory = if ($Directory) { $Directory } else { Join-Path ([IO.Path]::GetTempPath()) ("lh-pester-s3rver-" + [guid]::NewGuid().ToString('N')) }
     $null = New-Item -ItemType Directory -Force -Path $directory
@@ -33,6 +33,8 @@ function Start-TestS3Server {
     foreach ($b in $Bucket) { $start.ArgumentList.Add('--bucket'); $start.ArgumentList.Add($b) }
     foreach ($k in $AccessKey) { $start.ArgumentList.Add('--access-key'); $start.ArgumentList.Add($k) }
     if ($CertificatePath) { foreach ($a in '--cert', $CertificatePath, '--key', $KeyPath) { $start.ArgumentList.Add($a) } }
+    # -AtomicPut: a PUT cut short leaves the old object, as on AWS or Ceph RGW; without it, s3rver writes into the object.
+    if ($AtomicPut) { $start.ArgumentList.Add('--atomic-put') }
     $process = [Diagnostics.Process]::Start($start)
     $null = $process.StandardError.ReadToEndAsync()
     $line = $process.StandardOutput.ReadLineAsync()

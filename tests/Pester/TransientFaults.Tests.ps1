@@ -11,7 +11,7 @@ BeforeAll {
     $script:aws = Use-IsolatedAwsSettings
     $null = Use-IsolatedTargetSettings
     $script:work = New-TestFolder
-    $script:s3 = Start-TestS3Server -Bucket 'lhb-faults' -AccessKey 'LHBFAULTKEY'
+    $script:s3 = Start-TestS3Server -Bucket 'lhb-faults' -AccessKey 'LHBFAULTKEY' -AtomicPut   # as production S3 stores a PUT
     $script:keys = @{ AccessKey = 'LHBFAULTKEY'; SecretKey = (ConvertTo-SecureString ('secret-' + [guid]::NewGuid().ToString('N')) -AsPlainText -Force) }
 }
 

@@ -3,7 +3,7 @@
 // with the given data folder and buckets, and prints one line of JSON ({"port":N}) once it listens. It stops when its
 // standard input closes or on Ctrl+C, so a test run that dies never leaves a server behind.
 //
-//   node launch.js --directory <dir> [--bucket <name>]... [--access-key <id>]... [--port <n>] [--cert <pem> --key <pem>]
+//   node launch.js --directory <dir> [--bucket <name>]... [--access-key <id>]... [--port <n>] [--cert <pem> --key <pem>] [--atomic-put]
 //
 // With --cert and --key it serves HTTPS (tests of custom CA bundles).
 //
@@ -19,7 +19,7 @@ const FilesystemStore = require('s3rver/lib/stores/filesystem');
 const S3Object = require('s3rver/lib/models/object');
 const { walk } = require('s3rver/lib/utils');
 
-// Three s3rver 3.7.1 bugs that would make S3 listings or objects wrong in ways real S3 never is, fixed here rather
+// s3rver 3.7.1 bugs that would make S3 listings, objects or copies wrong in ways real S3 never is, fixed here rather
 // than worked around in the driver under test:
 //
 // 1. With a delimiter, listObjects does not descend below a common prefix, so a prefix whose objects all sit two or
@@ -77,13 +77,15 @@ FilesystemStore.prototype.listObjects = async function listObjects(bucket, optio
   };
 };
 
-// 3. An upload cut short (the client's connection dropped mid-body, as the fault proxy in tools/faultproxy does)
-//    overwrote the object with the part that had arrived, under the old object's metadata and MD5; real S3 stores a
-//    PUT whole or not at all. The body now goes to a temporary file that replaces the object only when all of it
-//    (as many bytes as Content-Length promised) arrived; a cut upload leaves the old object as it was.
-const putWhole = FilesystemStore.prototype.putObject;
-FilesystemStore.prototype.putObject = async function putObject(object) {
-  if (Buffer.isBuffer(object.content)) return putWhole.call(this, object);
+// 3. With --atomic-put: an upload cut short (the client's connection dropped mid-body, as the fault proxy in
+//    tools/faultproxy does, or the client killed) overwrites the object with the part that had arrived, under the old
+//    object's metadata and MD5; AWS, Ceph RGW and MinIO store a PUT whole or not at all. The body then goes to a
+//    temporary file that replaces the object only when all of it (as many bytes as Content-Length promised) arrived.
+//    Without the option s3rver keeps its own behaviour: a store without atomic PUT, as some NAS-backed S3 gateways
+//    are, which the kill tests need.
+const putInPlace = FilesystemStore.prototype.putObject;
+async function putWhole(object) {
+  if (Buffer.isBuffer(object.content)) return putInPlace.call(this, object);
   const objectPath = this.getResourcePath(object.bucket, object.key, 'object');
   const temporary = `${objectPath}.${crypto.randomBytes(8).toString('hex')}.upload`;
   await fs.promises.mkdir(path.dirname(objectPath), { recursive: true });
@@ -119,6 +121,15 @@ FilesystemStore.prototype.putObject = async function putObject(object) {
   }
 };
 
+// 4. A copy's source (x-amz-copy-source) is read with decodeURI, which leaves "%2F" encoded: the AWS SDK encodes the
+//    '/' between bucket and key, so every copy failed with NoSuchBucket. Decode it whole, as S3 does.
+const objectController = require('s3rver/lib/controllers/object');
+const putObjectCopy = objectController.putObjectCopy;
+objectController.putObjectCopy = function (ctx) {
+  ctx.headers['x-amz-copy-source'] = encodeURI(decodeURIComponent(ctx.headers['x-amz-copy-source']));
+  return putObjectCopy.call(this, ctx);
+};
+
 for (const name of ['createCipheriv', 'createDecipheriv']) {
   const original = crypto[name];
   crypto[name] = function (algorithm, key, iv, ...rest) {
@@ -128,7 +139,7 @@ for (const name of ['createCipheriv', 'createDecipheriv']) {
 }
 
 function parseArgs(argv) {
-  const options = { directory: null, buckets: [], accessKeys: [], port: 0, cert: null, key: null };
+  const options = { directory: null, buckets: [], accessKeys: [], port: 0, cert: null, key: null, atomicPut: false };
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
     switch (argv[i]) {
@@ -138,6 +149,7 @@ function parseArgs(argv) {
       case '--cert': options.cert = value; i++; break;
       case '--key': options.key = value; i++; break;
       case '--port': options.port = Number.parseInt(value, 10); i++; break;
+      case '--atomic-put': options.atomicPut = true; break;
       default: throw new Error(`unknown argument ${argv[i]}`);
     }
   }
@@ -149,6 +161,7 @@ function parseArgs(argv) {
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   for (const key of options.accessKeys) AWSAccount.DUMMY_ACCOUNT.createKeyPair(key, key);
+  if (options.atomicPut) FilesystemStore.prototype.putObject = putWhole;
   const server = new S3rver({
     address: '127.0.0.1',
     port: options.port,

@@ -197,10 +197,42 @@ internal sealed class S3Store : IObjectStore, IBufferedObjectReader, IDisposable
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// A cfg (a backup's commit point, or volume.cfg) goes to a temporary key first and is then copied over its own key
+    /// by the server: a writer killed in the middle of the upload leaves a torn temporary object (removed by
+    /// Repair-LhBackupVolume), never a torn cfg, on a server that writes a PUT into the object as it arrives. Blocks are
+    /// covered by in-flight records instead (docs/backupstore-format.md §14), lock files by their lease.
+    /// </summary>
     public async Task WriteAsync(string key, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
+        if (!key.EndsWith(".cfg", StringComparison.Ordinal))
+        {
+            await PutAsync(key, data, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        string temp = $"{key}.tmp.{(DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) * 100}{Random.Shared.Next(100000, 999999)}";
+        await PutAsync(temp, data, cancellationToken, nameInErrors: key).ConfigureAwait(false);
+        try
+        {
+            await Call(S3Operation.Write, key, ct => _client.CopyObjectAsync(new CopyObjectRequest
+            {
+                SourceBucket = Bucket,
+                SourceKey = KeyOf(temp),
+                DestinationBucket = Bucket,
+                DestinationKey = KeyOf(key),
+            }, ct), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            try { await DeleteAsync(temp, CancellationToken.None).ConfigureAwait(false); }
+            catch (Errors.LonghornBackupException) { /* left behind: a temporary file Repair-LhBackupVolume removes */ }
+        }
+    }
+
+    private async Task PutAsync(string key, ReadOnlyMemory<byte> data, CancellationToken cancellationToken, string? nameInErrors = null)
+    {
         string objectKey = KeyOf(key);
-        await Call(S3Operation.Write, key, async ct =>
+        await Call(S3Operation.Write, nameInErrors ?? key, async ct =>
         {
             using var body = StreamOver(data);
             var request = new PutObjectRequest
