@@ -176,6 +176,25 @@ public class ManifestParseTests
     }
 
     [Fact]
+    public void Read_from_a_replica_directory_the_volume_is_the_one_its_name_holds_unless_named()
+    {
+        const string replica = "/var/lib/longhorn/replicas/pvc-7-0a1b2c3d";
+        var unlabelled = new[] { ParseOne(ManifestTestFiles.SeedIncremental) };
+        var p = Assert.Single(BackupManifestPlanner.Plan(unlabelled, new BackupManifestOverrides { ReplicaPath = replica + "/" }));
+        Assert.Equal(("pvc-7", "snapshot-name-example"), (p.VolumeName, p.SnapshotName));
+        Assert.Equal(replica + "/", p.SourceSpec.ReplicaPath);
+
+        // Named by Longhorn's backup-volume label, or by -VolumeName: that name.
+        var labelled = new[] { ParseOne(ManifestTestFiles.SeedIncremental.Replace("  name: backup-example\n", "  name: backup-example\n  labels:\n    backup-volume: pvc-8\n")) };
+        Assert.Equal("pvc-8", Assert.Single(BackupManifestPlanner.Plan(labelled, new BackupManifestOverrides { ReplicaPath = replica })).VolumeName);
+        Assert.Equal("pvc-9", Assert.Single(BackupManifestPlanner.Plan(labelled, new BackupManifestOverrides { ReplicaPath = replica, VolumeName = "pvc-9" })).VolumeName);
+
+        var e = Assert.Throws<InvalidManifestException>(() => BackupManifestPlanner.Plan(unlabelled, new BackupManifestOverrides { ReplicaPath = "/srv/copy-of-replica" }));
+        Assert.Contains("'copy-of-replica' is not <volume>-<8 hex>", e.Message);
+        Assert.Contains("-VolumeName", e.Message);
+    }
+
+    [Fact]
     public void Invalid_command_line_values_are_refused_before_any_document_is_planned()
     {
         var manifests = new[] { ParseOne(ManifestTestFiles.SeedIncremental) };

@@ -267,7 +267,7 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
             BlockSize = CheckedBlockSize(),
             DataPath = Given(nameof(Path)) ? Path : null,
             SnapshotPaths = snapshotPaths,
-            ReplicaPath = Given(nameof(ReplicaPath)) ? ReplicaPath : null,
+            ReplicaPath = Given(nameof(ReplicaPath)) ? ResolvePath(ReplicaPath) : null,
         };
     }
 
