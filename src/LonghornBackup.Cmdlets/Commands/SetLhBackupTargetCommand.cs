@@ -138,6 +138,15 @@ public sealed partial class SetLhBackupTargetCommand : LhCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public object? RetentionPolicy { get; set; }
 
+    /// <summary>
+    /// Fields the BackupTarget CRD or a Secret does not have (a typo such as spec.credentialsSecret), as kubectl's
+    /// --validate: Strict (default) refuses the input with InvalidManifest, Warn applies it without them and warns,
+    /// Ignore applies it silently.
+    /// </summary>
+    [Parameter(ParameterSetName = FromManifest)]
+    [ValidateSet(nameof(ManifestValidation.Strict), nameof(ManifestValidation.Warn), nameof(ManifestValidation.Ignore), IgnoreCase = true)]
+    public string Validation { get; set; } = nameof(ManifestValidation.Strict);
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -258,7 +267,8 @@ public sealed partial class SetLhBackupTargetCommand : LhCmdlet
                 .Where(f => !manifestFiles.Contains(f, StringComparer.Ordinal)).ToHashSet(StringComparer.Ordinal);
             var sources = manifestFiles.Concat(secretFiles).Select(ManifestSource.FromFile).ToList();
             var set = ManifestParser.Parse(sources,
-                source => secretFiles.Contains(source.Name) ? ManifestKinds.Secret : ManifestKinds.BackupTarget | ManifestKinds.Secret);
+                source => secretFiles.Contains(source.Name) ? ManifestKinds.Secret : ManifestKinds.BackupTarget | ManifestKinds.Secret,
+                ManifestValidationArgument.Parse(Validation));
             foreach (var warning in set.Warnings) WriteWarning(warning.ToString());
             var planWarnings = new List<string>();
             var plan = BackupTargetManifestPlanner.Plan(set, sources, ManifestOverrides(), ResolvePath, planWarnings);
