@@ -190,6 +190,17 @@ public class BackupTargetManifestPlannerTests : IDisposable
     }
 
     [Fact]
+    public void An_Azure_Secret_naming_no_storage_account_is_refused_with_the_modules_error_not_a_dotnet_exception()
+    {
+        string secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: az\nstringData:\n  AZBLOB_ACCOUNT_NAME: My Account\n" +
+                        $"  AZBLOB_ACCOUNT_KEY: {Convert.ToBase64String(new byte[64])}\n";
+        string file = Write("target.yaml", Target("default", "azblob://backups@core.windows.net/p/", "az"), secret);
+        var e = Assert.Throws<LonghornBackupException>(() => Apply(new[] { file }));
+        Assert.Equal(ErrorIds.InvalidTargetSetting, e.ErrorId);
+        Assert.Contains($"AZBLOB_ACCOUNT_NAME of the Secret 'az' in file '{file}' is not a storage account name", e.Message);
+    }
+
+    [Fact]
     public void A_Secret_without_AWS_SECRET_ACCESS_KEY_is_InvalidManifest_without_its_values()
     {
         string secret = Secret("s").Replace($"  AWS_SECRET_ACCESS_KEY: {Canary}\n", $"  AWS_SESSION_TOKEN: {Canary}\n");

@@ -71,6 +71,21 @@ internal static class HostileInputCorpus
         Row("manifest: 5,000 levels of block sequences", ErrorIds.InvalidManifest, _ => $"limit of {ManifestLimits.MaxDepth}", (_, _) => Parse(string.Concat(Enumerable.Repeat("- ", 5_000)) + "x\n")),
         Row("manifest: text over the size limit", ErrorIds.InvalidManifest, _ => $"limit of {ManifestLimits.MaxCharacters}", (_, _) => Parse("# " + new string('x', ManifestLimits.MaxCharacters))),
         Row("manifest: file over the size limit", ErrorIds.InvalidManifest, t => BigFile(t.WorkFile("big.yaml")), (_, v) => Task.FromResult(ManifestSource.FromFile(v))),
+        // Malformed Secrets (Set-LhBackupTarget -Manifest/-SecretManifest): InvalidManifest with document and line, never a .NET exception.
+        Row("manifest: Secret with a flow mapping broken across lines", ErrorIds.InvalidManifest, _ => "document 1 of secret.yaml, line 5",
+            (_, _) => ParseSecret(SecretHead + "  labels: {a:\nb}\nstringData:\n  AWS_ACCESS_KEY_ID: a\n")),
+        Row("manifest: Secret with a node right after an alias", ErrorIds.InvalidManifest, _ => "document 1 of secret.yaml, line 6: YAML syntax error near this line",
+            (_, _) => ParseSecret(SecretHead + "  labels: {a: b}*a\nstringData:\n  AWS_ACCESS_KEY_ID: a\n")),
+        Row("manifest: Secret data that is a list", ErrorIds.InvalidManifest, _ => "line 6, data: data must be a mapping",
+            (_, _) => ParseSecret(SecretHead + "data:\n  - AWS_ACCESS_KEY_ID\n")),
+        Row("manifest: Secret data that is not base64", ErrorIds.InvalidManifest, _ => "line 6, data.AWS_SECRET_ACCESS_KEY: data.AWS_SECRET_ACCESS_KEY is not base64",
+            (_, _) => ParseSecret(SecretHead + "data:\n  AWS_SECRET_ACCESS_KEY: not*base64!\n")),
+        Row("manifest: Secret metadata that is a list", ErrorIds.InvalidManifest, _ => "line 4, metadata: metadata must be a mapping",
+            (_, _) => ParseSecret("apiVersion: v1\nkind: Secret\nmetadata:\n  - name: s\n")),
+        Row("manifest: Secret value that is a mapping", ErrorIds.InvalidManifest, _ => "line 6, stringData.AWS_ACCESS_KEY_ID: stringData.AWS_ACCESS_KEY_ID must be a string",
+            (_, _) => ParseSecret(SecretHead + "stringData:\n  AWS_ACCESS_KEY_ID: {value: x}\n")),
+        Row("manifest: Secret with a misspelt field", ErrorIds.InvalidManifest, _ => "line 5, stringdata: unknown field 'stringdata' (did you mean 'stringData'?)",
+            (_, _) => ParseSecret(SecretHead + "stringdata:\n  AWS_ACCESS_KEY_ID: a\n")),
 
         // Restore destinations inside the store: refused, with or without overwrite.
         Row("restore: over the store's volume.cfg", ErrorIds.RestoreTargetInsideStore, t => Path.Combine(t.Root, StorePaths.VolumeConfig(SeedVolume)), (t, v) => Restore(t, v)),
@@ -118,6 +133,11 @@ internal static class HostileInputCorpus
         new VolumeDeleter(t.Store, TestStore.FastLocks).DeleteAsync(volume, null, null, CancellationToken.None);
 
     private static Task Parse(string yaml) => Task.FromResult(ManifestParser.Parse(yaml, "hostile.yaml", ManifestKinds.Backup));
+
+    private const string SecretHead = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n";
+
+    /// <summary>Parses as Set-LhBackupTarget does with a -SecretManifest file.</summary>
+    private static Task ParseSecret(string yaml) => Task.FromResult(ManifestParser.Parse(yaml, "secret.yaml", ManifestKinds.Secret));
 
     private static Task PlanManifest(string yaml, string? backupName = null) => Task.FromResult(BackupManifestPlanner.Plan(
         ManifestParser.Parse(yaml, "names.yaml", ManifestKinds.Backup).Backups, new BackupManifestOverrides { BackupName = backupName }));

@@ -56,27 +56,108 @@ public class ManifestParseTests
     }
 
     [Fact]
-    public void Unknown_fields_are_warnings_with_their_location_and_the_manifest_still_applies()
+    public void Unknown_fields_are_errors_as_with_kubectl_naming_document_line_and_the_field_meant()
     {
         const string yaml = """
             apiVersion: longhorn.io/v1beta2
             kind: Backup
             metadata:
               name: backup-1
-              annotations:
-                note: kept out of the way
+              lables:
+                app: test
             spec:
               snapshotName: snap-1
+              lables:
+                app: test
               retain: 7
             extra: true
             status:
               state: Completed
             """;
+        var e = Assert.Throws<InvalidManifestException>(() => ManifestParser.Parse(yaml, "test.yaml", ManifestKinds.Backup));
+        Assert.Equal(new[] { ("metadata.lables", 5), ("spec.lables", 9), ("spec.retain", 11), ("extra", 12) },
+            e.Problems.Select(p => (p.Location.FieldPath, p.Location.Line)));
+        Assert.Contains("document 1 (backup-1) of test.yaml, line 9, spec.lables: unknown field 'spec.lables' (did you mean 'labels'?): Longhorn's Backup has no such field", e.Message);
+        Assert.Contains("line 5, metadata.lables: unknown field 'metadata.lables' (did you mean 'labels'?): Kubernetes' object metadata", e.Message);
+        Assert.Contains("-Validation Warn", e.Problems[0].Message);
+        Assert.DoesNotContain("did you mean", e.Problems[2].Message);   // nothing near 'retain'
+    }
+
+    [Fact]
+    public void Relaxed_unknown_fields_are_warnings_or_nothing_and_the_manifest_applies_without_them()
+    {
+        const string yaml = """
+            apiVersion: longhorn.io/v1beta2
+            kind: Backup
+            metadata:
+              name: backup-1
+            spec:
+              snapshotName: snap-1
+              backupmode: full
+            extra: true
+            """;
+        var warned = ManifestParser.Parse(yaml, "test.yaml", ManifestKinds.Backup, ManifestValidation.Warn);
+        Assert.Equal("snap-1", Assert.Single(warned.Backups).SnapshotName);
+        Assert.Null(warned.Backups[0].Mode);
+        Assert.Equal(new[] { ("spec.backupmode", 7), ("extra", 8) }, warned.Warnings.Select(w => (w.Location.FieldPath, w.Location.Line)));
+        Assert.Equal("unknown field 'spec.backupmode' (did you mean 'backupMode'?) is ignored.", warned.Warnings[0].Message);
+        var ignored = ManifestParser.Parse(yaml, "test.yaml", ManifestKinds.Backup, ManifestValidation.Ignore);
+        Assert.Single(ignored.Backups);
+        Assert.Empty(ignored.Warnings);
+    }
+
+    [Fact]
+    public void An_object_as_kubectl_get_exports_it_applies_under_strict_validation()
+    {
+        // kubectl get backups.longhorn.io backup-1 -o yaml --show-managed-fields, as Longhorn's CRD (status subresource) has it.
+        const string yaml = """
+            apiVersion: longhorn.io/v1beta2
+            kind: Backup
+            metadata:
+              annotations:
+                kubectl.kubernetes.io/last-applied-configuration: |
+                  {"apiVersion":"longhorn.io/v1beta2","kind":"Backup"}
+              creationTimestamp: "2026-11-26T10:00:00Z"
+              finalizers:
+              - longhorn.io
+              generation: 1
+              labels:
+                backup-volume: pvc-1
+              managedFields:
+              - apiVersion: longhorn.io/v1beta2
+                fieldsType: FieldsV1
+                fieldsV1:
+                  f:spec: {}
+                manager: longhorn-manager
+                operation: Update
+                time: "2026-11-26T10:00:01Z"
+              name: backup-1
+              namespace: longhorn-system
+              ownerReferences:
+              - apiVersion: longhorn.io/v1beta2
+                kind: BackupVolume
+                name: pvc-1-0a1b2c3d
+                uid: 5b7c3a2e-0000-4000-8000-000000000001
+              resourceVersion: "123456"
+              uid: 0b1d2f3e-0000-4000-8000-000000000002
+            spec:
+              backupMode: incremental
+              labels:
+                app: test
+              snapshotName: snap-1
+              syncRequestedAt: null
+            status:
+              backupCreatedAt: "2026-11-26T10:00:05Z"
+              lastSyncedAt: "2026-11-26T10:05:00Z"
+              ownerID: node-1
+              progress: 100
+              replicaAddress: tcp://10.42.0.5:10000
+              state: Completed
+              anythingNewerLonghornAdds: kept out of the way
+            """;
         var b = ParseOne(yaml, out var warnings);
-        Assert.Equal("snap-1", b.SnapshotName);
-        Assert.Equal(new[] { ("spec.retain", 9), ("extra", 10) }, warnings.Select(w => (w.Location.FieldPath, w.Location.Line)));
-        Assert.All(warnings, w => Assert.Contains("unknown field", w.Message));
-        Assert.Contains("document 1 (backup-1) of test.yaml, line 9, spec.retain", warnings[0].ToString());
+        Assert.Empty(warnings);
+        Assert.Equal(("backup-1", "pvc-1", "snap-1"), (b.Name, b.VolumeName, b.SnapshotName));
     }
 
     [Fact]
@@ -173,6 +254,25 @@ public class ManifestParseTests
         Assert.Equal(BackupMode.Incremental, p.Mode);
         Assert.Equal(2097152, p.BlockSize);
         Assert.Equal(new Dictionary<string, string> { ["app"] = "test", ["tier"] = "silver", ["ticket"] = "42" }, p.Labels);
+    }
+
+    [Fact]
+    public void Read_from_a_replica_directory_the_volume_is_the_one_its_name_holds_unless_named()
+    {
+        const string replica = "/var/lib/longhorn/replicas/pvc-7-0a1b2c3d";
+        var unlabelled = new[] { ParseOne(ManifestTestFiles.SeedIncremental) };
+        var p = Assert.Single(BackupManifestPlanner.Plan(unlabelled, new BackupManifestOverrides { ReplicaPath = replica + "/" }));
+        Assert.Equal(("pvc-7", "snapshot-name-example"), (p.VolumeName, p.SnapshotName));
+        Assert.Equal(replica + "/", p.SourceSpec.ReplicaPath);
+
+        // Named by Longhorn's backup-volume label, or by -VolumeName: that name.
+        var labelled = new[] { ParseOne(ManifestTestFiles.SeedIncremental.Replace("  name: backup-example\n", "  name: backup-example\n  labels:\n    backup-volume: pvc-8\n")) };
+        Assert.Equal("pvc-8", Assert.Single(BackupManifestPlanner.Plan(labelled, new BackupManifestOverrides { ReplicaPath = replica })).VolumeName);
+        Assert.Equal("pvc-9", Assert.Single(BackupManifestPlanner.Plan(labelled, new BackupManifestOverrides { ReplicaPath = replica, VolumeName = "pvc-9" })).VolumeName);
+
+        var e = Assert.Throws<InvalidManifestException>(() => BackupManifestPlanner.Plan(unlabelled, new BackupManifestOverrides { ReplicaPath = "/srv/copy-of-replica" }));
+        Assert.Contains("'copy-of-replica' is not <volume>-<8 hex>", e.Message);
+        Assert.Contains("-VolumeName", e.Message);
     }
 
     [Fact]

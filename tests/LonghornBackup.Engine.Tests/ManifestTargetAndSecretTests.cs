@@ -10,8 +10,8 @@ public class ManifestTargetAndSecretTests
     private const string Canary = "CANARY-9f2c71d0-do-not-print";
     private static string B64(string s) => Convert.ToBase64String(Encoding.UTF8.GetBytes(s));
 
-    private static ManifestSet ParseTargets(string yaml) =>
-        ManifestParser.Parse(yaml, "target.yaml", ManifestKinds.BackupTarget | ManifestKinds.Secret);
+    private static ManifestSet ParseTargets(string yaml, ManifestValidation validation = ManifestValidation.Strict) =>
+        ManifestParser.Parse(yaml, "target.yaml", ManifestKinds.BackupTarget | ManifestKinds.Secret, validation);
 
     private static readonly string S3TargetWithSecret = $"""
         apiVersion: longhorn.io/v1beta2
@@ -139,11 +139,31 @@ public class ManifestTargetAndSecretTests
     }
 
     [Fact]
+    public void Unknown_fields_of_a_BackupTarget_or_its_Secret_are_errors_naming_the_field_meant_and_no_value()
+    {
+        string yaml = S3TargetWithSecret.Replace("  credentialSecret:", "  credentialsSecret:").Replace("stringData:", "stringdata:")
+            .Replace("  namespace: longhorn-system\ntype:", "  namespace: longhorn-system\n  lables: {}\ntype:");
+        var e = Assert.Throws<InvalidManifestException>(() => ParseTargets(yaml));
+        Assert.Equal(new[] { (1, "spec.credentialsSecret", 8), (2, "metadata.lables", 16), (2, "stringdata", 21) },
+            e.Problems.Select(p => (p.Location.Document, p.Location.FieldPath, p.Location.Line)));
+        Assert.Contains("unknown field 'spec.credentialsSecret' (did you mean 'credentialSecret'?): Longhorn's BackupTarget has no such field", e.Message);
+        Assert.Contains("document 2 (minio-secret) of target.yaml, line 21, stringdata: unknown field 'stringdata' (did you mean 'stringData'?): a Kubernetes Secret has no such field", e.Message);
+        Assert.DoesNotContain("CANARY", e.ToString());
+
+        // A Secret may hold keys for other programs: a key Longhorn does not read stays a warning, naming the key meant.
+        var set = ParseTargets(S3TargetWithSecret.Replace("  AWS_ENDPOINTS:", "  AWS_ENDPOINT:"));
+        Assert.Contains("AWS_ENDPOINT is not a credential key Longhorn's backup targets read (did you mean AWS_ENDPOINTS?)", Assert.Single(set.Warnings).Message);
+    }
+
+    [Fact]
     public void Secret_values_never_appear_in_warnings_or_in_any_ToString()
     {
         string yaml = S3TargetWithSecret
             .Replace("  VIRTUAL_HOSTED_STYLE: \"false\"", $"  VIRTUAL_HOSTED_STYLE: \"false\"\n  UNKNOWN_KEY: {Canary}\n  AWS_CERT: 12345\n  NO_PROXY: yes\nunknownTopLevel: {Canary}");
-        var set = ParseTargets(yaml);
+        var strict = Assert.Throws<InvalidManifestException>(() => ParseTargets(yaml));   // unknownTopLevel, by default
+        Assert.Equal("unknownTopLevel", Assert.Single(strict.Problems).Location.FieldPath);
+        Assert.DoesNotContain("CANARY", strict.ToString());
+        var set = ParseTargets(yaml, ManifestValidation.Warn);
         var secret = Assert.Single(set.Secrets);
         Assert.Equal(Canary, secret.Values["AWS_SECRET_ACCESS_KEY"]);   // the value is there for the driver ...
         Assert.False(secret.Values.ContainsKey("UNKNOWN_KEY"));        // ... unknown keys are dropped ...

@@ -15,6 +15,7 @@ internal sealed class ReplicaBuilder
     private readonly Dictionary<string, string> _parent = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<(long Offset, byte[] Data)>> _writes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, bool> _removed = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _created = new(StringComparer.Ordinal);
     private int _headNumber;
     private string? _backing;
     private readonly List<(long Offset, byte[] Data)> _backingWrites = new();
@@ -44,14 +45,19 @@ internal sealed class ReplicaBuilder
     /// <summary>Allocates <paramref name="length"/> bytes of zeros in the head: real data that hides the parents.</summary>
     public ReplicaBuilder WriteZeros(long offset, int length) => Write(offset, new byte[length]);
 
-    /// <summary>Takes a snapshot as the engine does: the head becomes volume-snap-name.img, a new empty head on top.</summary>
-    public ReplicaBuilder Snapshot(string name, bool removed = false)
+    /// <summary>
+    /// Takes a snapshot as the engine does: the head becomes volume-snap-name.img, a new empty head on top.
+    /// <paramref name="created"/> is its .img.meta Created as written ("" as some older replicas leave it); by default
+    /// a time a minute apart per layer.
+    /// </summary>
+    public ReplicaBuilder Snapshot(string name, bool removed = false, string? created = null)
     {
         string snap = Snap(name);
         File.Move(System.IO.Path.Combine(Path, Head), System.IO.Path.Combine(Path, snap));
         File.Delete(System.IO.Path.Combine(Path, Head + ".meta"));
         Rename(Head, snap);
         _removed[snap] = removed;
+        if (created is not null) _created[snap] = created;
         WriteMeta(snap);
         Head = NewHead(parent: snap);
         return this;
@@ -135,7 +141,7 @@ internal sealed class ReplicaBuilder
         Parent = _parent[layer],
         Removed = _removed.GetValueOrDefault(layer),
         UserCreated = true,
-        Created = DateTime.UtcNow.AddMinutes(_order.IndexOf(layer)).ToString("yyyy-MM-ddTHH:mm:ssZ"),
+        Created = _created.TryGetValue(layer, out var created) ? created : DateTime.UtcNow.AddMinutes(_order.IndexOf(layer)).ToString("yyyy-MM-ddTHH:mm:ssZ"),
         Labels = (object?)null,
     }));
 

@@ -2,7 +2,9 @@ using LonghornBackup.Engine.Backup;
 using LonghornBackup.Engine.Blocks;
 using LonghornBackup.Engine.Blocks.Replica;
 using LonghornBackup.Engine.Errors;
+using LonghornBackup.Engine.Catalog;
 using LonghornBackup.Engine.Format;
+using LonghornBackup.Engine.Lifecycle;
 
 namespace LonghornBackup.Engine.Tests;
 
@@ -212,6 +214,45 @@ public class ReplicaChainTests
         Assert.Equal(TestImages.Sha256(expected), TestImages.Sha256(exported));
         using var d = Open(r, "d");
         Assert.DoesNotContain(r.Head, d.Chain);
+    }
+
+    [Fact]
+    public async Task A_backup_of_a_replica_snapshot_records_when_the_snapshot_was_taken_and_retention_counts_it_so()
+    {
+        using var t = new TestStore();
+        var r = new ReplicaBuilder(t.Work, "pvc-aged", 8 * TestImages.MiB)
+            .Write(0, TestImages.RandomBytes(1)).Snapshot("monday", created: "2026-11-23T09:15:00Z")
+            .Write(B, TestImages.RandomBytes(2)).Snapshot("tuesday", created: "2026-11-24T10:15:00+01:00")
+            .Write(2L * B, TestImages.RandomBytes(3)).Snapshot("untimed", created: "");
+        var started = new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero);
+        async Task<BackupResult> BackUp(string snapshot)
+        {
+            using var source = Open(r, snapshot);
+            return await TestStore.RunBackupAsync(t.Store, new BackupRequest
+            {
+                VolumeName = "pvc-aged", SnapshotName = snapshot, Source = source, UseChangeCache = false,
+            }, new FixedClock(started));
+        }
+
+        // A node brought back days later: the newer snapshot is backed up first, then the older one.
+        var tuesday = await BackUp("tuesday");
+        var monday = await BackUp("monday");
+        var untimed = await BackUp("untimed");
+        var head = await BackUp(ReplicaDirectory.HeadName);
+
+        Assert.Equal("2026-11-24T09:15:00Z", tuesday.Backup.SnapshotCreatedAt);   // as Longhorn writes times: UTC, seconds
+        Assert.Equal("2026-11-23T09:15:00Z", monday.Backup.SnapshotCreatedAt);
+        Assert.Equal("2026-12-01T08:00:00Z", untimed.Backup.SnapshotCreatedAt);   // no time recorded: when the backup started
+        Assert.Equal("2026-12-01T08:00:00Z", head.Backup.SnapshotCreatedAt);      // the live head is no snapshot
+        var listed = await t.Store.ListBackupsAsync("pvc-aged", null, default);
+        Assert.Equal(new[] { monday.Backup.Name, tuesday.Backup.Name }, listed.Select(b => b.BackupName).Take(2));   // oldest first
+
+        // One daily per day: monday's and tuesday's backups are two days, though both were made on December 1st.
+        var timed = listed.Where(b => b.BackupName == monday.Backup.Name || b.BackupName == tuesday.Backup.Name).ToList();
+        var plan = RetentionPlanner.Plan(timed, new RetentionPolicy { KeepDaily = 2, TimeZone = TimeZoneInfo.Utc }, null, null);
+        Assert.Empty(plan.Delete);
+        plan = RetentionPlanner.Plan(timed, new RetentionPolicy { KeepLast = 1 }, null, null);
+        Assert.Equal(tuesday.Backup.Name, Assert.Single(plan.Keep).BackupName);
     }
 
     [Fact]

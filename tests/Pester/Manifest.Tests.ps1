@@ -173,12 +173,25 @@ spec:
         $b.Labels['app'] | Should -Be 'prod'
     }
 
-    It 'unknown fields are warnings that name the field and line, and the backup is made' {
+    It 'a misspelt field is InvalidManifest naming it, its line and the field meant, as kubectl''s strict validation' {
+        $before = Get-TreeState $target
+        $yaml = (Get-Content -LiteralPath $incrementalYaml -Raw) -replace '(?m)^  labels:', '  lables:'
+        $err = $null
+        try { $yaml | New-LhBackup -VolumeName vol-w -Path $image -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'InvalidManifest,*'
+        "$err" | Should -BeLike "*document 1 (backup-example) of pipeline input, line 9, spec.lables: unknown field 'spec.lables' (did you mean 'labels'?)*"
+        Get-TreeState $target | Should -Be $before
+    }
+
+    It '-Validation Warn applies it without the field, with a warning naming field and line; -Validation Ignore silently' {
         $yaml = (Get-Content -LiteralPath $incrementalYaml -Raw) + "  retention: 7`n"
-        $b = $yaml | New-LhBackup -VolumeName vol-w -Path $image -WarningVariable w -WarningAction SilentlyContinue
+        $b = $yaml | New-LhBackup -VolumeName vol-w -Path $image -Validation Warn -WarningVariable w -WarningAction SilentlyContinue
         $b.Name | Should -Be 'backup-example'
         @($w).Count | Should -Be 1
         "$($w[0])" | Should -BeLike '*line 11, spec.retention*unknown field*'
+        $b = $yaml | New-LhBackup -VolumeName vol-w -Path $image -Name backup-example-2 -Validation ignore -WarningVariable w
+        $b.Name | Should -Be 'backup-example-2'
+        @($w).Count | Should -Be 0
     }
 
     It 'a document with no image fails with SnapshotPathMissing and writes nothing' {

@@ -17,15 +17,17 @@ BeforeAll {
         try { if ($fs.Length -lt 16MB) { $fs.SetLength(16MB) }; $fs.Position = $Offset; $fs.Write($Data, 0, $Data.Length) } finally { $fs.Dispose() }
     }
     function Get-Block([int] $Seed) { $b = [byte[]]::new(2MB); [Random]::new($Seed).NextBytes($b); , $b }
-    function Write-Meta([string] $Layer, [string] $Parent, [bool] $Removed = $false) {
-        @{ Name = $Layer; Parent = $Parent; Removed = $Removed; UserCreated = $true; Created = '2026-12-01T10:00:00Z'; Labels = $null } |
+    function Write-Meta([string] $Layer, [string] $Parent, [string] $Created) {
+        @{ Name = $Layer; Parent = $Parent; Removed = $false; UserCreated = $true; Created = $Created; Labels = $null } |
             ConvertTo-Json | Set-Content -LiteralPath (Join-Path $replica "$Layer.meta")
     }
     $s1 = Join-Path $replica 'volume-snap-s1.img'; $s2 = Join-Path $replica 'volume-snap-s2.img'; $head = Join-Path $replica 'volume-head-002.img'
     Write-Layer $s1 0 (Get-Block 1); Write-Layer $s1 (3 * 2MB) (Get-Block 3)
     Write-Layer $s2 (5 * 2MB) (Get-Block 5); Write-Layer $s2 (3 * 2MB) ([byte[]]::new(2MB))   # allocated zeros hide s1's block 3
     Write-Layer $head (7 * 2MB) (Get-Block 7)
-    Write-Meta 'volume-snap-s1.img' ''; Write-Meta 'volume-snap-s2.img' 'volume-snap-s1.img'; Write-Meta 'volume-head-002.img' 'volume-snap-s2.img'
+    # Snapshots taken days apart (s2 with a zone offset), long before the backups.
+    Write-Meta 'volume-snap-s1.img' '' '2026-12-01T10:00:00Z'; Write-Meta 'volume-snap-s2.img' 'volume-snap-s1.img' '2026-12-02T11:30:00+01:00'
+    Write-Meta 'volume-head-002.img' 'volume-snap-s2.img' '2026-12-02T10:30:00Z'
     @{ Size = 16MB; Head = 'volume-head-002.img'; Dirty = $true; Rebuilding = $false; Error = ''; Parent = 'volume-snap-s2.img'
        SectorSize = 512; BackingFilePath = ''; Encrypted = $false } | ConvertTo-Json | Set-Content -LiteralPath (Join-Path $replica 'volume.meta')
 
@@ -84,9 +86,10 @@ Describe 'Export-LhSnapshot' {
 }
 
 Describe 'New-LhBackup -ReplicaPath' {
-    It 'backs up a snapshot by name, the volume named after the replica directory' {
+    It 'backs up a snapshot by name, the volume named after the replica directory, dated when the snapshot was taken' {
         $script:b1 = New-LhBackup -ReplicaPath $replica -SnapshotName s1
         $b1.VolumeName | Should -Be 'pvc-rep'
+        $b1.SnapshotCreatedAt | Should -Be ([datetime]::new(2026, 12, 1, 10, 0, 0, [DateTimeKind]::Utc))
         $b1.Run.ChangedSinceSnapshot | Should -BeNullOrEmpty
         $b1.Run.BytesRead | Should -Be 4MB
     }
@@ -112,6 +115,16 @@ Describe 'New-LhBackup -ReplicaPath' {
         $out = Join-Path $work 'restored-manifest.img'
         $null = $b | Restore-LhBackup -Path $out
         Get-Sha $out | Should -Be (Get-Sha $expected2)
+    }
+
+    It 'takes the volume from the replica directory''s name with a manifest too, and lists backups by their snapshots'' times' {
+        $yaml = "apiVersion: longhorn.io/v1beta2`nkind: Backup`nmetadata:`n  name: backup-of-s1-again`nspec:`n  snapshotName: s1`n"
+        $b = $yaml | New-LhBackup -ReplicaPath $replica
+        $b.VolumeName | Should -Be 'pvc-rep'
+        $b.SnapshotCreatedAt | Should -Be ([datetime]::new(2026, 12, 1, 10, 0, 0, [DateTimeKind]::Utc))
+        # Backed up after s2's backup, it is still older: s1 was taken a day before s2.
+        (Get-LhBackup -VolumeName pvc-rep).SnapshotName | Should -Be 's1', 's1', 's2'
+        (Get-LhBackup -VolumeName pvc-rep -Latest 1).SnapshotCreatedAt | Should -Be ([datetime]::new(2026, 12, 2, 10, 30, 0, [DateTimeKind]::Utc))
     }
 
     It 'warns when the live head is read' {

@@ -111,6 +111,42 @@ Describe 'An S3 target with keys' {
     }
 }
 
+Describe 'Changing one setting of an S3 target with stored keys' {
+    BeforeAll {
+        $script:local = Set-LhBackupTarget -Name local-s3 -Url 's3://lhb-pester@us-east-1/local/' -EndpointUrl $s3.Endpoint -AccessKey $key -SecretKey $canary -PassThru
+        $null = New-LhBackup -Target local-s3 -VolumeName pvc-local -SnapshotName s1 -Path $image
+    }
+
+    It 'runs the RetentionPolicyNotSet hint as printed and keeps the endpoint and the stored keys' {
+        $err = $null
+        try { Remove-LhBackup -Target local-s3 -VolumeName pvc-local -UseTargetPolicy -Force -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'RetentionPolicyNotSet,*'
+        $hint = [regex]::Match($err.ErrorDetails.RecommendedAction, 'Set-LhBackupTarget .*$').Value
+        $hint | Should -Be 'Set-LhBackupTarget -Name local-s3 -RetentionPolicy @{ KeepDaily = 7 }'
+
+        Invoke-Expression $hint
+
+        $now = Get-LhBackupTarget -Name local-s3
+        "$($now.RetentionPolicy)" | Should -Be 'KeepDaily=7'
+        $now.EndpointUrl | Should -Be $s3.Endpoint
+        $now.ProfileName | Should -Be 'LonghornBackup-local-s3'
+        $now.Available | Should -BeTrue
+        Get-Content -Raw $env:AWS_SHARED_CREDENTIALS_FILE | Should -Match '\[LonghornBackup-local-s3\]'
+        (Remove-LhBackup -Target local-s3 -VolumeName pvc-local -UseTargetPolicy -WhatIf).Action | Should -Be 'Keep'
+    }
+
+    It 'takes the target piped from Get-LhBackupTarget and changes only what is given' {
+        $before = Get-LhBackupTarget -Name local-s3
+        Get-LhBackupTarget -Name local-s3 | Set-LhBackupTarget -MaxBytesPerSecond 50MB -MaxConcurrentUploads 4
+        $after = Get-LhBackupTarget -Name local-s3
+        $after.MaxBytesPerSecond | Should -Be 50MB
+        $after.MaxConcurrentUploads | Should -Be 4
+        foreach ($p in 'Url', 'EndpointUrl', 'Region', 'CredentialSource', 'ProfileName', 'ProfileLocation', 'Available') { $after.$p | Should -Be $before.$p -Because $p }
+        "$($after.RetentionPolicy)" | Should -Be "$($before.RetentionPolicy)"
+        (Get-LhBackup -Target local-s3 -VolumeName pvc-local).SnapshotName | Should -Be 's1'   # endpoint and keys still work
+    }
+}
+
 Describe 'Test-LhBackupTarget reports what is wrong in words' {
     It 'a bucket that does not exist' {
         $null = Set-LhBackupTarget -Name nobucket -Url 's3://lhb-missing@us-east-1/p/' -EndpointUrl $s3.Endpoint -AccessKey $key -SecretKey $canary -WarningVariable warned -WarningAction SilentlyContinue

@@ -264,6 +264,16 @@ Describe 'A vfs:// BackupTarget manifest without a Secret' {
         $doc['spec']['pollInterval'] | Should -Be '5m0s'
     }
 
+    It 'with -Validation Warn applies despite a field the CRD lacks, warning with its line and the field meant' {
+        $file = Write-TestFile 'folder-target-extra.yaml' ((New-TargetYaml -Name relaxed -Url "vfs://$folder" -Secret '' -Poll '') + "  pollIntervall: 1m0s`n")
+        { Set-LhBackupTarget -Manifest $file -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidManifest,*'
+        Get-LhBackupTarget -Name relaxed -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $relaxed = Set-LhBackupTarget -Manifest $file -Validation Warn -PassThru -WarningVariable w -WarningAction SilentlyContinue
+        $relaxed.Url | Should -Be "vfs://$folder"
+        "$w" | Should -BeLike "*line 8, spec.pollIntervall: unknown field 'spec.pollIntervall' (did you mean 'pollInterval'?) is ignored.*"
+        Remove-LhBackupTarget -Name relaxed -Confirm:$false
+    }
+
     It 'takes backups' {
         $b = New-LhBackup -Target local -VolumeName pvc-local -SnapshotName s1 -Path $image
         $b.Url | Should -BeLike "vfs://$folder`?backup=*&volume=pvc-local"
@@ -298,6 +308,16 @@ Describe 'Invalid manifests save nothing' {
            Expected = 'document 1 (minio) of *, line 7, spec.backupTargetURL: *followed by '':''*' }
         @{ Case = 'a BackupTarget in the Secret file'; ErrorId = 'InvalidManifest'; Make = { New-TargetYaml -Secret 'other-secret' }; Secrets = 'target-in-secret-file'
            Expected = 'Invalid manifest: document 2 (sneaky) of *, line 14, kind: kind ''BackupTarget'' is not accepted here: this input takes Secret (v1) documents*' }
+        @{ Case = 'a misspelt credentialSecret'; ErrorId = 'InvalidManifest'; Make = { (New-TargetYaml) -replace 'credentialSecret:', 'credentialsSecret:' }
+           Expected = 'Invalid manifest: document 1 (minio) of *, line 8, spec.credentialsSecret: unknown field ''spec.credentialsSecret'' (did you mean ''credentialSecret''?)*' }
+        @{ Case = 'a Secret whose stringData is misspelt'; ErrorId = 'InvalidManifest'; Make = { (New-TargetYaml) + "---`n" + ((New-SecretYaml) -replace 'stringData:', 'stringdata:') }
+           Expected = 'Invalid manifest: document 2 (minio-secret) of *, line 20, stringdata: unknown field ''stringdata'' (did you mean ''stringData''?)*' }
+        @{ Case = 'a Secret with a flow mapping broken across lines'; ErrorId = 'InvalidManifest'
+           Make = { (New-TargetYaml) + "---`n" + ((New-SecretYaml) -replace '(?m)^  namespace: longhorn-system$', "  labels: {a:`nb}") }
+           Expected = 'Invalid manifest: document 2 of *, line 15: YAML syntax error near this line*' }
+        @{ Case = 'a Secret whose data is a list'; ErrorId = 'InvalidManifest'
+           Make = { (New-TargetYaml) + "---`n" + ((New-SecretYaml) -replace '(?m)^  AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY): ', '  - ') }
+           Expected = 'Invalid manifest: document 2 (minio-secret) of *, line 18, data: data must be a mapping of keys to base64 values, but it is a list*' }
     ) {
         $Text = & $Make
         $file = Write-TestFile "invalid-$($Case -replace '\W', '-').yaml" $Text

@@ -42,7 +42,7 @@ public sealed class GetLhBackupTargetCommand : LhCmdlet
                 if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
                 {
                     WriteEngineError(new LonghornBackupException(ErrorIds.BackupTargetNotSet, ErrorKind.NotFound,
-                        $"No backup target named '{name}' is set.", name, $"Set it with Set-LhBackupTarget -Name {name} -Url <path>."));
+                        $"No backup target named '{name}' is set.", name, $"Set it, e.g. Set-LhBackupTarget -Name {name} -Url /mnt/backupstore"));
                     continue;
                 }
                 foreach (var t in matches) WriteObject(Output(t));

@@ -80,6 +80,15 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
     [AllowEmptyCollection]
     public ManifestText[] ManifestText { get; set; } = Array.Empty<ManifestText>();
 
+    /// <summary>
+    /// Fields Longhorn's Backup CRD does not have (a typo such as spec.lables), as kubectl's --validate: Strict (default)
+    /// refuses the input with InvalidManifest, Warn applies it without them and warns, Ignore applies it silently.
+    /// </summary>
+    [Parameter(ParameterSetName = ManifestFileSet)]
+    [Parameter(ParameterSetName = ManifestTextSet)]
+    [ValidateSet(nameof(ManifestValidation.Strict), nameof(ManifestValidation.Warn), nameof(ManifestValidation.Ignore), IgnoreCase = true)]
+    public string Validation { get; set; } = nameof(ManifestValidation.Strict);
+
     /// <summary>Image per snapshot name for manifests with several snapshots: @{ 'snapshot-name' = '/path/img' }.</summary>
     [Parameter(ParameterSetName = ManifestFileSet)]
     [Parameter(ParameterSetName = ManifestTextSet)]
@@ -195,7 +204,7 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
         var targets = new Dictionary<string, (Engine.Targets.BackupTargetDefinition Definition, Backupstore Store)>(StringComparer.Ordinal);
         try
         {
-            var set = ManifestParser.Parse(ManifestSources(), ManifestKinds.Backup);
+            var set = ManifestParser.Parse(ManifestSources(), ManifestKinds.Backup, ManifestValidationArgument.Parse(Validation));
             foreach (var warning in set.Warnings) WriteWarning(warning.ToString());
             var planWarnings = new List<string>();
             plan = BackupManifestPlanner.Plan(set.Backups, Overrides(), planWarnings);
@@ -267,7 +276,7 @@ public sealed class NewLhBackupCommand : LhTargetCmdlet
             BlockSize = CheckedBlockSize(),
             DataPath = Given(nameof(Path)) ? Path : null,
             SnapshotPaths = snapshotPaths,
-            ReplicaPath = Given(nameof(ReplicaPath)) ? ReplicaPath : null,
+            ReplicaPath = Given(nameof(ReplicaPath)) ? ResolvePath(ReplicaPath) : null,
         };
     }
 

@@ -171,7 +171,7 @@ public sealed class RemoveLhBackupCommand : LhTargetCmdlet
         GivenPolicy => RetentionArguments.ToRules(Policy),
         TargetPolicy => target.RetentionPolicy ?? throw new LonghornBackupException(ErrorIds.RetentionPolicyNotSet, ErrorKind.InvalidOperation,
             $"The backup target '{target.Name}' keeps no retention policy.", target.Name,
-            $"Set one with Set-LhBackupTarget -Name {target.Name} -Url '{target.Url}' -RetentionPolicy @{{ KeepDaily = 7 }}, or give the rules to Remove-LhBackup."),
+            $"Give the rules to Remove-LhBackup, or keep a policy with the target (its other settings stay): Set-LhBackupTarget -Name {target.Name} -RetentionPolicy @{{ KeepDaily = 7 }}"),
         _ => new RetentionRules
         {
             KeepLast = KeepLast, KeepHourly = KeepHourly, KeepDaily = KeepDaily, KeepWeekly = KeepWeekly,

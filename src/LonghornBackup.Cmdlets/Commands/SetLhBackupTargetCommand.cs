@@ -1,10 +1,10 @@
 using System.Management.Automation;
+using System.Net;
 using System.Security;
 using ManifestKinds = LonghornBackup.Engine.Manifests.ManifestKinds;
 using LonghornBackup.Engine.Errors;
 using LonghornBackup.Engine.Manifests;
 using LonghornBackup.Engine.Store;
-using LonghornBackup.Engine.Store.Cifs;
 using LonghornBackup.Engine.Store.Drivers;
 using LonghornBackup.Engine.Store.S3;
 using LonghornBackup.Engine.Targets;
@@ -13,27 +13,30 @@ using LonghornBackup.Hosting;
 namespace LonghornBackup.Commands;
 
 /// <summary>
-/// Sets (adds or replaces) a named backup target for the current user: a folder, or an S3 bucket and prefix with
-/// its endpoint, addressing and credentials. Keys given here are stored as an AWS credentials profile (the SDK's
-/// encrypted store on Windows, the shared credentials file elsewhere); targets.json keeps only the profile's name.
-/// With -Manifest, Longhorn BackupTarget manifests are applied instead; a Kubernetes Secret manifest named by
-/// spec.credentialSecret is referenced (its name and file), never copied, and read again whenever the target is used.
+/// Sets a named backup target for the current user, or changes one: a folder, an S3 bucket, an Azure Blob container, an
+/// NFS export or a CIFS share, with its endpoint, addressing and credentials. On a target that exists, only what is
+/// given changes (the URL may be left out); everything else, stored keys included, stays until -Clear removes it. The
+/// rules are the engine's (TargetChanges, and each kind's ITargetSettingsEditor); this cmdlet only gathers what was
+/// given. Keys given here are stored as an AWS credentials profile, or in an owner-only Secret file; targets.json keeps
+/// only where. With -Manifest, Longhorn BackupTarget manifests are applied instead; a Kubernetes Secret manifest named
+/// by spec.credentialSecret is referenced (its name and file), never copied, and read again whenever the target is used.
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "LhBackupTarget", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = NoKeys)]
 [OutputType(typeof(BackupTarget))]
-public sealed partial class SetLhBackupTargetCommand : LhCmdlet
+public sealed class SetLhBackupTargetCommand : LhCmdlet
 {
     private const string NoKeys = "NoKeys", Keys = "Keys", WithCredential = "Credential", FromManifest = "Manifest";
 
     /// <summary>
     /// A path, vfs:///path, file:///path, s3://bucket@region/prefix/, s3://bucket/prefix/, azblob://container@suffix/prefix/,
     /// azblob://container/prefix/, nfs://server:/export[?nfsOptions=a,b] or cifs://server/share/path[?cifsOptions=a,b].
+    /// Needed for a new target; on an existing one, left out keeps its URL.
     /// </summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = NoKeys)]
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = Keys)]
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = WithCredential)]
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = NoKeys)]
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = Keys)]
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = WithCredential)]
     [Alias("BackupTargetURL")]
-    public string Url { get; set; } = "";
+    public string? Url { get; set; }
 
     /// <summary>
     /// Longhorn BackupTarget manifest files (YAML; several documents separated by ---, and the Secrets they name may
@@ -123,12 +126,12 @@ public sealed partial class SetLhBackupTargetCommand : LhCmdlet
 
     /// <summary>Blocks a backup to this target uploads at once (New-LhBackup -Concurrency overrides). Default: 8 for S3.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    [ValidateRange(1, 256)]
+    [ValidateRangeOrNull(1, 256)]
     public int? MaxConcurrentUploads { get; set; }
 
     /// <summary>Bandwidth limit, in bytes per second, of backups, restores and deep checks on this target (e.g. 50MB); their -MaxBytesPerSecond overrides it.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    [ValidateRange(1L, long.MaxValue)]
+    [ValidateRangeOrNull(1L, long.MaxValue)]
     public long? MaxBytesPerSecond { get; set; }
 
     /// <summary>
@@ -138,28 +141,38 @@ public sealed partial class SetLhBackupTargetCommand : LhCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public object? RetentionPolicy { get; set; }
 
+    /// <summary>
+    /// Settings of an existing target to remove (the others stay): MaxConcurrentUploads, MaxBytesPerSecond,
+    /// RetentionPolicy, PollInterval, and per kind EndpointUrl, Region, ForcePathStyle, CACertificatePath, AccountName,
+    /// Credential (the keys the target uses; copies the module stored are deleted).
+    /// </summary>
+    [Parameter(ParameterSetName = NoKeys)]
+    [Parameter(ParameterSetName = Keys)]
+    [Parameter(ParameterSetName = WithCredential)]
+    [ValidateSet(TargetChanges.MaxConcurrentUploads, TargetChanges.MaxBytesPerSecond, TargetChanges.RetentionPolicy, TargetChanges.PollInterval,
+        TargetOptions.EndpointUrl, TargetOptions.Region, TargetOptions.ForcePathStyle, TargetOptions.CACertificatePath, TargetOptions.AccountName,
+        TargetOptions.Credential, IgnoreCase = true)]
+    public string[]? Clear { get; set; }
+
+    /// <summary>
+    /// Fields the BackupTarget CRD or a Secret does not have (a typo such as spec.credentialsSecret), as kubectl's
+    /// --validate: Strict (default) refuses the input with InvalidManifest, Warn applies it without them and warns,
+    /// Ignore applies it silently.
+    /// </summary>
+    [Parameter(ParameterSetName = FromManifest)]
+    [ValidateSet(nameof(ManifestValidation.Strict), nameof(ManifestValidation.Warn), nameof(ManifestValidation.Ignore), IgnoreCase = true)]
+    public string Validation { get; set; } = nameof(ManifestValidation.Strict);
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    private static readonly string[] S3Parameters =
-        { nameof(EndpointUrl), nameof(Region), nameof(ForcePathStyle), nameof(AccessKey), nameof(SecretKey), nameof(SessionToken),
-          nameof(Credential), nameof(ProfileName), nameof(ProfileLocation), nameof(CACertificatePath) };
-
-    private static readonly string[] AzureBlobParameters =
-        { nameof(EndpointUrl), nameof(CACertificatePath), nameof(Credential), nameof(AccountName), nameof(AccountKey), nameof(SasToken) };
-
-    private static readonly string[] CifsParameters = { nameof(Credential) };
-
-    /// <summary>Refuses a store option the target's kind does not take, naming the kinds that do.</summary>
-    private void CheckOptionsApply(TargetUrl url, string[] applicable)
+    /// <summary>The store options a kind's driver reads (TargetOptions names); the common settings are read here.</summary>
+    private static readonly string[] StoreOptions =
     {
-        var misplaced = S3Parameters.Concat(AzureBlobParameters).Concat(CifsParameters).Except(applicable).FirstOrDefault(MyInvocation.BoundParameters.ContainsKey);
-        if (misplaced is null) return;
-        string takers = string.Join(", ", new[] { (S3Driver.KindName, S3Parameters), ("AzureBlob", AzureBlobParameters), (CifsDriver.KindName, CifsParameters) }
-            .Where(k => k.Item2.Contains(misplaced)).Select(k => k.Item1));
-        throw new LonghornBackupException(ErrorIds.InvalidTargetSetting, ErrorKind.InvalidArgument,
-            $"-{misplaced} applies to {takers} targets only; '{url.Canonical}' is {(url.LocalPath is null ? $"a {url.Kind} target" : "a folder")}.", misplaced);
-    }
+        nameof(EndpointUrl), nameof(Region), nameof(ForcePathStyle), nameof(AccessKey), nameof(SecretKey), nameof(SessionToken),
+        nameof(Credential), nameof(ProfileName), nameof(ProfileLocation), nameof(CACertificatePath), nameof(AccountName),
+        nameof(AccountKey), nameof(SasToken),
+    };
 
     protected override void ProcessRecord()
     {
@@ -171,76 +184,67 @@ public sealed partial class SetLhBackupTargetCommand : LhCmdlet
         try
         {
             TargetRegistry.ValidateName(Name);
-            string url = TargetUrl.CheckText(Url);   // before resolving: " " must not become the current folder
-            // Relative plain paths are relative to PowerShell's location, not the process's working folder.
-            if (!url.Contains("://", StringComparison.Ordinal)) url = ResolvePath(url);
-            var parsed = TargetUrl.Parse(url);
-            S3TargetSettings? settings = null;
-            (string AccessKey, string SecretKey, string? Token)? keys = null;
-            object? driverSettings;
-#if NET
-            (string Account, string? Key, string? Sas)? azureKeys = null;
-#endif
-            if (parsed.Driver is S3Driver)
+            var saved = Registry.Find(Name);
+            var plan = TargetChanges.Plan(saved, new TargetChangeRequest
             {
-                CheckOptionsApply(parsed, S3Parameters);
-                (settings, keys) = BuildS3Settings(parsed);
-                driverSettings = settings;
-            }
-#if NET
-            else if (parsed.Driver is Engine.Store.AzureBlob.AzureBlobDriver)
-            {
-                CheckOptionsApply(parsed, AzureBlobParameters);
-                (var azureSettings, azureKeys) = BuildAzureBlobSettings(parsed);
-                driverSettings = azureSettings;
-            }
-#endif
-            else if (parsed.Driver is CifsDriver)
-            {
-                CheckOptionsApply(parsed, CifsParameters);
-                driverSettings = parsed.Driver.PlanSettings(parsed, new TargetSettingsInput { Name = Name }, null);
-            }
-            else
-            {
-                CheckOptionsApply(parsed, Array.Empty<string>());
-                driverSettings = parsed.Driver.PlanSettings(parsed, new TargetSettingsInput { Name = Name }, null);
-            }
-
-            var definition = new BackupTargetDefinition(Name, parsed.Canonical, DateTimeOffset.UtcNow) { MaxConcurrentUploads = MaxConcurrentUploads, MaxBytesPerSecond = MaxBytesPerSecond, RetentionPolicy = Rules() }
-                .WithSettings(parsed.Kind, driverSettings);
-            string action = keys is null ? "Set backup target" : $"Set backup target and store its keys as AWS credentials profile '{settings!.ProfileName}'";
-#if NET
-            if (azureKeys is not null) action = "Set backup target and store its keys in a Secret file readable by you only";
-#endif
-            if (!ShouldProcess($"{Name} -> {parsed.Canonical}", action))
+                Name = Name,
+                Url = ParsedUrl(),
+                MaxConcurrentUploads = MaxConcurrentUploads,
+                MaxBytesPerSecond = MaxBytesPerSecond,
+                RetentionPolicy = Rules(),
+                Options = new TargetOptions(GivenStoreOptions(), (Clear ?? Array.Empty<string>()).Select(c => c.Trim())),
+                ConfigDirectory = Registry.ConfigDirectory,
+            });
+            foreach (var warning in plan.Warnings) WriteWarning(warning);
+            string action = saved is null ? "Set backup target" : $"Change backup target ({(plan.Changes.Count == 0 ? "nothing given" : string.Join(", ", plan.Changes))})";
+            if (plan.Credentials is { } keys) action += " and " + keys.Description;
+            if (!ShouldProcess($"{Name} -> {plan.Url.Canonical}", action))
                 return;
 
-            var previous = Registry.Find(Name);
-            if (keys is { } k)
-            {
-                string where = S3CredentialProfiles.Store(settings!.ProfileName!, settings.ProfileLocation, k.AccessKey, k.SecretKey, k.Token);
-                Say($"Stored the keys as AWS credentials profile '{settings.ProfileName}' in {where}.");
-            }
-#if NET
-            if (azureKeys is { } az && driverSettings is Engine.Store.AzureBlob.AzureBlobTargetSettings azureSettingsToStore)
-                definition = definition.WithSettings(parsed.Kind, StoreAzureBlobKeys(azureSettingsToStore, az));
-#endif
-            if (parsed.Driver is CifsDriver && Credential is not null)
-            {
-                var reference = CifsSecretFile.Write(Registry.ConfigDirectory, Name, Credential.UserName, Credential.GetNetworkCredential().Password);
-                Say($"Stored the CIFS credentials of user '{Credential.UserName}' in {reference.File} (readable by you only).");
-                definition = definition.WithSettings(parsed.Kind, new CifsTargetSettings { CredentialSecret = reference, SecretCreatedByModule = true });
-            }
-            Registry.Set(definition);
-            Say($"Backup target '{Name}' is {parsed.Canonical} (saved in {Registry.FilePath}).");
-            ForgetReplacedCredentials(previous, definition);
+            if (plan.Credentials is { } pending) Say(pending.Store());
+            Registry.Set(plan.Definition);
+            Say(saved is null || plan.Changes.Count == 0
+                ? $"Backup target '{Name}' is {plan.Url.Canonical} (saved in {Registry.FilePath})."
+                : $"Backup target '{Name}' ({plan.Url.Canonical}): changed {string.Join(", ", plan.Changes)}; its other settings are kept (saved in {Registry.FilePath}).");
+            ForgetReplacedCredentials(saved, plan.Definition, loud: plan.ChangesKind);
 
-            bool available = parsed.LocalPath is not null || CheckReachable(definition);
-            if (PassThru) WriteObject(TargetOutput.From(definition, Registry, available));
+            bool available = plan.Url.LocalPath is not null || CheckReachable(plan.Definition);
+            if (PassThru) WriteObject(TargetOutput.From(plan.Definition, Registry, available));
         }
         catch (LonghornBackupException e)
         {
             ThrowEngineError(e);
+        }
+    }
+
+    /// <summary>The URL given, parsed; null when left out (or piped as null), which keeps the saved one.</summary>
+    private TargetUrl? ParsedUrl()
+    {
+        if (Url is null) return null;
+        string url = TargetUrl.CheckText(Url);   // before resolving: " " must not become the current folder
+        // Relative plain paths are relative to PowerShell's location, not the process's working folder.
+        if (!url.Contains("://", StringComparison.Ordinal)) url = ResolvePath(url);
+        return TargetUrl.Parse(url);
+    }
+
+    /// <summary>
+    /// The store options bound (by name or from a piped object), as the drivers read them: keys as plain text, the
+    /// credential with its user name as typed, paths resolved against the PowerShell location. Nulls are left out.
+    /// </summary>
+    private IEnumerable<KeyValuePair<string, object?>> GivenStoreOptions()
+    {
+        foreach (string name in StoreOptions)
+        {
+            if (!MyInvocation.BoundParameters.TryGetValue(name, out var value) || value is null) continue;
+            object? given = value switch
+            {
+                SecureString secure => SecureStringArgumentAttribute.Plain(secure),
+                PSCredential credential => new NetworkCredential(credential.UserName, credential.GetNetworkCredential().Password),
+                SwitchParameter flag => flag.IsPresent,
+                string path when name is nameof(CACertificatePath) or nameof(ProfileLocation) => string.IsNullOrWhiteSpace(path) ? null : ResolvePath(path.Trim()),
+                _ => value,
+            };
+            yield return new(name, given);
         }
     }
 
@@ -258,7 +262,8 @@ public sealed partial class SetLhBackupTargetCommand : LhCmdlet
                 .Where(f => !manifestFiles.Contains(f, StringComparer.Ordinal)).ToHashSet(StringComparer.Ordinal);
             var sources = manifestFiles.Concat(secretFiles).Select(ManifestSource.FromFile).ToList();
             var set = ManifestParser.Parse(sources,
-                source => secretFiles.Contains(source.Name) ? ManifestKinds.Secret : ManifestKinds.BackupTarget | ManifestKinds.Secret);
+                source => secretFiles.Contains(source.Name) ? ManifestKinds.Secret : ManifestKinds.BackupTarget | ManifestKinds.Secret,
+                ManifestValidationArgument.Parse(Validation));
             foreach (var warning in set.Warnings) WriteWarning(warning.ToString());
             var planWarnings = new List<string>();
             var plan = BackupTargetManifestPlanner.Plan(set, sources, ManifestOverrides(), ResolvePath, planWarnings);
@@ -270,9 +275,10 @@ public sealed partial class SetLhBackupTargetCommand : LhCmdlet
                 string credentials = definition.S3()?.CredentialSecret is { } secret ? $" with the credentials of {secret}" : "";
                 if (!ShouldProcess($"{definition.Name} -> {definition.Url} ({p.Manifest.Location})", $"Set backup target{credentials}")) continue;
                 var previous = Registry.Find(definition.Name);
+                definition = TargetChanges.KeepModuleSettings(definition, previous);
                 Registry.Set(definition);
                 Say($"Backup target '{definition.Name}' is {definition.Url}{credentials} (saved in {Registry.FilePath}; the Secret is read from its file at each use).");
-                ForgetReplacedCredentials(previous, definition);
+                ForgetReplacedCredentials(previous, definition, loud: previous is not null && StoreDrivers.ForUrlText(previous.Url)?.Kind != p.Url.Kind);
                 bool available = p.Url.LocalPath is not null || CheckReachable(definition);
                 if (PassThru) WriteObject(TargetOutput.From(definition, Registry, available));
             }
@@ -298,56 +304,22 @@ public sealed partial class SetLhBackupTargetCommand : LhCmdlet
     /// <summary>-RetentionPolicy checked and in its saved form; null when none was given.</summary>
     private Engine.Lifecycle.RetentionRules? Rules() => RetentionPolicy is null ? null : RetentionArguments.ToRules(RetentionPolicy);
 
-    private (S3TargetSettings Settings, (string, string, string?)? Keys) BuildS3Settings(TargetUrl url)
-    {
-        (string, string, string?)? keys = null;
-        string? token = SessionToken is null ? null : SecureStringArgumentAttribute.Plain(SessionToken);
-        if (ParameterSetName == Keys)
-            keys = (AccessKey!, SecureStringArgumentAttribute.Plain(SecretKey!), token);
-        else if (ParameterSetName == WithCredential)
-            keys = (Credential!.UserName, Credential.GetNetworkCredential().Password, token);
-        if (keys is { } k && (string.IsNullOrWhiteSpace(k.Item1) || string.IsNullOrEmpty(k.Item2)))
-            throw new LonghornBackupException(ErrorIds.InvalidTargetSetting, ErrorKind.InvalidArgument,
-                "Both an access key and a secret key are needed.", Name,
-                "Give -AccessKey and -SecretKey, or -Credential with the access key as user name and the secret key as password.");
-
-        string? profileName = string.IsNullOrWhiteSpace(ProfileName) ? null : ProfileName.Trim();
-        bool createdByModule = false;
-        if (keys is not null && profileName is null)
-        {
-            profileName = S3CredentialProfiles.DefaultProfileName(Name);
-            createdByModule = true;
-        }
-        string? profileLocation = ProfileLocation is null ? null : ResolvePath(ProfileLocation);
-        var settings = new S3TargetSettings
-        {
-            EndpointUrl = string.IsNullOrWhiteSpace(EndpointUrl) ? null : EndpointUrl.Trim(),
-            Region = string.IsNullOrWhiteSpace(Region) ? null : Region.Trim(),
-            ForcePathStyle = MyInvocation.BoundParameters.ContainsKey(nameof(ForcePathStyle)) ? ForcePathStyle.IsPresent : null,
-            CACertificatePath = CACertificatePath is null ? null : ResolvePath(CACertificatePath),
-            CredentialSource = profileName is null ? CredentialSource.Default : CredentialSource.Profile,
-            ProfileName = profileName,
-            ProfileLocation = profileName is null ? null : profileLocation,
-            ProfileCreatedByModule = createdByModule,
-        };
-        S3Settings.Validate(settings);
-        if (keys is null && profileName is not null && !S3CredentialProfiles.Exists(profileName, settings.ProfileLocation))
-            throw new LonghornBackupException(ErrorIds.CredentialsNotFound, ErrorKind.AuthenticationError,
-                $"The AWS credentials profile '{profileName}' was not found in {(settings.ProfileLocation is null ? "the AWS credential stores" : $"'{settings.ProfileLocation}'")}.",
-                profileName, "Create the profile first (Set-AWSCredential -StoreAs, aws configure --profile), or give the keys with -AccessKey/-SecretKey or -Credential.");
-        if (url.Location is S3Location { Region: { } urlRegion } && settings.Region is not null && urlRegion != settings.Region)
-            WriteWarning($"The URL names region '{urlRegion}'; -Region '{settings.Region}' is ignored.");
-        return (settings, keys);
-    }
-
-    /// <summary>Keys this module stored for the target before (an AWS profile, a Secret file) are removed when the new definition no longer uses them.</summary>
-    private void ForgetReplacedCredentials(BackupTargetDefinition? previous, BackupTargetDefinition now)
+    /// <summary>
+    /// Keys this module stored for the target before (an AWS profile, a Secret file) are removed when the new definition
+    /// no longer uses them: new keys replaced them, -Clear Credential dropped them, or the target changed kind (then
+    /// as a warning, since no key was given).
+    /// </summary>
+    private void ForgetReplacedCredentials(BackupTargetDefinition? previous, BackupTargetDefinition now, bool loud)
     {
         if (previous is null) return;
         TargetUrl url;
         try { url = TargetUrl.Parse(previous.Url); }
         catch (LonghornBackupException) { return; }   // a URL this version cannot read: nothing of ours to remove
-        foreach (var removed in url.Driver.ForgetStoredCredentials(previous, now)) Say(removed);
+        foreach (var removed in url.Driver.ForgetStoredCredentials(previous, now))
+        {
+            if (loud) WriteWarning(removed);
+            else Say(removed);
+        }
     }
 
     /// <summary>Network targets are saved even when unreachable (the store may be down now); a quick check warns.</summary>

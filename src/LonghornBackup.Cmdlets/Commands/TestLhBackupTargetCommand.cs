@@ -45,7 +45,7 @@ public sealed class TestLhBackupTargetCommand : LhCmdlet
             if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
             {
                 WriteEngineError(new LonghornBackupException(ErrorIds.BackupTargetNotSet, ErrorKind.NotFound,
-                    $"No backup target named '{name}' is set.", name, $"Set it with Set-LhBackupTarget -Name {name} -Url <url>."));
+                    $"No backup target named '{name}' is set.", name, $"Set it, e.g. Set-LhBackupTarget -Name {name} -Url /mnt/backupstore"));
                 if (Quiet) WriteObject(false);
                 continue;
             }

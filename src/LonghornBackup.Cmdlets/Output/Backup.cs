@@ -27,7 +27,7 @@ public sealed class Backup
     public bool IsIncremental { get; init; }
     /// <summary>When the backup finished (UTC); null while in progress.</summary>
     public DateTime? CreatedAt { get; init; }
-    /// <summary>Longhorn's SnapshotCreatedAt: when the backup was started (UTC).</summary>
+    /// <summary>Longhorn's SnapshotCreatedAt (UTC): when the backup was started, or, from a replica directory, when its snapshot was taken.</summary>
     public DateTime? SnapshotCreatedAt { get; init; }
     public long VolumeSize { get; init; }
     /// <summary>When the backup volume was created on the target (volume.cfg CreatedTime, UTC): Longhorn's volumeCreated.</summary>

@@ -203,7 +203,9 @@ public sealed class BackupEngine
                 warnings.Add($"Backup volume '{request.VolumeName}' uses {method} compression, fixed by its first backup; {request.CompressionMethod} was ignored.");
 
             backup.SnapshotName = request.SnapshotName;
-            backup.SnapshotCreatedAt = now;   // Longhorn quirk: the time the backup was initiated (docs/backupstore-format.md §2.2)
+            // A replica snapshot's own time (its .img.meta Created); an image's is unknown, so Longhorn's quirk, the
+            // time the backup was initiated (docs/backupstore-format.md §2.2).
+            backup.SnapshotCreatedAt = (request.Source as ISnapshotDiffSource)?.SnapshotCreatedAt is { } taken ? GoJson.FormatTime(taken) : now;
             var read = scanned.Select(b => new BlockMapping(b.Offset, b.Checksum));
             backup.Blocks = diff is null ? read.ToList() : diff.Merge(read, blockSize, volumeSize);
             backup.Size = (long)backup.Blocks.Count * blockSize;

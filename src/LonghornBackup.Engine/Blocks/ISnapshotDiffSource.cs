@@ -11,6 +11,12 @@ public interface ISnapshotDiffSource : IBlockSource
     string SnapshotName { get; }
 
     /// <summary>
+    /// When the snapshot itself was taken, as the chain records it; null when it records none (the live head, a layer
+    /// written without a time). A backup records this as its SnapshotCreatedAt, so retention counts it by its data's age.
+    /// </summary>
+    DateTimeOffset? SnapshotCreatedAt { get; }
+
+    /// <summary>
     /// Sorted, disjoint ranges that may differ from <paramref name="baseSnapshotName"/>, or null when that snapshot is
     /// not in this chain below this one (deleted, another branch, or this very snapshot): then the whole chain is read.
     /// </summary>

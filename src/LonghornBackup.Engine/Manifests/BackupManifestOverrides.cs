@@ -20,8 +20,9 @@ public sealed record BackupManifestOverrides
     /// <summary>Image path per spec.snapshotName, for streams whose documents back up different snapshots.</summary>
     public IReadOnlyDictionary<string, string>? SnapshotPaths { get; init; }
     /// <summary>
-    /// A Longhorn replica directory whose chain holds the snapshots: every document without an entry in
-    /// <see cref="SnapshotPaths"/> reads its spec.snapshotName from it (instead of <see cref="DataPath"/>).
+    /// A Longhorn replica directory (an absolute path) whose chain holds the snapshots: every document without an entry
+    /// in <see cref="SnapshotPaths"/> reads its spec.snapshotName from it (instead of <see cref="DataPath"/>), and,
+    /// without <see cref="VolumeName"/> or a backup-volume label, backs up to the volume the directory's name holds.
     /// </summary>
     public string? ReplicaPath { get; init; }
 }

@@ -1,3 +1,4 @@
+using LonghornBackup.Engine.Blocks.Replica;
 using LonghornBackup.Engine.Catalog;
 using LonghornBackup.Engine.Errors;
 using LonghornBackup.Engine.Format;
@@ -30,14 +31,18 @@ public static class BackupManifestPlanner
         foreach (var m in manifests)
         {
             string target = overrides.TargetName ?? m.TargetName ?? TargetRegistry.DefaultName;
-            string? volume = overrides.VolumeName ?? m.VolumeName;
+            string? snapshot = overrides.SnapshotName ?? m.SnapshotName;
+            // Read from a replica directory: its name holds the volume, as for -ReplicaPath without a manifest.
+            bool fromReplica = overrides.ReplicaPath is not null && !(snapshot is not null && overrides.SnapshotPaths?.ContainsKey(snapshot) == true);
+            string? replicaVolume = fromReplica ? ReplicaDirectory.VolumeNameOf(overrides.ReplicaPath!) : null;
+            string? volume = overrides.VolumeName ?? m.VolumeName ?? replicaVolume;
             if (volume is null)
                 problems.Add(new ManifestProblem(m.LocationOf($"metadata.labels.{BackupManifestValidator.VolumeLabel}"),
-                    $"the volume is not named: set metadata.labels.{BackupManifestValidator.VolumeLabel} (as Longhorn does) or give -VolumeName."));
+                    $"the volume is not named: set metadata.labels.{BackupManifestValidator.VolumeLabel} (as Longhorn does) or give -VolumeName" +
+                    (fromReplica ? $" (the replica directory's name '{Path.GetFileName(overrides.ReplicaPath!.TrimEnd('/', '\\'))}' is not <volume>-<8 hex>)." : ".")));
             else if (overrides.VolumeName is null && !IsValidVolumeName(volume, out string why))
                 problems.Add(new ManifestProblem(m.LocationOf($"metadata.labels.{BackupManifestValidator.VolumeLabel}"), why));
 
-            string? snapshot = overrides.SnapshotName ?? m.SnapshotName;
             if (snapshot is null)
                 problems.Add(new ManifestProblem(m.LocationOf("spec.snapshotName"),
                     "spec.snapshotName is missing: name the snapshot to back up (or give -SnapshotName)."));

@@ -26,7 +26,7 @@ internal static class BackupManifestValidator
         int before = v.ProblemCount;
         // A wrong apiVersion is a problem, but the rest is still checked so every problem is reported at once.
         header.Expect(v, ManifestHeader.LonghornApiVersion);
-        v.WarnUnknownFields(header.Root, "", ManifestHeader.CustomResourceFields);
+        v.CheckUnknownFields(header.Root, "", ManifestHeader.CustomResourceFields, "Longhorn's Backup");
 
         if (header.Name is not null && (!NameRules.IsValidStoreName(header.Name) || header.Name.Length > NameRules.MaxBackupNameLength))
             v.Problem("metadata.name", null,
@@ -49,7 +49,7 @@ internal static class BackupManifestValidator
             blockSize = ReadBlockSize(v, spec);
             foreach (var (key, value, keyNode, valueNode) in v.StringMap(v.Field(spec, "spec", "labels"), "spec.labels", "label names to values") ?? new())
                 if (ManifestHeader.CheckLabel(v, "spec.labels", key, value, keyNode, valueNode)) labels[key] = value;
-            v.WarnUnknownFields(spec, "spec", KnownSpec);
+            v.CheckUnknownFields(spec, "spec", KnownSpec, "Longhorn's Backup");
         }
         if (v.ProblemCount > before) return null;
 

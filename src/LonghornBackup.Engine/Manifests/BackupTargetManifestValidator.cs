@@ -25,7 +25,7 @@ internal static partial class BackupTargetManifestValidator
     {
         int before = v.ProblemCount;
         header.Expect(v, ManifestHeader.LonghornApiVersion);
-        v.WarnUnknownFields(header.Root, "", ManifestHeader.CustomResourceFields);
+        v.CheckUnknownFields(header.Root, "", ManifestHeader.CustomResourceFields, "Longhorn's BackupTarget");
         if (header.Name is null)
             v.Problem("metadata.name", null, "metadata.name is missing: name the target (Longhorn's default target is named default).");
         else
@@ -61,7 +61,7 @@ internal static partial class BackupTargetManifestValidator
                 if (GoDuration.TryParse(pollText, out var parsed) && parsed >= TimeSpan.Zero) poll = parsed;
                 else v.Problem("spec.pollInterval", pollNode, $"'{pollText}' is not a poll interval: write a Go duration such as \"5m0s\", \"300s\" or \"1h\" (\"0s\" turns polling off).");
             }
-            v.WarnUnknownFields(spec, "spec", KnownSpec);
+            v.CheckUnknownFields(spec, "spec", KnownSpec, "Longhorn's BackupTarget");
         }
         if (v.ProblemCount > before) return null;
         return new BackupTargetManifest

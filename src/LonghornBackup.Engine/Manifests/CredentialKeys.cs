@@ -22,6 +22,7 @@ public static class CredentialKeys
         HttpProxy, HttpsProxy, NoProxy,
         "CIFS_USERNAME", "CIFS_PASSWORD",
         "AZBLOB_ACCOUNT_NAME", "AZBLOB_ACCOUNT_KEY", "AZBLOB_ENDPOINT", "AZBLOB_CERT",
+        "AZBLOB_SAS_TOKEN",   // not Longhorn's: the module's own Secret file holds a -SasToken under it
     };
 
     /// <summary>Keys whose value is "true" or "false".</summary>

@@ -31,7 +31,8 @@ public static class CredentialSecretFile
         ManifestSet set;
         try
         {
-            set = ManifestParser.Parse(text, reference.File, Accepted);
+            // Checked when it was applied (and maybe relaxed then with -Validation): at use only the Secret is read.
+            set = ManifestParser.Parse(text, reference.File, Accepted, ManifestValidation.Ignore);
         }
         catch (InvalidManifestException e)
         {

@@ -12,14 +12,18 @@ internal sealed class DocumentValidation
     private readonly List<ManifestProblem> _problems;
     private readonly List<ManifestWarning> _warnings;
 
-    public DocumentValidation(YamlManifestDocument document, List<ManifestProblem> problems, List<ManifestWarning> warnings)
+    public DocumentValidation(YamlManifestDocument document, List<ManifestProblem> problems, List<ManifestWarning> warnings,
+        ManifestValidation unknownFields = ManifestValidation.Strict)
     {
         Document = document;
         _problems = problems;
         _warnings = warnings;
+        UnknownFields = unknownFields;
     }
 
     public YamlManifestDocument Document { get; }
+    /// <summary>What a field the schema does not have does: a problem, a warning, or nothing.</summary>
+    public ManifestValidation UnknownFields { get; }
     /// <summary>metadata.name once known, so later messages name the document.</summary>
     public string? DocumentName { get; set; }
     /// <summary>Set for Secrets: messages then never show a value.</summary>
@@ -77,14 +81,23 @@ internal sealed class DocumentValidation
         return null;
     }
 
-    /// <summary>Warns about keys the CRD does not have; they are ignored, as the manifest still applies.</summary>
-    public void WarnUnknownFields(YamlMappingNode map, string path, IReadOnlyCollection<string> known, string? ignoredNote = null)
+    /// <summary>
+    /// Keys <paramref name="schema"/> (e.g. "Longhorn's Backup") does not have, as kubectl's strict validation sees them:
+    /// a problem by default, else a warning or nothing (<see cref="UnknownFields"/>); each names the closest known field.
+    /// </summary>
+    public void CheckUnknownFields(YamlMappingNode map, string path, IReadOnlyCollection<string> known, string schema)
     {
+        if (UnknownFields == ManifestValidation.Ignore) return;
         foreach (var (k, _) in map.Children)
         {
             string key = k is YamlScalarNode s ? s.Value ?? "" : "(a non-scalar key)";
             if (known.Contains(key)) continue;
-            Warn(Join(path, key), k, $"unknown field '{Join(path, key)}' is ignored{ignoredNote}.");
+            string field = Join(path, key);
+            string hint = ClosestName.Among(key, known) is { } closest ? $" (did you mean '{closest}'?)" : "";
+            if (UnknownFields == ManifestValidation.Strict)
+                Problem(field, k, $"unknown field '{field}'{hint}: {schema} has no such field. Correct it, or apply the manifest without it with -Validation Warn.");
+            else
+                Warn(field, k, $"unknown field '{field}'{hint} is ignored.");
         }
     }
 

@@ -6,8 +6,8 @@ namespace LonghornBackup.Engine.Manifests;
 
 /// <summary>
 /// The parts every Kubernetes object shares: apiVersion, kind and metadata (name, generateName, namespace, labels).
-/// Other ObjectMeta fields (annotations, uid, resourceVersion, ...) are accepted and ignored, so an object exported
-/// with kubectl applies as is.
+/// Other ObjectMeta fields (annotations, uid, resourceVersion, managedFields, ...) are accepted and ignored, so an
+/// object exported with kubectl applies as is; a key ObjectMeta does not have (metadata.lables) is an unknown field.
 /// </summary>
 internal sealed class ManifestHeader
 {
@@ -62,7 +62,7 @@ internal sealed class ManifestHeader
             {
                 if (CheckLabel(v, "metadata.labels", key, value, keyNode, valueNode)) header.Labels[key] = value;
             }
-            v.WarnUnknownFields(metadata, "metadata", KnownMetadata);
+            v.CheckUnknownFields(metadata, "metadata", KnownMetadata, "Kubernetes' object metadata");
         }
         return header;
     }

@@ -3,21 +3,25 @@ namespace LonghornBackup.Engine.Manifests;
 /// <summary>
 /// Reads and validates Longhorn manifests: YAML streams of Backup, BackupTarget and Secret documents. Every document
 /// is checked before the caller applies any, so an invalid one stops the whole input (InvalidManifestException,
-/// listing every problem with its document, field and line). Unknown fields are warnings, not failures.
+/// listing every problem with its document, field and line). A field the schema does not have is a problem too, as
+/// with kubectl's strict validation, unless the caller relaxes it (<see cref="ManifestValidation"/>).
 /// </summary>
 public static class ManifestParser
 {
-    public static ManifestSet Parse(string text, string sourceName, ManifestKinds accepted) =>
-        Parse(new[] { new ManifestSource(sourceName, text) }, accepted);
+    public static ManifestSet Parse(string text, string sourceName, ManifestKinds accepted,
+        ManifestValidation unknownFields = ManifestValidation.Strict) =>
+        Parse(new[] { new ManifestSource(sourceName, text) }, accepted, unknownFields);
 
-    public static ManifestSet Parse(IEnumerable<ManifestSource> sources, ManifestKinds accepted) =>
-        Parse(sources, _ => accepted);
+    public static ManifestSet Parse(IEnumerable<ManifestSource> sources, ManifestKinds accepted,
+        ManifestValidation unknownFields = ManifestValidation.Strict) =>
+        Parse(sources, _ => accepted, unknownFields);
 
     /// <summary>
     /// Reads several streams that each take their own kinds (Set-LhBackupTarget: BackupTarget and Secret documents
     /// from -Manifest, only Secrets from -SecretManifest). References between documents are checked across all.
     /// </summary>
-    public static ManifestSet Parse(IEnumerable<ManifestSource> sources, Func<ManifestSource, ManifestKinds> acceptedBy)
+    public static ManifestSet Parse(IEnumerable<ManifestSource> sources, Func<ManifestSource, ManifestKinds> acceptedBy,
+        ManifestValidation unknownFields = ManifestValidation.Strict)
     {
         var list = sources.ToList();
         var acceptedIn = new Dictionary<string, ManifestKinds>(StringComparer.Ordinal);
@@ -31,7 +35,7 @@ public static class ManifestParser
 
         foreach (var document in documents)
         {
-            var v = new DocumentValidation(document, problems, warnings);
+            var v = new DocumentValidation(document, problems, warnings, unknownFields);
             // Secrets are sensitive from the start: even the header's messages must not show their values.
             v.Sensitive = LooksLikeSecret(document);
             var header = ManifestHeader.Read(v);
@@ -57,12 +61,15 @@ public static class ManifestParser
             }
         }
         CheckCredentialReferences(targets, secrets, problems);
-        if (problems.Count > 0) throw new InvalidManifestException(problems);
-        // In reading order: documents as given, then by line within each.
-        var ordered = warnings.Select((w, i) => (w, i)).OrderBy(x => documents.FindIndex(d => d.Source == x.w.Location.Source && d.Index == x.w.Location.Document))
-            .ThenBy(x => x.w.Location.Line).ThenBy(x => x.i).Select(x => x.w).ToList();
-        return new ManifestSet(backups, targets, secrets, ordered);
+        if (problems.Count > 0) throw new InvalidManifestException(InReadingOrder(problems, p => p.Location, documents));
+        return new ManifestSet(backups, targets, secrets, InReadingOrder(warnings, w => w.Location, documents));
     }
+
+    /// <summary>Documents as given, then by line within each (a document's fields are checked part by part).</summary>
+    private static List<T> InReadingOrder<T>(List<T> items, Func<T, ManifestLocation> location, List<YamlManifestDocument> documents) =>
+        items.Select((item, i) => (Item: item, Index: i, At: location(item)))
+            .OrderBy(x => documents.FindIndex(d => d.Source == x.At.Source && d.Index == x.At.Document))
+            .ThenBy(x => x.At.Line).ThenBy(x => x.Index).Select(x => x.Item).ToList();
 
     /// <summary>A target whose Secret is in the same input needs the keys its driver requires (for S3, Longhorn's manager's, docs/backupstore-format.md §7.4).</summary>
     private static void CheckCredentialReferences(List<BackupTargetManifest> targets, List<SecretManifest> secrets, List<ManifestProblem> problems)

@@ -15,7 +15,7 @@ public sealed class ManifestSet
     public IReadOnlyList<BackupManifest> Backups { get; }
     public IReadOnlyList<BackupTargetManifest> BackupTargets { get; }
     public IReadOnlyList<SecretManifest> Secrets { get; }
-    /// <summary>Unknown fields and values kubectl would reject but that read plainly; each names document, field and line.</summary>
+    /// <summary>Values kubectl would reject but that read plainly, and unknown fields when relaxed to warnings; each names document, field and line.</summary>
     public IReadOnlyList<ManifestWarning> Warnings { get; }
 
     /// <summary>The Secret a BackupTarget's spec.credentialSecret names, when the same input holds it; else null.</summary>

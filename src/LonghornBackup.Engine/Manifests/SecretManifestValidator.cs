@@ -5,7 +5,8 @@ namespace LonghornBackup.Engine.Manifests;
 
 /// <summary>
 /// Validates a Kubernetes Secret document holding backup target credentials (docs/backupstore-format.md §7.4). The document is sensitive:
-/// no message names a value, only keys. Keys Longhorn does not read are ignored with a warning.
+/// no message names a value, only keys. Fields a Secret does not have are unknown fields (see <see cref="ManifestValidation"/>);
+/// keys Longhorn does not read are ignored with a warning, as a Secret may hold other keys too.
 /// </summary>
 internal static partial class SecretManifestValidator
 {
@@ -22,7 +23,7 @@ internal static partial class SecretManifestValidator
     {
         int before = v.ProblemCount;
         header.Expect(v, ManifestHeader.CoreApiVersion);
-        v.WarnUnknownFields(header.Root, "", KnownFields);
+        v.CheckUnknownFields(header.Root, "", KnownFields, "a Kubernetes Secret");
         if (header.Name is null)
             v.Problem("metadata.name", null, "metadata.name is missing: a Secret is referenced by name from spec.credentialSecret.");
         else if (header.Name.Length > 253 || !BackupTargetManifestValidator.KubernetesNamePattern.IsMatch(header.Name))
@@ -64,7 +65,8 @@ internal static partial class SecretManifestValidator
         }
         if (!CredentialKeys.Known.Contains(key))
         {
-            v.Warn($"{path}.{key}", keyNode, $"{key} is not a credential key Longhorn's backup targets read; it is ignored.");
+            string hint = ClosestName.Among(key, CredentialKeys.Known) is { } closest ? $" (did you mean {closest}?)" : "";
+            v.Warn($"{path}.{key}", keyNode, $"{key} is not a credential key Longhorn's backup targets read{hint}; it is ignored.");
             return false;
         }
         return true;

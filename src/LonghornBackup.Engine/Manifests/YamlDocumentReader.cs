@@ -10,7 +10,8 @@ internal sealed record YamlManifestDocument(string Source, int Index, YamlNode R
 /// <summary>
 /// Reads multi-document YAML streams into representation-model documents. Empty documents (a trailing "---") are
 /// skipped as kubectl skips them, but still counted, so "document 3" is the third part between separators.
-/// Syntax errors become problems naming the document and line; YamlDotNet's exceptions never escape. Inputs beyond
+/// Syntax errors become problems naming the document and line; YamlDotNet's exceptions (its YamlExceptions and the
+/// few .NET exceptions it throws for malformed text) never escape. Inputs beyond
 /// <see cref="ManifestLimits"/> are refused before (size) or while (depth) the events are read, never built.
 /// </summary>
 internal static class YamlDocumentReader
@@ -52,6 +53,14 @@ internal static class YamlDocumentReader
                     atEnd
                         ? $"YAML syntax error: {Plain(e)} The input ended before the construct on this line was closed."
                         : $"YAML syntax error at column {e.Start.Column}: {Plain(e)}"));
+                continue;
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or IndexOutOfRangeException)
+            {
+                // YamlDotNet throws these for some malformed text (a flow mapping broken across lines at the wrong
+                // indentation, a node right after an alias) instead of a YamlException: the same problem for the user.
+                problems.Add(new ManifestProblem(new ManifestLocation(source.Name, Math.Max(1, counting.DocumentsStarted), null, "", Math.Max(1, counting.LastLine)),
+                    "YAML syntax error near this line: the text cannot be read as YAML (check brackets, braces, aliases, quotes and indentation)."));
                 continue;
             }
             int index = 0;

@@ -106,9 +106,8 @@ public sealed class TargetRegistry
 
     private void Save(Dictionary<string, BackupTargetDefinition> all)
     {
-        Directory.CreateDirectory(ConfigDirectory);
-        string temp = FilePath + ".tmp." + Environment.ProcessId;
-        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(all.Values.OrderBy(t => t.Name, StringComparer.Ordinal).ToList(), JsonOptions));
-        File.Move(temp, FilePath, overwrite: true);
+        // Owner-only, like the credential files beside it: it names them, their profiles and the user's paths.
+        OwnerOnlyFile.CreateFolder(ConfigDirectory);
+        OwnerOnlyFile.Write(FilePath, JsonSerializer.SerializeToUtf8Bytes(all.Values.OrderBy(t => t.Name, StringComparer.Ordinal).ToList(), JsonOptions));
     }
 }

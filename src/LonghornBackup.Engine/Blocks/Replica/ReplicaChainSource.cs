@@ -22,6 +22,8 @@ public sealed class ReplicaChainSource : ISnapshotDiffSource
     {
         Replica = replica;
         SnapshotName = snapshotName;
+        // The head is live: its .img.meta time is when the last snapshot started it, not a snapshot's.
+        SnapshotCreatedAt = snapshotName == ReplicaDirectory.HeadName ? null : Format.GoJson.ParseTime(replica.Layers[layers[0].Name].Created);
         _layers = layers;
         _backing = backing;
         Size = replica.Info.Size;
@@ -44,6 +46,8 @@ public sealed class ReplicaChainSource : ISnapshotDiffSource
 
     public ReplicaDirectory Replica { get; }
     public string SnapshotName { get; }
+    /// <summary>The snapshot layer's .img.meta Created; null for the head, or when Created is empty or unreadable.</summary>
+    public DateTimeOffset? SnapshotCreatedAt { get; }
     public long Size { get; }
     public string Description { get; }
     /// <summary>Layer file names of the chain, newest first (the snapshot's own layer, then its parents).</summary>

@@ -30,8 +30,11 @@ public sealed class ReplicaDirectory
     public IReadOnlyDictionary<string, LayerMeta> Layers { get; }
 
     /// <summary>The volume name Longhorn gave the replica directory (&lt;volume&gt;-&lt;8 hex&gt;), or null.</summary>
-    public string? VolumeNameFromDirectory =>
-        DirectoryName.Match(System.IO.Path.GetFileName(Path.TrimEnd('/', '\\'))) is { Success: true } m ? m.Groups["volume"].Value : null;
+    public string? VolumeNameFromDirectory => VolumeNameOf(Path);
+
+    /// <summary>The volume name a replica directory's path holds (&lt;volume&gt;-&lt;8 hex&gt;), or null; the folder is not read.</summary>
+    public static string? VolumeNameOf(string path) =>
+        DirectoryName.Match(System.IO.Path.GetFileName(path.TrimEnd('/', '\\'))) is { Success: true } m ? m.Groups["volume"].Value : null;
 
     public static ReplicaDirectory Open(string path)
     {

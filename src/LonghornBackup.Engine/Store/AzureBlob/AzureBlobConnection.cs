@@ -79,6 +79,10 @@ internal sealed class AzureBlobConnection
         if (account is null)
             throw Missing($"No storage account is named for this Azure Blob target: neither its credential Secret, {AzureBlobKeys.AccountName} nor -AccountName gives one.",
                 $"Give -AccountName and -AccountKey (or -Credential) to Set-LhBackupTarget, reference a Secret with {AzureBlobKeys.AccountName} and {AzureBlobKeys.AccountKey}, or set those variables.");
+        if (!AzureBlobSettings.IsAccountName(account))   // it becomes part of the service's host name or path
+            throw new LonghornBackupException(ErrorIds.InvalidTargetSetting, ErrorKind.InvalidArgument,
+                $"'{account}' from {(variables.Get(AzureBlobKeys.AccountName) is null ? "the target's -AccountName" : variables.SourceOf(AzureBlobKeys.AccountName))} is not a storage account name: use 3 to 24 lower-case letters and digits.",
+                AzureBlobKeys.AccountName, "Give the storage account's name as the Azure portal shows it.");
         if (key is not null)
         {
             try

@@ -9,7 +9,7 @@ namespace LonghornBackup.Engine.Store.AzureBlob;
 /// with an endpoint. Settings (<see cref="AzureBlobTargetSettings"/>) name the endpoint, account, CA and the Secret
 /// that holds the key; keys are never saved in targets.json.
 /// </summary>
-public sealed class AzureBlobDriver : IStoreDriver
+public sealed class AzureBlobDriver : IStoreDriver, ITargetSettingsEditor
 {
     public static AzureBlobDriver Instance { get; } = new();
     public const string KindName = "AzureBlob";
@@ -46,6 +46,12 @@ public sealed class AzureBlobDriver : IStoreDriver
             AzureBlobConnection.CheckSecret((AzureBlobLocation)url.Location!, settings, secret, reference);
         return settings;
     }
+
+    IReadOnlyCollection<string> ITargetSettingsEditor.Options => AzureBlobTargetEditor.Options;
+    public IReadOnlyCollection<string> Clearable => AzureBlobTargetEditor.Clearable;
+
+    public TargetSettingsEdit Edit(TargetUrl url, string name, BackupTargetDefinition? saved, TargetOptions options, string configDirectory) =>
+        AzureBlobTargetEditor.Edit(name, saved, options, configDirectory);
 
     public string? CheckSecretKeys(SecretManifest secret)
     {

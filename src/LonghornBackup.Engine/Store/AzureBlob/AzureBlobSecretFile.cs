@@ -35,6 +35,12 @@ public static class AzureBlobSecretFile
         }
     }
 
+    /// <summary>Where <see cref="Write"/> puts the Secret of target <paramref name="targetName"/>.</summary>
+    public static CredentialSecretReference ReferenceFor(string configDirectory, string targetName) =>
+        ModuleSecretFile.ReferenceFor(configDirectory, FileName(targetName), SecretName);
+
+    private static string FileName(string targetName) => $"{targetName}.azblob-secret.yaml";
+
     /// <summary>Writes the Secret for target <paramref name="targetName"/> (owner-only) and returns the reference to save.</summary>
     public static CredentialSecretReference Write(string configDirectory, string targetName, string account, string? key, string? sasToken)
     {
@@ -42,7 +48,7 @@ public static class AzureBlobSecretFile
         var values = new List<KeyValuePair<string, string>> { new("AZBLOB_ACCOUNT_NAME", account) };
         if (key is not null) values.Add(new("AZBLOB_ACCOUNT_KEY", key));
         if (sasToken is not null) values.Add(new("AZBLOB_SAS_TOKEN", sasToken));
-        return ModuleSecretFile.Write(configDirectory, $"{targetName}.azblob-secret.yaml", SecretName, values);
+        return ModuleSecretFile.Write(configDirectory, FileName(targetName), SecretName, values);
     }
 
     /// <summary>Removes the Secret file this module wrote for a target (a Secret the user gave is never touched).</summary>

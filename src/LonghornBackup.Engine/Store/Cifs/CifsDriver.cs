@@ -11,7 +11,7 @@ namespace LonghornBackup.Engine.Store.Cifs;
 /// Windows, its UNC path), else mounted with mount.cifs at Longhorn's mount point, with CIFS_USERNAME and
 /// CIFS_PASSWORD from the target's Secret or the environment handed over in mount.cifs's own variables.
 /// </summary>
-public sealed class CifsDriver : ShareDriver
+public sealed class CifsDriver : ShareDriver, ITargetSettingsEditor
 {
     public static CifsDriver Instance { get; } = new();
     public const string KindName = "CIFS";
@@ -31,6 +31,12 @@ public sealed class CifsDriver : ShareDriver
                 $"Give both {UserNameKey} and {PasswordKey} in the Secret (empty values for a guest share).");
         return input.SecretReference is null ? null : new CifsTargetSettings { CredentialSecret = input.SecretReference };
     }
+
+    public IReadOnlyCollection<string> Options => CifsTargetEditor.Options;
+    public IReadOnlyCollection<string> Clearable => CifsTargetEditor.Clearable;
+
+    public TargetSettingsEdit Edit(TargetUrl url, string name, BackupTargetDefinition? saved, TargetOptions options, string configDirectory) =>
+        CifsTargetEditor.Edit(name, saved, options, configDirectory);
 
     public override IReadOnlyList<string> ForgetStoredCredentials(BackupTargetDefinition target, BackupTargetDefinition? replacement)
     {

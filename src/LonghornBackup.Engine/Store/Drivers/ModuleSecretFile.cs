@@ -10,27 +10,21 @@ namespace LonghornBackup.Engine.Store.Drivers;
 /// </summary>
 public static class ModuleSecretFile
 {
+    /// <summary>The reference a Secret written by <see cref="Write"/> gets: the file is known before it is written (for -WhatIf).</summary>
+    public static CredentialSecretReference ReferenceFor(string configDirectory, string fileName, string secretName) =>
+        new(secretName, Path.Combine(configDirectory, "credentials", fileName));
+
     /// <summary>Writes <paramref name="values"/> as Secret <paramref name="secretName"/> in credentials/<paramref name="fileName"/> and returns the reference to save.</summary>
     public static CredentialSecretReference Write(string configDirectory, string fileName, string secretName, IEnumerable<KeyValuePair<string, string>> values)
     {
-        string folder = Path.Combine(configDirectory, "credentials");
-        Directory.CreateDirectory(folder);
-        string file = Path.Combine(folder, fileName);
+        var reference = ReferenceFor(configDirectory, fileName, secretName);
+        OwnerOnlyFile.CreateFolder(Path.GetDirectoryName(reference.File)!);
         var yaml = new StringBuilder()
             .Append("apiVersion: v1\nkind: Secret\nmetadata:\n  name: ").Append(secretName).Append("\ntype: Opaque\nstringData:\n");
         foreach (var pair in values) yaml.Append("  ").Append(pair.Key).Append(": ").Append(Quote(pair.Value)).Append('\n');
-        string temp = file + ".tmp." + Environment.ProcessId;
-#if NET
-        // Created owner-only: the values are never readable by anyone else, not even for a moment.
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (var stream = new FileStream(temp, options)) stream.Write(Encoding.UTF8.GetBytes(yaml.ToString()));
-#else
-        // Windows PowerShell 5.1: the folder is in the user's profile, whose ACL admits only the user and SYSTEM.
-        File.WriteAllBytes(temp, Encoding.UTF8.GetBytes(yaml.ToString()));
-#endif
-        File.Move(temp, file, overwrite: true);
-        return new CredentialSecretReference(secretName, file);
+        // Owner-only from its creation: the values are never readable by anyone else, not even for a moment.
+        OwnerOnlyFile.Write(reference.File, Encoding.UTF8.GetBytes(yaml.ToString()));
+        return reference;
     }
 
     /// <summary>Removes a Secret file this module wrote (a Secret the user gave is never touched).</summary>

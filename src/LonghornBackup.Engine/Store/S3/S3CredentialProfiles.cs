@@ -1,5 +1,6 @@
 using Amazon.Runtime.CredentialManagement;
 using LonghornBackup.Engine.Errors;
+using LonghornBackup.Engine.Targets;
 
 namespace LonghornBackup.Engine.Store.S3;
 
@@ -36,9 +37,12 @@ public static class S3CredentialProfiles
                 return "the .NET SDK's encrypted credential store";
             }
             var file = new SharedCredentialsFile(path);
-            CreateOwnerOnly(file.FilePath);
+            // Owner-only before the keys are written: a new file is created so, an existing one narrowed first (the
+            // SDK rewrites the file in place, keeping its mode).
+            if (!OwnerOnlyFile.CreateEmpty(file.FilePath)) OwnerOnlyFile.Restrict(file.FilePath);
+            BeforeKeysWritten.Value?.Invoke(file.FilePath);
             file.RegisterProfile(profile);
-            return Restrict(file.FilePath);
+            return file.FilePath;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
         {
@@ -83,28 +87,6 @@ public static class S3CredentialProfiles
     private static string? EnvironmentFile() =>
         Environment.GetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE") is { Length: > 0 } path ? path : null;
 
-    /// <summary>A new credentials file is created readable by its owner only before any secret is written to it.</summary>
-    private static void CreateOwnerOnly(string path)
-    {
-        if (File.Exists(path)) return;
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-#if NET
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        try { using var _ = new FileStream(path, options); }
-#else
-        try { using var _ = new FileStream(path, FileMode.CreateNew, FileAccess.Write); }   // Windows: the profile folder's ACL applies
-#endif
-        catch (IOException) when (File.Exists(path)) { }
-    }
-
-    /// <summary>The shared credentials file is plain text, as with the AWS CLI: readable by its owner only.</summary>
-    private static string Restrict(string path)
-    {
-#if NET
-        if (!OperatingSystem.IsWindows() && File.Exists(path))
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-#endif
-        return path;
-    }
+    /// <summary>Called with the shared credentials file just before the keys are written to it: tests observe its mode then.</summary>
+    internal static readonly AsyncLocal<Action<string>?> BeforeKeysWritten = new();
 }

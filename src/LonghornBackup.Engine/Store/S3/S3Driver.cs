@@ -9,7 +9,7 @@ namespace LonghornBackup.Engine.Store.S3;
 /// (<see cref="S3TargetSettings"/>) name the endpoint, addressing, CA and where the keys are; the keys themselves live
 /// in an AWS profile or a Secret manifest, resolved each time the store is opened.
 /// </summary>
-public sealed class S3Driver : IStoreDriver
+public sealed class S3Driver : IStoreDriver, ITargetSettingsEditor
 {
     public static S3Driver Instance { get; } = new();
     public const string KindName = "S3";
@@ -51,6 +51,12 @@ public sealed class S3Driver : IStoreDriver
             warnings?.Add($"Target '{input.Name}': the URL names region '{urlRegion}'; -Region '{settings.Region}' is ignored.");
         return settings;
     }
+
+    IReadOnlyCollection<string> ITargetSettingsEditor.Options => S3TargetEditor.Options;
+    public IReadOnlyCollection<string> Clearable => S3TargetEditor.Clearable;
+
+    public TargetSettingsEdit Edit(TargetUrl url, string name, BackupTargetDefinition? saved, TargetOptions options, string configDirectory) =>
+        S3TargetEditor.Edit(url, name, saved, options);
 
     public string? CheckSecretKeys(SecretManifest secret)
     {
