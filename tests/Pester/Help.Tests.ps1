@@ -125,3 +125,14 @@ Describe 'about_LonghornBackup and README agree with the module' {
         $named | Where-Object { $_ -notin $documented } | Should -BeNullOrEmpty
     }
 }
+
+Describe 'What a new user asked about is answered in the help' {
+    It 'IsIncremental: New-LhBackup''s help, the about topic and README say why a first incremental backup has it False' {
+        $readme = Get-Content -Raw -LiteralPath (Join-Path $PSScriptRoot '../../README.md')
+        $sources = @{ 'New-LhBackup help' = Get-Help New-LhBackup -Full | Out-String; about_LonghornBackup = Get-Help about_LonghornBackup | Out-String; README = $readme }
+        foreach ($name in $sources.Keys) {
+            $flat = $sources[$name] -replace '`', '' -replace '\s+', ' '
+            $flat -match 'IsIncremental.{0,200}first backup.{0,120}(BackupMode|mode) is Incremental' | Should -BeTrue -Because "$name explains IsIncremental"
+        }
+    }
+}
