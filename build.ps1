@@ -17,7 +17,9 @@
     Install: Build, then copy the staged module to <modules folder>/LonghornBackup/<version>/ (replacing that version):
             -Scope CurrentUser (default; ~/.local/share/powershell/Modules, Documents\PowerShell\Modules on Windows)
             or AllUsers (root/admin; /usr/local/share/powershell/Modules, $env:ProgramFiles\PowerShell\Modules), or
-            the modules folder -Destination names. Then Import-Module LonghornBackup works without a path.
+            the modules folder -Destination names. Then Import-Module LonghornBackup works without a path. Without
+            -Destination, when no pwsh is on PATH, it also writes a pwsh launcher for this PowerShell
+            (~/.local/bin/pwsh, or /usr/local/bin/pwsh for AllUsers) so the examples run as printed.
     Package: Build, then out/LonghornBackup.<version>.nupkg, which Install-PSResource (or Install-Module) installs
             from a repository (a folder registered with Register-PSResourceRepository) holding it.
     -NoBuild: Install and Package use the module already staged in out/LonghornBackup/.
@@ -205,7 +207,11 @@ try {
         'Clean' { Invoke-Clean }
         'Build' { Invoke-Build }
         'Demo'  { Invoke-Demo }
-        'Install' { if (-not $NoBuild) { Invoke-Build }; $null = Install-StagedModule $StageDir -Scope $Scope -Destination $Destination }
+        'Install' {
+            if (-not $NoBuild) { Invoke-Build }
+            $null = Install-StagedModule $StageDir -Scope $Scope -Destination $Destination
+            if (-not $Destination) { $null = Install-PwshLauncher -Scope $Scope }
+        }
         'Package' { if (-not $NoBuild) { Invoke-Build }; $null = New-ModulePackage $StageDir -OutputDir $OutDir }
         'Bench' {
             Write-Step 'bench/Run-Benchmark.ps1 (fresh pwsh)'

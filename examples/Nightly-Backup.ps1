@@ -65,8 +65,10 @@
            longer than -LockTimeout, ...), or the verification found a backup that cannot be restored. The error is on
            standard error and in the transcript.
     PowerShell itself also exits 1 when the script cannot start (a missing mandatory parameter under -NonInteractive,
-    its #Requires line not met). The script sets $ErrorActionPreference = 'Stop', so a failing cmdlet ends the run instead of
-    letting it go on and exit 0; it catches the error, writes it and exits 1.
+    its #Requires line not met). The script sets $ErrorActionPreference = 'Stop', so a failing cmdlet ends the run (and
+    pwsh exits 1) instead of letting it go on and exit 0; the error is reported once, as that cmdlet's error
+    ("New-LhBackup: ..."), not caught and written again. With its output redirected to a log (cron, > file 2>&1) the
+    script writes plain text: no colour escape sequences.
 #>
 [CmdletBinding()]
 param(
@@ -85,10 +87,12 @@ param(
 
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
+# PowerShell colours warnings and errors even when they go to a file; a log read later wants plain text.
+if ([Console]::IsOutputRedirected -or [Console]::IsErrorRedirected) { $PSStyle.OutputRendering = 'PlainText' }
 $null = New-Item -ItemType Directory -Force -Path $TranscriptDirectory
 $transcript = Join-Path $TranscriptDirectory ("$VolumeName-" + (Get-Date).ToUniversalTime().ToString('yyyyMMdd-HHmmss') + '.log')
 Start-Transcript -LiteralPath $transcript | Out-Null
-$failed = $false
+# No catch: a cmdlet's error under 'Stop' ends the script as that cmdlet's error, reported once, and pwsh exits 1.
 try {
     # The installed module by name; in a clone where it is not installed, the build next to this script.
     $built = Join-Path $PSScriptRoot '../out/LonghornBackup/LonghornBackup.psd1'
@@ -110,23 +114,17 @@ try {
 
     $deep = $AlwaysDeep -or (Get-Date).DayOfWeek -eq $DeepVerifyOn
     Write-Output ("Verifying $VolumeName ({0})" -f $(if ($deep) { 'deep: every block read and checksummed' } else { 'quick: every block present' }))
-    $results = Test-LhBackup -Target $Target -VolumeName $VolumeName -Deep:$deep -LockTimeout $LockTimeout -ErrorAction SilentlyContinue -ErrorVariable verifyErrors
+    # Test-LhBackup's own errors (BackupVerificationFailed, one per broken backup) are written as they come.
+    $results = Test-LhBackup -Target $Target -VolumeName $VolumeName -Deep:$deep -LockTimeout $LockTimeout -ErrorAction Continue -ErrorVariable verifyErrors
     $broken = @($results | Where-Object { -not $_.IsHealthy })
     if ($broken.Count -gt 0 -or $verifyErrors.Count -gt 0) {
-        $failed = $true
         $broken | Format-Table Name, VolumeName, State, MissingBlocks, CorruptBlocks -AutoSize | Out-String | Write-Output
-        Write-Error "Verification found $($broken.Count) broken backup(s) of $VolumeName." -ErrorAction Continue
+        Write-Output "Verification found $($broken.Count) broken backup(s) of $VolumeName."
+        exit 1
     }
-    else {
-        Write-Output "All $(@($results).Count) backups of $VolumeName are healthy."
-    }
-}
-catch {
-    $failed = $true
-    Write-Error -ErrorRecord $_ -ErrorAction Continue
+    Write-Output "All $(@($results).Count) backups of $VolumeName are healthy."
 }
 finally {
     Stop-Transcript | Out-Null
 }
-if ($failed) { exit 1 }
 exit 0

@@ -2,7 +2,8 @@
 <#
 .SYNOPSIS
     Installs the NBD clients the export tests drive (tests/Pester/Export.Tests.ps1), from Debian's packages:
-    libnbd-bin (nbdinfo, nbdcopy), python3-libnbd (nbdsh and libnbd's Python binding) and qemu-utils (qemu-img).
+    libnbd-bin (nbdinfo, nbdcopy), python3-libnbd (nbdsh and libnbd's Python binding) and qemu-utils (qemu-img); and
+    rsync, one of the copy tools ReplicaCopyTests checks against a replica directory.
 .DESCRIPTION
     Installs only what is missing, and only as root on a system with apt-get: one 'apt-get update', then
     'apt-get install -y --no-install-recommends <packages>'. Elsewhere it says what is missing and leaves it to the
@@ -18,6 +19,7 @@ $packages = [ordered]@{
     'libnbd-bin'     = 'nbdcopy'
     'python3-libnbd' = '/usr/lib/python3/dist-packages/nbd.py'
     'qemu-utils'     = 'qemu-img'
+    'rsync'          = 'rsync'
 }
 
 function Test-Installed([string] $Probe) {
@@ -27,7 +29,7 @@ function Test-Installed([string] $Probe) {
 
 $missing = @($packages.Keys | Where-Object { -not (Test-Installed $packages[$_]) })
 if ($missing.Count -eq 0) {
-    Write-Host '==> NBD clients are installed (libnbd-bin, python3-libnbd, qemu-utils)'
+    Write-Host '==> NBD clients and rsync are installed (libnbd-bin, python3-libnbd, qemu-utils, rsync)'
     return
 }
 

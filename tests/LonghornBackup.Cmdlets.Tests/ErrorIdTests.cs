@@ -14,7 +14,7 @@ public class ErrorIdTests
     /// <summary>Ids that cmdlets cannot produce on purpose from a script, with the reason; covered by engine tests.</summary>
     private static readonly Dictionary<string, string> EngineOnly = new()
     {
-        [ErrorIds.OperationCancelled] = "Ctrl+C stops the pipeline (PipelineStoppedException); the engine's id is tested in CrashTests.",
+        [ErrorIds.OperationCancelled] = "Ctrl+C stops the pipeline (PipelineStoppedException); the engine's id is tested in CrashTests and CancelledWorkTests, the cmdlet's warning in CancellationTests.",
         [ErrorIds.SnapshotChanged] = "a replica layer must change while it is being read; ReplicaChainTests change one between opening and reading.",
         [ErrorIds.BackupTargetNotMounted] = "needs a process that may not mount (not root, or not Linux) while the suite runs as root; ShareMounterTests give the engine such a machine, and Shares.Tests.ps1 checks the cmdlet's error on whichever machine runs it.",
     };

@@ -11,7 +11,8 @@ public sealed class PowerShellHost : IDisposable
 {
     private readonly Runspace _runspace;
 
-    public PowerShellHost()
+    /// <param name="host">The host the runspace writes to (a <see cref="RecordingHost"/>), or none.</param>
+    public PowerShellHost(System.Management.Automation.Host.PSHost? host = null)
     {
         Work = Path.Combine(Path.GetTempPath(), "lh-cmdlet-tests-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Work);
@@ -20,7 +21,7 @@ public sealed class PowerShellHost : IDisposable
         var iss = InitialSessionState.CreateDefault2();
         iss.ImportPSModule(new[] { typeof(LonghornBackup.Backup).Assembly.Location });
         iss.EnvironmentVariables.Add(new SessionStateVariableEntry("LONGHORNBACKUP_CONFIG_DIR", Path.Combine(Work, "config"), ""));
-        _runspace = RunspaceFactory.CreateRunspace(iss);
+        _runspace = host is null ? RunspaceFactory.CreateRunspace(iss) : RunspaceFactory.CreateRunspace(host, iss);
         _runspace.Open();
         // Environment variables are process-wide: set ours for the engine calls of this test.
         Environment.SetEnvironmentVariable("LONGHORNBACKUP_CONFIG_DIR", Path.Combine(Work, "config"));
@@ -56,6 +57,25 @@ public sealed class PowerShellHost : IDisposable
         }
         errors.InsertRange(0, ps.Streams.Error);
         return (output, errors);
+    }
+
+    /// <summary>
+    /// Runs a script and stops it, as Ctrl+C does, once <paramref name="stopWhen"/> completes; returns the warnings it
+    /// wrote to its warning stream.
+    /// </summary>
+    public async Task<List<string>> RunAndStopAsync(string script, Task stopWhen)
+    {
+        using var ps = PowerShell.Create();
+        ps.Runspace = _runspace;
+        ps.AddScript(script);
+        var running = ps.BeginInvoke();
+        var first = await Task.WhenAny(stopWhen, Task.Factory.FromAsync(running, _ => { })).ConfigureAwait(false);
+        Assert.True(first == stopWhen, "the script ended before the moment to stop it");
+        await stopWhen.ConfigureAwait(false);
+        ps.Stop();
+        try { ps.EndInvoke(running); }
+        catch (PipelineStoppedException) { }
+        return ps.Streams.Warning.Select(w => w.Message).ToList();
     }
 
     /// <summary>Runs a script and returns the progress records it wrote, in order.</summary>

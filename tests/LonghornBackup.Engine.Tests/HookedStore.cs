@@ -17,6 +17,9 @@ internal sealed class HookedStore(IObjectStore inner) : IObjectStore
     /// <summary>Runs before each call with (operation, key); operations are List, ListTree, Read, Write, Stat, Delete, DeleteTree.</summary>
     public Func<string, string, Task>? Before { get; set; }
 
+    /// <summary>Runs after each write has reached the inner store, with its key: the object is stored from then on.</summary>
+    public Action<string>? AfterWrite { get; set; }
+
     /// <summary>Replaces what a read returns, given (key, bytes read): a test damages a body on its way.</summary>
     public Func<string, byte[]?, byte[]?>? AfterRead { get; set; }
 
@@ -55,6 +58,7 @@ internal sealed class HookedStore(IObjectStore inner) : IObjectStore
     {
         await Enter("Write", key, data);
         await inner.WriteAsync(key, data, ct);
+        AfterWrite?.Invoke(key);
     }
 
     public async Task<ObjectInfo?> StatAsync(string key, CancellationToken ct)

@@ -50,8 +50,23 @@ public class LockWaitOverlapTests
         using var t = new TestStore();
         string image = ImageOf(t, "vol.img", 1, 2, 3);
         var hooked = new HookedStore(new Store.FileSystemStore(t.Root));
+        // The check wait ends only when the test opens it, and the test opens it only once all three blocks are
+        // stored: a backup that stored nothing before its lock was held would never get there.
+        var clock = new GatedWaitClock(SlowCheck.CheckWait);
+        var blocksStored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int blocksWritten = 0;
+        hooked.AfterWrite = key =>
+        {
+            if (key.EndsWith(".blk", StringComparison.Ordinal) && Interlocked.Increment(ref blocksWritten) == 3) blocksStored.TrySetResult();
+        };
 
-        await BackupAsync(t, hooked, image, SlowCheck);
+        var backup = BackupAsync(t, hooked, image, SlowCheck with { Clock = clock });
+        // Not a time window: the bound only keeps an engine that stores nothing before its lock from hanging the test.
+        try { await Task.WhenAny(blocksStored.Task, backup).Unwrap().WaitAsync(TimeSpan.FromMinutes(5)); }
+        catch (TimeoutException) { Assert.Fail("the blocks were not stored while the lock protocol waited"); }
+        Assert.False(backup.IsCompleted, "the backup ended while its lock's check wait was still closed");
+        clock.Open();
+        await backup;
 
         var calls = hooked.Calls.ToList();
         int acquired = calls.FindIndex(c => c.Operation == "Write" && c.Key.EndsWith(".lck", StringComparison.Ordinal)

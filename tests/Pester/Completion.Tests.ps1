@@ -36,6 +36,18 @@ Describe 'Argument completion' {
         Complete 'Get-LhBackup -VolumeName app-data -Name backup-' | Should -Be @($b1.Name)
     }
 
+    It 'completes -SnapshotName of Get-LhBackup with the snapshots of the target''s backups, not file names' {
+        $null = New-LhBackup -VolumeName other -SnapshotName nightly-2026-11-26 -Path (Join-Path $work 'c.img')
+        Push-Location -LiteralPath $work   # a folder with files in it: c.img must not be offered
+        try {
+            Complete 'Get-LhBackup -SnapshotName ' | Should -Be @('nightly-2026-11-26', 's1')
+            Complete 'Get-LhBackup -VolumeName other -SnapshotName nig' | Should -Be @('nightly-2026-11-26')
+            Complete 'Get-LhBackup -VolumeName app-data -SnapshotName ' | Should -Be @('s1')
+            Complete 'Get-LhBackup -SnapshotName c' | Should -BeNullOrEmpty
+        }
+        finally { Pop-Location }
+    }
+
     It 'completes nothing, quickly, for a target that is not set' {
         Complete 'Get-LhBackup -Target nowhere -VolumeName a' | Should -BeNullOrEmpty
     }

@@ -100,6 +100,72 @@ $m = Get-Module LonghornBackup
         @(Get-LhBackup -VolumeName installed-vol).Count | Should -Be 1
     }
 
+    It 'the README''s runbook line runs as printed in a fresh shell, with the pwsh Install provides; its log is plain and names a failing cmdlet once' -Skip:$IsWindows {
+        $home2 = Join-Path $work 'home-runbook'
+        $r = Invoke-InHome $home2 @('-File', $build, '-Task', 'Install', '-NoBuild')
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        # A new login shell's PATH on Debian and Ubuntu: ~/.local/bin first, then what cron has. A pwsh found there
+        # other than ours (Microsoft's package in /usr/bin) is the one the line runs, and Install leaves it alone.
+        $bin = Join-Path $home2 '.local/bin'
+        $launcher = Join-Path $bin 'pwsh'
+        $system = @('/usr/bin/pwsh', '/bin/pwsh') | Where-Object { Test-Path -LiteralPath $_ } | Select-Object -First 1
+        if ($system) { $launcher | Should -Not -Exist }
+        else {
+            $launcher | Should -FileContentMatch 'LonghornBackup pwsh launcher'
+            $r.Output | Should -Match ([regex]::Escape("Wrote the pwsh launcher $launcher"))
+        }
+        # Runs a shell command as a user's new shell would: nothing inherited but HOME and that PATH.
+        function Invoke-FreshShell([string] $Command, [string] $Folder) {
+            $psi = [Diagnostics.ProcessStartInfo]::new('/bin/sh')
+            $psi.ArgumentList.Add('-c'); $psi.ArgumentList.Add($Command)
+            $psi.Environment.Clear()
+            $psi.Environment['HOME'] = $home2
+            $psi.Environment['PATH'] = "${bin}:/usr/bin:/bin"
+            $psi.WorkingDirectory = $Folder
+            $psi.UseShellExecute = $false
+            $psi.RedirectStandardInput = $true; $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true
+            $p = [Diagnostics.Process]::Start($psi)
+            $p.StandardInput.Close()
+            $out = $p.StandardOutput.ReadToEndAsync(); $err = $p.StandardError.ReadToEndAsync()
+            if (-not $p.WaitForExit(300000)) { $p.Kill($true); throw "sh -c $Command did not finish in 5 minutes" }
+            $p.WaitForExit()
+            [pscustomobject]@{ ExitCode = $p.ExitCode; Output = $out.Result + $err.Result }
+        }
+
+        # The set-up the README names: a default target, the demo's image, the example beside it, the repository root.
+        $clone = Join-Path $work 'clone'
+        $null = New-Item -ItemType Directory -Path (Join-Path $clone 'examples'), (Join-Path $clone 'out/demo') -Force
+        Copy-Item -LiteralPath (Join-Path $repoRoot 'examples/Nightly-Backup.ps1') -Destination (Join-Path $clone 'examples')
+        New-TestImage -Path (Join-Path $clone 'out/demo/vol1.img') -SizeMiB 8 -DataBlocks 0, 2
+        $store = Join-Path $work 'runbook-target'
+        $null = New-Item -ItemType Directory -Path $store
+        $set = Invoke-FreshShell "pwsh -NoProfile -NonInteractive -Command 'Set-LhBackupTarget -Url $store'" $clone
+        $set.ExitCode | Should -Be 0 -Because $set.Output
+
+        $readme = Get-Content -Raw -LiteralPath (Join-Path $repoRoot 'README.md')
+        $readme -match '(?m)^\s*(pwsh -NoProfile -NonInteractive -File examples/Nightly-Backup\.ps1 .+?)\s*$' | Should -BeTrue
+        $line = $Matches[1]
+        $line | Should -Match '>> nightly\.log 2>&1$'
+        $log = Join-Path $clone 'nightly.log'
+
+        $ok = Invoke-FreshShell $line $clone
+        $ok.ExitCode | Should -Be 0 -Because ((Get-Content -Raw -LiteralPath $log -ErrorAction SilentlyContinue) + $ok.Output)
+        $text = Get-Content -Raw -LiteralPath $log
+        $text | Should -Match 'are healthy'
+        $text | Should -Match ([regex]::Escape("from $(Join-Path $home2 '.local/share/powershell/Modules/LonghornBackup')"))
+
+        # The target's folder goes away (an unmounted export): the run fails with New-LhBackup's own error, once.
+        Remove-Item -LiteralPath $log
+        Rename-Item -LiteralPath $store -NewName 'runbook-target-gone'
+        $failed = Invoke-FreshShell $line $clone
+        $failed.ExitCode | Should -Be 1
+        $text = Get-Content -Raw -LiteralPath $log
+        $text | Should -Not -Match "`e" -Because 'a redirected log is plain text'
+        @([regex]::Matches($text, '(?m)^New-LhBackup: ')).Count | Should -Be 1 -Because $text
+        @([regex]::Matches($text, 'The backup target folder')).Count | Should -Be 1 -Because $text
+        $text | Should -Not -Match 'Write-Error'
+    }
+
     It 'CurrentUser follows XDG_DATA_HOME as PowerShell does' -Skip:$IsWindows {
         $data = Join-Path $work 'xdg-data'
         $r = Invoke-InHome (Join-Path $work 'home-xdg') @('-File', $build, '-Task', 'Install', '-NoBuild') -DataHome $data

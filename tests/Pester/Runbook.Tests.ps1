@@ -51,6 +51,8 @@ Describe 'examples/Nightly-Backup.ps1' {
         $r = Invoke-Scheduled ($common + @('-SnapshotName', 'night-4', '-AlwaysDeep'))
         $r.ExitCode | Should -Be 1
         $r.Output | Should -Match 'broken backup'
+        $r.Output | Should -Match '(?m)^Test-LhBackup: ' -Because 'Test-LhBackup''s own error is reported'
+        $r.Output | Should -Not -Match 'Write-Error'
     }
 
     It 'exits non-zero when the target is unreachable' {

@@ -107,9 +107,12 @@ Describe 'Tables in 80 columns' {
         $lines = ($o | Format-Table | Out-String -Width 80) -split "`r?`n"
         $lines | Where-Object { $_.Length -gt 80 } | Should -BeNullOrEmpty
         $lines | Where-Object { $_ -match '…|\.\.\.' } | Should -BeNullOrEmpty
-        # PowerShell drops the columns that do not fit: the header must be the one a wide console shows.
+        # PowerShell drops the columns that do not fit: the header must be the one a wide console shows. The backup
+        # table is made for 120 columns; in 80 it keeps Name, Snapshot, Mode and CreatedAt, whole, and drops the rest.
         $header = { param($text) ($text -split "`r?`n" | Select-String -Pattern '^[- ]+$' -Context 1, 0 | Select-Object -First 1).Context.PreContext[0] -split ' +' }
-        & $header ($lines -join "`n") | Should -Be (& $header ($o | Format-Table | Out-String -Width 300))
+        $wide = & $header ($o | Format-Table | Out-String -Width 300)
+        if ($_ -eq 'Backup') { $wide = $wide[0..($wide.IndexOf('(UTC)'))] }
+        & $header ($lines -join "`n") | Should -Be $wide
     }
 
     It 'shows what a restore wrote: backup, size and path in a table' {
@@ -119,5 +122,34 @@ Describe 'Tables in 80 columns' {
         $tables.RestoreResult.File | Should -BeOfType ([IO.FileInfo])
         $tables.RestoreResult.File.FullName | Should -Be $restored
         (Get-FileHash -LiteralPath $restored).Hash | Should -Be ($tables.RestoreResult | Get-FileHash).Hash
+    }
+}
+
+Describe 'Get-LhBackup''s table in a 120-column terminal' {
+    BeforeAll {
+        $img = Join-Path $work 'wide.img'
+        New-TestImage -Path $img -SizeMiB 8 -DataBlocks 0, 1
+        $labels = @{ RecurringJob = 'daily' }
+        $null = New-LhBackup -VolumeName wide-vol -SnapshotName nightly-20261207-185723 -Path $img -Label $labels
+        $null = New-LhBackup -VolumeName wide-vol -SnapshotName weekly-20261213-020000 -Path $img -Label $labels -BackupMode Full
+        $script:backups = Get-LhBackup -VolumeName wide-vol
+        $script:wideText = $backups | Out-String -Width 120
+        $script:wideLines = $wideText -split "`r?`n"
+    }
+
+    It 'shows whole snapshot names, the mode, both upload sizes and the labels, within 120 columns' {
+        $wideLines | Where-Object { $_.Length -gt 120 } | Should -BeNullOrEmpty
+        $wideLines | Where-Object { $_ -match '…|\.\.\.' } | Should -BeNullOrEmpty
+        $wideLines -match '^Name +Snapshot +Mode +CreatedAt \(UTC\) +New +ReUploaded +Labels$' | Should -Not -BeNullOrEmpty
+        foreach ($b in $backups) {
+            $row = $wideLines | Where-Object { $_.StartsWith($b.Name) }
+            $row | Should -Match ([regex]::Escape($b.SnapshotName))
+            $row | Should -Match "\b$($b.BackupMode)\b"
+            $row | Should -Match ("{0} +{1} +RecurringJob=daily$" -f [regex]::Escape([LonghornBackup.Hosting.Sizes]::Format($b.NewlyUploadedDataSize)),
+                [regex]::Escape([LonghornBackup.Hosting.Sizes]::Format($b.ReUploadedDataSize)))
+        }
+        # The first backup's blocks were new; the full backup uploaded them again.
+        $backups[0].NewlyUploadedDataSize | Should -BeGreaterThan 0
+        $backups[1].ReUploadedDataSize | Should -BeGreaterThan 0
     }
 }

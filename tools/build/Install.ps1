@@ -78,6 +78,55 @@ function Install-StagedModule {
     return $target
 }
 
+# The examples and scheduled tasks run `pwsh`. Most Longhorn admins have it from Microsoft's packages; the README's
+# set-up gives only the repository's local tool (`dotnet pwsh`, found from inside the clone). So when no pwsh is on
+# PATH, Install writes a pwsh launcher for the PowerShell running this build, with absolute paths (it works from any
+# folder and under a bare PATH): ~/.local/bin/pwsh for CurrentUser, /usr/local/bin/pwsh for AllUsers. A pwsh that is
+# not ours is never replaced; our own launcher is rewritten (a newer pinned PowerShell).
+$script:PwshLauncherMark = '# LonghornBackup pwsh launcher'
+
+function Get-PwshLauncherFolder {
+    param([ValidateSet('CurrentUser', 'AllUsers')] [string] $Scope = 'CurrentUser')
+    if ($Scope -eq 'AllUsers') { return '/usr/local/bin' }
+    return Join-Path $HOME '.local/bin'
+}
+
+function Install-PwshLauncher {
+    param([ValidateSet('CurrentUser', 'AllUsers')] [string] $Scope = 'CurrentUser', [string] $Folder)
+    if ($IsWindows) {
+        Write-Host '    pwsh: the examples need PowerShell 7.4 or later (winget install Microsoft.PowerShell).'
+        return $null
+    }
+    if (-not $Folder) { $Folder = Get-PwshLauncherFolder -Scope $Scope }
+    $launcher = Join-Path $Folder 'pwsh'
+    # PowerShell puts its own folder first on its PATH; what counts is the PATH a new shell has.
+    $found = $env:PATH -split [IO.Path]::PathSeparator | Where-Object { $_ -and $_.TrimEnd('/') -ne $PSHOME.TrimEnd('/') } |
+        ForEach-Object { Join-Path $_ 'pwsh' } | Where-Object { Test-Path -LiteralPath $_ -PathType Leaf } | Select-Object -First 1
+    if ($found -and $found -ne $launcher) {
+        Write-Host "    pwsh on PATH runs the examples: $found"
+        return $null
+    }
+    if ((Test-Path -LiteralPath $launcher) -and -not (Select-String -LiteralPath $launcher -SimpleMatch $PwshLauncherMark -Quiet)) {
+        Write-Host "    $launcher exists and is not LonghornBackup's launcher: left as it is."
+        return $null
+    }
+    # dotnet runs the local tool's pwsh.dll; any other host is pwsh itself.
+    $quote = { param($s) "'" + ($s -replace "'", "'\''") + "'" }
+    $process = [Environment]::ProcessPath
+    $command = if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') {
+        "exec $(& $quote $process) $(& $quote (Join-Path $PSHOME 'pwsh.dll')) `"`$@`""
+    } else { "exec $(& $quote $process) `"`$@`"" }
+    $text = "#!/bin/sh`n$PwshLauncherMark`: PowerShell $($PSVersionTable.PSVersion), as build.ps1 -Task Install found it.`n" +
+        "# Delete this file once PowerShell is installed from Microsoft's packages.`n$command`n"
+    $null = New-Item -ItemType Directory -Path $Folder -Force
+    [IO.File]::WriteAllText($launcher, $text)
+    & chmod 755 $launcher
+    Write-Step "Wrote the pwsh launcher $launcher (PowerShell $($PSVersionTable.PSVersion))"
+    $onPath = @($env:PATH -split [IO.Path]::PathSeparator | ForEach-Object { $_.TrimEnd('/') }) -contains $Folder.TrimEnd('/')
+    if (-not $onPath) { Write-Host "    $Folder is not on PATH here: new login shells add ~/.local/bin on Debian and Ubuntu; elsewhere add it, or run $launcher." }
+    return $launcher
+}
+
 # Makes out/<name>.<version>.nupkg: the module's files at the package root and a .nuspec with the metadata PowerShellGet
 # and PSResourceGet read (id, version, authors, description, tags PSModule, PSCmdlet_*, PSEdition_*), plus the OPC
 # parts NuGet packages carry. Install-PSResource (or Install-Module) from a repository holding it installs the module.

@@ -34,6 +34,7 @@ public sealed class GetLhBackupCommand : LhTargetCmdlet
     /// <summary>Only backups of these snapshots; wildcards allowed.</summary>
     [Parameter]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(Completion.BackupSnapshotNameCompleter))]
     public string[]? SnapshotName { get; set; }
 
     /// <summary>Only the newest N completed backups of each volume (after the other filters).</summary>

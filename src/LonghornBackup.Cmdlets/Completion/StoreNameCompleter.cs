@@ -79,3 +79,25 @@ public sealed class BackupNameCompleter : StoreNameCompleter
         return names;
     }
 }
+
+/// <summary>
+/// Completes the snapshot names of the target's backups (Get-LhBackup -SnapshotName): those of the -VolumeName on the
+/// command line, or of every volume, each name once. Reads each backup's cfg, within the completers' time bound.
+/// </summary>
+public sealed class BackupSnapshotNameCompleter : StoreNameCompleter
+{
+    private protected override async Task<IReadOnlyList<string>> ListAsync(Backupstore store, IDictionary boundParameters, CancellationToken ct)
+    {
+        var volumes = boundParameters["VolumeName"] switch
+        {
+            string v => new[] { v },
+            string[] vs => vs,
+            _ => (await store.ListVolumeNamesAsync(ct).ConfigureAwait(false)).ToArray(),
+        };
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var v in volumes.Where(v => !WildcardPattern.ContainsWildcardCharacters(v)))
+            foreach (var backup in await store.ListBackupsAsync(v, null, ct).ConfigureAwait(false))
+                if (backup.Config is { SnapshotName.Length: > 0 } cfg) names.Add(cfg.SnapshotName);
+        return names.ToList();
+    }
+}

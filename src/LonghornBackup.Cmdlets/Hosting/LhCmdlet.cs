@@ -167,10 +167,39 @@ public abstract class LhCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>A per-item failure: reported, and the cmdlet goes on with the next item.</summary>
-    internal void WriteEngineError(LonghornBackupException e) => WriteError(ErrorMapping.ToErrorRecord(e));
+    internal void WriteEngineError(LonghornBackupException e)
+    {
+        WarnWhatWasKept(e);
+        WriteError(ErrorMapping.ToErrorRecord(e));
+    }
 
     /// <summary>A failure that ends the command (setup errors such as no target).</summary>
-    internal void ThrowEngineError(LonghornBackupException e) => ThrowTerminatingError(ErrorMapping.ToErrorRecord(e));
+    internal void ThrowEngineError(LonghornBackupException e)
+    {
+        WarnWhatWasKept(e);
+        ThrowTerminatingError(ErrorMapping.ToErrorRecord(e));
+    }
+
+    /// <summary>
+    /// After Ctrl+C, says what the stopped operation kept. The pipeline is stopping then and PowerShell refuses its
+    /// streams, so the warning goes straight to the host; -WarningAction (or $WarningPreference) SilentlyContinue or
+    /// Ignore still silences it.
+    /// </summary>
+    private void WarnWhatWasKept(LonghornBackupException e)
+    {
+        if (e.Cancelled is not { } work) return;
+        string text = CancellationWarning.For(work);
+        try
+        {
+            WriteWarning(text);
+        }
+        catch (PipelineStoppedException)
+        {
+            var preference = MyInvocation.BoundParameters.TryGetValue("WarningAction", out var bound) ? bound
+                : SessionState.PSVariable.GetValue("WarningPreference", ActionPreference.Continue);
+            if (preference is not (ActionPreference.SilentlyContinue or ActionPreference.Ignore)) Host.UI.WriteWarningLine(text);
+        }
+    }
 
     /// <summary>Runs one item's work; engine errors become non-terminating errors for that item.</summary>
     internal void ForItem(string operation, object? target, Action work)

@@ -24,6 +24,10 @@ public sealed class Backup
     public string CompressionMethod { get; init; } = "";
     public long BlockSize { get; init; }
     public int BlockCount { get; init; }
+    /// <summary>
+    /// Longhorn's IsIncremental: the block map was built on the volume's previous backup. False for a volume's first
+    /// backup even when BackupMode is Incremental, and for full backups.
+    /// </summary>
     public bool IsIncremental { get; init; }
     /// <summary>When the backup finished (UTC); null while in progress.</summary>
     public DateTime? CreatedAt { get; init; }

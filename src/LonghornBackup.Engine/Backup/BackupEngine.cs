@@ -36,11 +36,11 @@ public sealed class BackupEngine
                 ? new BackupEngine(new Backupstore(new PreviewStore(_store.Store), _store.Url), _clock, _locking).RunCoreAsync(request, progress, ct)
                 : RunCoreAsync(request, progress, ct)).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (Exception e) when (Cancellation.IsCancellation(e, ct) && e is not LonghornBackupException { Cancelled: not null })
         {
-            // Cancelled anywhere, also in the reads before the lock: the module's own error, as from the transfer.
-            throw new LonghornBackupException(ErrorIds.OperationCancelled, ErrorKind.OperationStopped,
-                $"The backup of volume '{request.VolumeName}' was cancelled.", request.VolumeName);
+            // Cancelled before any block was stored (in the reads before the lock, say): the module's own error.
+            throw Cancellation.Stopped($"The backup of volume '{request.VolumeName}' was cancelled.", request.VolumeName,
+                new CancelledWork(CancelledOperation.Backup, request.VolumeName), e);
         }
     }
 
@@ -80,6 +80,7 @@ public sealed class BackupEngine
         VolumeLock? volumeLock = null;
         string? inProgressKey = null;
         InFlightJournal? journal = null;
+        var counters = new BackupCounters();
         try
         {
             if (deletionRunning && lockTask is not null)
@@ -106,7 +107,6 @@ public sealed class BackupEngine
                 ? BlockChangeCache.PathFor(request.ChangeCacheDirectory ?? BlockChangeCache.DefaultDirectory(), _store.Url.Canonical, request.VolumeName)
                 : null;
             int cpuWorkers = request.Concurrency ?? Math.Max(2, Environment.ProcessorCount);
-            var counters = new BackupCounters();
             // Progress counts the data that will be read (the pipeline adds it from the image's extents), not the holes.
             var tracker = new ProgressTracker(progress, $"Backing up {request.VolumeName}", totalBytes: 0);
             var cache = full || diff is not null || cachePath is null ? null : BlockChangeCache.LoadTrusted(cachePath, lastBackup, blockSize);
@@ -248,6 +248,17 @@ public sealed class BackupEngine
                 DiffBaseSnapshot = diff?.Base.SnapshotName,
                 BlocksChanged = diff is null ? null : BlockOffsets(diff.ChangedRanges, blockSize, volumeSize).Count,
             };
+        }
+        catch (Exception e) when (Cancellation.IsCancellation(e, ct))
+        {
+            // The blocks stored so far stay (the next run finds them in its listing of the block pool); a dry run stored none.
+            if (inProgressKey is not null && !request.DryRun) await DeleteQuietlyAsync(inProgressKey).ConfigureAwait(false);
+            throw Cancellation.Stopped($"The backup of volume '{request.VolumeName}' was cancelled.", request.VolumeName,
+                new CancelledWork(CancelledOperation.Backup, request.VolumeName)
+                {
+                    BlocksStored = request.DryRun ? 0 : counters.BlocksUploaded,
+                    BytesStored = request.DryRun ? 0 : counters.BytesWritten,
+                }, e);
         }
         catch when (inProgressKey is not null && !request.DryRun)
         {

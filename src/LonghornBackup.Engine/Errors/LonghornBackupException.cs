@@ -41,4 +41,7 @@ public class LonghornBackupException : Exception
     public ErrorKind Kind { get; }
     public object? TargetObject { get; }
     public string? RecommendedAction { get; }
+
+    /// <summary>For <see cref="ErrorIds.OperationCancelled"/>: what the stopped operation had done, so its caller can say what was kept.</summary>
+    public CancelledWork? Cancelled { get; init; }
 }

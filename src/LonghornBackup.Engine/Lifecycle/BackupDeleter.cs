@@ -39,6 +39,21 @@ public sealed class BackupDeleter
     public async Task<BackupDeletionResult> DeleteAsync(string volumeName, IEnumerable<string> backupNames, TimeSpan? lockTimeout,
         IProgress<OperationProgress>? progress, CancellationToken ct)
     {
+        try
+        {
+            return await DeleteCoreAsync(volumeName, backupNames, lockTimeout, progress, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (Cancellation.IsCancellation(e, ct) && e is not LonghornBackupException { Cancelled: not null })
+        {
+            // Before the first config was deleted (listing, waiting for the lock): nothing was removed.
+            throw Cancellation.Stopped($"Removing backups of volume '{volumeName}' was cancelled before any was removed.", volumeName,
+                new CancelledWork(CancelledOperation.BackupRemoval, volumeName), e);
+        }
+    }
+
+    private async Task<BackupDeletionResult> DeleteCoreAsync(string volumeName, IEnumerable<string> backupNames, TimeSpan? lockTimeout,
+        IProgress<OperationProgress>? progress, CancellationToken ct)
+    {
         NameRules.ValidateVolumeNameForRead(volumeName);
         var requested = backupNames.Distinct(StringComparer.Ordinal).ToList();
         foreach (var name in requested) NameRules.ValidateBackupName(name);
@@ -146,12 +161,12 @@ public sealed class BackupDeleter
                 }
             }
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (Exception e) when (Cancellation.IsCancellation(e, ct))
         {
             if (updateLast) await _store.SaveVolumeAsync(volume!, CancellationToken.None).ConfigureAwait(false);
-            throw new LonghornBackupException(ErrorIds.OperationCancelled, ErrorKind.OperationStopped,
+            throw Cancellation.Stopped(
                 $"Removing backups of volume '{volumeName}' was cancelled after their configs were deleted; blocks they alone used are freed by the next deletion.",
-                volumeName);
+                volumeName, new CancelledWork(CancelledOperation.BackupRemoval, volumeName) { BackupsRemoved = deleted }, e);
         }
 
         if (gc.UnknownReferences > 0)

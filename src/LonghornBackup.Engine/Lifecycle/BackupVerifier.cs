@@ -44,16 +44,16 @@ public sealed class BackupVerifier
                 $"The backup volume '{volumeName}' does not exist on the backup target {_store.Url}.", volumeName,
                 "List the volumes with Get-LhBackupVolume.");
 
-        await using var volumeLock = await VolumeLock.AcquireAsync(_store.Store, volumeName, LockType.BackupOrRestore, "verification",
-            request.LockTimeout, _locking, ct).ConfigureAwait(false);
         try
         {
+            await using var volumeLock = await VolumeLock.AcquireAsync(_store.Store, volumeName, LockType.BackupOrRestore, "verification",
+                request.LockTimeout, _locking, ct).ConfigureAwait(false);
             return await VerifyLockedAsync(request, progress, ct).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (Exception e) when (Cancellation.IsCancellation(e, ct))
         {
-            throw new LonghornBackupException(ErrorIds.OperationCancelled, ErrorKind.OperationStopped,
-                $"The verification of volume '{volumeName}' was cancelled.", volumeName);
+            throw Cancellation.Stopped($"The verification of volume '{volumeName}' was cancelled.", volumeName,
+                new CancelledWork(CancelledOperation.Verification, volumeName), e);
         }
     }
 

@@ -27,6 +27,21 @@ public sealed class VolumeDeleter
     public async Task<VolumeDeletionResult> DeleteAsync(string volumeName, TimeSpan? lockTimeout, IProgress<OperationProgress>? progress,
         CancellationToken ct)
     {
+        try
+        {
+            return await DeleteCoreAsync(volumeName, lockTimeout, progress, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (Cancellation.IsCancellation(e, ct) && e is not LonghornBackupException { Cancelled: not null })
+        {
+            // Before anything was deleted (listing, waiting for the lock).
+            throw Cancellation.Stopped($"Removing backup volume '{volumeName}' was cancelled before anything was removed.", volumeName,
+                new CancelledWork(CancelledOperation.VolumeRemoval, volumeName), e);
+        }
+    }
+
+    private async Task<VolumeDeletionResult> DeleteCoreAsync(string volumeName, TimeSpan? lockTimeout, IProgress<OperationProgress>? progress,
+        CancellationToken ct)
+    {
         NameRules.ValidateVolumeNameForRead(volumeName);
         if (!(await _store.ListVolumeNamesAsync(ct).ConfigureAwait(false)).Contains(volumeName, StringComparer.Ordinal))
             throw new LonghornBackupException(ErrorIds.BackupVolumeNotFound, ErrorKind.NotFound,
@@ -66,10 +81,10 @@ public sealed class VolumeDeleter
             }
             leftBehind = await LeftBehindAsync(volumeName, volumeLock.Key, ct).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (Exception e) when (Cancellation.IsCancellation(e, ct))
         {
-            throw new LonghornBackupException(ErrorIds.OperationCancelled, ErrorKind.OperationStopped,
-                $"Removing backup volume '{volumeName}' was cancelled part-way; run it again to finish.", volumeName);
+            throw Cancellation.Stopped($"Removing backup volume '{volumeName}' was cancelled part-way; run it again to finish.", volumeName,
+                new CancelledWork(CancelledOperation.VolumeRemoval, volumeName) { RemovalStarted = true }, e);
         }
         step.Complete("Done");
         return new VolumeDeletionResult(volumeName, backups, blocks) { LeftBehind = leftBehind };

@@ -51,10 +51,17 @@ public sealed class RestoreEngine
             await lockTask.ConfigureAwait(false);
             throw;
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (Exception e) when (Cancellation.IsCancellation(e, ct))
         {
-            throw new LonghornBackupException(ErrorIds.OperationCancelled, ErrorKind.OperationStopped,
-                $"The restore of backup '{request.BackupName}' was cancelled.", request.BackupName);
+            // A file is built under a temporary name, deleted on the way out: the destination is as it was. A device is
+            // written in place once the lock is held, so from then on it holds part of the backup.
+            string output = Path.GetFullPath(request.OutputPath);
+            throw Cancellation.Stopped($"The restore of backup '{request.BackupName}' was cancelled.", request.BackupName,
+                new CancelledWork(CancelledOperation.Restore, request.VolumeName)
+                {
+                    Destination = output,
+                    DestinationUnchanged = !IsDevice(output) || !lockTask.IsCompletedSuccessfully,
+                }, e);
         }
         finally
         {
