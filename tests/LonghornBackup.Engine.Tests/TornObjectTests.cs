@@ -103,7 +103,7 @@ public class TornObjectTests
         string second = Image(t, 2);
 
         // The second backup is killed halfway through its third block: that block is torn under its final name.
-        var killed = new TearingStore(new FileSystemStore(t.Root)) { TearWhen = (key, _) => IsBlock(key) && ++_blocks == 3 };
+        var killed = new TearingStore(new FileSystemStore(t.Root)) { TearWhen = (key, _) => IsBlock(key) && Interlocked.Increment(ref _blocks) == 3 };
         await Assert.ThrowsAsync<LonghornBackupException>(() =>
             t.BackupAsync("vol", second, snapshot: "s2", via: new(killed, t.Url), useChangeCache: false));
         Assert.NotNull(killed.TornKey);
@@ -256,14 +256,18 @@ public class TornObjectTests
 
         // Backup A lists the pool, then is held at its first block until backup B of the same data has finished:
         // both found every block new, and both stored all eight.
+        var aAtFirstBlock = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var bDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var held = new HookedStore(new FileSystemStore(t.Root));
         held.Before = async (op, key) =>
         {
-            if (op == "Write" && IsBlock(key)) await bDone.Task;
+            if (op != "Write" || !IsBlock(key)) return;
+            aAtFirstBlock.TrySetResult();
+            await bDone.Task;
         };
         var runA = t.BackupAsync("vol", image, snapshot: "s1", mode: BackupMode.Full, via: new(held, t.Url));
-        while (!held.Calls.Any(c => c.Operation == "Write" && IsBlock(c.Key))) await Task.Yield();
+        await Task.WhenAny(aAtFirstBlock.Task, runA);
+        Assert.False(runA.IsCompleted, $"backup A ended before its first block: {runA.Exception?.InnerException?.Message}");
         var b = await t.BackupAsync("vol", image, snapshot: "s2", mode: BackupMode.Full);
         bDone.SetResult();
         var a = await runA;
@@ -282,11 +286,11 @@ public class TornObjectTests
         var first = await t.BackupAsync("vol", image, snapshot: "s1");
         string second = Image(t, 13);
         int blocks = 0;
-        var killed = new TearingStore(new FileSystemStore(t.Root)) { TearWhen = (key, _) => IsBlock(key) && ++blocks == 4 };
+        var killed = new TearingStore(new FileSystemStore(t.Root)) { TearWhen = (key, _) => IsBlock(key) && Interlocked.Increment(ref blocks) == 4 };
         await Assert.ThrowsAsync<LonghornBackupException>(() => t.BackupAsync("vol", second, snapshot: "s2", via: new(killed, t.Url), useChangeCache: false));
         string torn = Path.Combine(t.Root, killed.TornKey!);
         var whole = killed.Written.Where(IsBlock).Select(k => Path.Combine(t.Root, k)).ToList();
-        Assert.Equal(3, whole.Count);
+        Assert.True(whole.Count >= 3, "the three blocks before the torn one were stored whole");   // uploads run side by side
         AgeLocks(t, "vol");
 
         var r = await new VolumeRepairer(t.Store, TestStore.FastLocks).RepairAsync("vol",

@@ -109,6 +109,7 @@ internal sealed class InFlightJournal
 
     private async Task WriteRecordsAsync(CancellationToken ct)
     {
+        TaskCompletionSource<bool>? signal = null;   // the waiters of the record being written
         try
         {
             string owner = await _ownerLock.ConfigureAwait(false);
@@ -116,7 +117,6 @@ internal sealed class InFlightJournal
             {
                 await _wake.WaitAsync(ct).ConfigureAwait(false);
                 List<string> batch;
-                TaskCompletionSource<bool> signal;
                 int sequence;
                 lock (_gate)
                 {
@@ -140,6 +140,8 @@ internal sealed class InFlightJournal
             lock (_gate)
             {
                 _failure = e;
+                // Every waiter fails with it: those of the record that was being written and those of the next one.
+                signal?.TrySetException(e);
                 _nextRecord.TrySetException(e);
             }
             throw;
