@@ -52,7 +52,7 @@ public static class OwnerOnlyFile
         if (OperatingSystem.IsWindows()) new FileInfo(path).SetAccessControl(WindowsFileSecurity());
         else File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
 #else
-        File.SetAccessControl(path, WindowsFileSecurity());   // .NET Framework: Windows only
+        if (OnWindows) RestrictOnWindows(path);
 #endif
     }
 
@@ -66,7 +66,8 @@ public static class OwnerOnlyFile
         if (OperatingSystem.IsWindows()) new DirectoryInfo(path).Create(WindowsDirectorySecurity());
         else Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 #else
-        Directory.CreateDirectory(path, WindowsDirectorySecurity());
+        if (OnWindows) CreateFolderOnWindows(path);
+        else Directory.CreateDirectory(path);
 #endif
     }
 
@@ -85,11 +86,27 @@ public static class OwnerOnlyFile
                 UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
             });
 #else
-        stream = new FileStream(path, FileMode.CreateNew, FileSystemRights.Write | FileSystemRights.Read, FileShare.None, 4096, FileOptions.None, WindowsFileSecurity());
+        stream = OnWindows ? CreateNewOnWindows(path) : new FileStream(path, FileMode.CreateNew, FileAccess.Write);
 #endif
         Created.Value?.Invoke(path);
         return stream;
     }
+
+#if !NET
+    // The .NET Framework build is Windows PowerShell's, so Windows; its tests also load it into PowerShell 7 on Linux,
+    // where the ACL overloads below do not exist. Each is its own method, compiled only when it is called.
+    private static bool OnWindows => Environment.OSVersion.Platform == PlatformID.Win32NT;
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void RestrictOnWindows(string path) => File.SetAccessControl(path, WindowsFileSecurity());
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void CreateFolderOnWindows(string path) => Directory.CreateDirectory(path, WindowsDirectorySecurity());
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static FileStream CreateNewOnWindows(string path) =>
+        new(path, FileMode.CreateNew, FileSystemRights.Write | FileSystemRights.Read, FileShare.None, 4096, FileOptions.None, WindowsFileSecurity());
+#endif
 
 #if NET
     [SupportedOSPlatform("windows")]
