@@ -16,7 +16,15 @@ public class BatchChecksumsTests
     {
         var blocks = Enumerable.Range(0, 11).Select(i => TestImages.RandomBytes(700 + i)).ToArray();
         int reading = blocks.Length;
-        var hashers = new BatchChecksums(B, 2, () => Volatile.Read(ref reading) > 0, CancellationToken.None);
+        // A hasher that took a block asks whether more are coming, and is kept there until every block is queued:
+        // the blocks arrive together whatever the machine's load (a group's own wait for more is only 20 ms).
+        using var allQueued = new ManualResetEventSlim();
+        var hashers = new BatchChecksums(B, 2, () =>
+        {
+            // Not a time window: the bound only keeps a test that never queues its blocks from hanging.
+            if (!allQueued.Wait(TimeSpan.FromMinutes(2))) throw new TimeoutException("the blocks were never all queued");
+            return Volatile.Read(ref reading) > 0;
+        }, CancellationToken.None);
         var calls = new int[blocks.Length];
         var said = new bool[blocks.Length];
         var results = blocks.Select((block, i) =>
@@ -27,6 +35,7 @@ public class BatchChecksumsTests
             Interlocked.Decrement(ref reading);
             return task;
         }).ToArray();
+        allQueued.Set();
 
         var verified = await Task.WhenAll(results);
         for (int i = 0; i < blocks.Length; i++)
@@ -40,20 +49,30 @@ public class BatchChecksumsTests
     }
 
     [Theory]
-    [InlineData(2)]
-    [InlineData(5)]
-    [InlineData(10)]
-    public async Task A_group_still_gathering_when_the_export_stops_is_handed_back(int stopAfterMs)
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_group_still_gathering_when_the_export_stops_is_handed_back(bool stopFromTheHasher)
     {
         using var stopping = new CancellationTokenSource();
-        var hashers = new BatchChecksums(B, 1, () => true, stopping.Token);   // "more coming": the group waits 20 ms
+        // The hasher asks whether more blocks are coming only once it holds one and gathers a group: the export stops
+        // then, from the hasher's own call or from another thread while the group waits for more.
+        var gathering = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hashers = new BatchChecksums(B, 1, () =>
+        {
+            if (stopFromTheHasher) stopping.Cancel();
+            gathering.TrySetResult();
+            return true;   // "more coming": the group would wait for more
+        }, stopping.Token);
         int calls = 0;
         var task = hashers.VerifyAsync(TestImages.RandomBytes(801), "not its checksum", ok => { if (!ok) Interlocked.Increment(ref calls); });
-        await Task.Delay(stopAfterMs);   // the hasher has taken the block and waits for more
+        // Not a time window: the bound only keeps a hasher that never gathers from hanging the test.
+        await gathering.Task.WaitAsync(TimeSpan.FromMinutes(2));
         stopping.Cancel();
-        // Handed back unhashed (cancelled), or hashed first if the stop came late: either way it ends, called back once.
-        Assert.Same(task, await Task.WhenAny(task, Task.Delay(TimeSpan.FromSeconds(10))));
-        Assert.True(task.IsCanceled || !await task);
+
+        // Handed back unhashed (cancelled), or hashed first: either way it ends, called back once.
+        try { Assert.False(await task.WaitAsync(TimeSpan.FromMinutes(2))); }
+        catch (OperationCanceledException) { Assert.True(task.IsCanceled); }
+        catch (TimeoutException) { Assert.Fail("the block was never handed back after the export stopped"); }
         Assert.Equal(1, calls);
     }
 
@@ -61,14 +80,41 @@ public class BatchChecksumsTests
     public async Task Blocks_left_when_the_export_stops_get_their_callback_and_a_cancelled_task()
     {
         using var stopping = new CancellationTokenSource();
-        var hashers = new BatchChecksums(B, 1, () => true, stopping.Token);   // always "more coming": the group waits
+        using var release = new ManualResetEventSlim();
+        var gathering = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The hasher takes the first block and, asking whether more are coming, is kept there: the blocks that come
+        // meanwhile wait in its queue when the export stops. Then it is told no more are coming.
+        var hashers = new BatchChecksums(B, 1, () =>
+        {
+            gathering.TrySetResult();
+            // Not a time window: the bound only keeps a test that never lets the hasher go on from hanging.
+            if (!release.Wait(TimeSpan.FromMinutes(2))) throw new TimeoutException("the hasher was never let go on");
+            return false;
+        }, stopping.Token);
+        var blocks = Enumerable.Range(0, 4).Select(i => TestImages.RandomBytes(800 + i)).ToArray();
+        var calls = new int[blocks.Length + 1];
+        var said = new bool?[blocks.Length + 1];
+        Task<bool> Verify(int i, byte[] block) =>
+            hashers.VerifyAsync(block, Checksum.Of(block), ok => { Interlocked.Increment(ref calls[i]); said[i] = ok; });
+
+        var first = Verify(0, blocks[0]);
+        // Not time windows: the bounds only keep a hasher that never gathers, or never hands a block back, from hanging the test.
+        await gathering.Task.WaitAsync(TimeSpan.FromMinutes(2));
+        var queued = Enumerable.Range(1, blocks.Length - 1).Select(i => Verify(i, blocks[i])).ToArray();
         stopping.Cancel();
-        await Task.Delay(100);
-        int calls = 0;
-        bool? said = null;
-        var task = hashers.VerifyAsync(TestImages.RandomBytes(800), "x", ok => { Interlocked.Increment(ref calls); said = ok; });
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task);
-        Assert.Equal(1, calls);
-        Assert.False(said);
+        release.Set();
+
+        // The group it held is hashed; the blocks left in its queue are handed back unhashed.
+        Assert.True(await first.WaitAsync(TimeSpan.FromMinutes(2)));
+        Assert.Equal(true, said[0]);
+        foreach (var task in queued)
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task.WaitAsync(TimeSpan.FromMinutes(2)));
+        // A block that comes after the hasher stopped is handed back at once.
+        var late = Verify(blocks.Length, TestImages.RandomBytes(899));
+        Assert.True(late.IsCanceled, "a block queued after the hasher stopped was not handed back at once");
+
+        Assert.All(calls, c => Assert.Equal(1, c));
+        Assert.All(said.Skip(1), ok => Assert.Equal(false, ok));
+        Assert.Equal(1, hashers.Hashed.Blocks);
     }
 }

@@ -33,20 +33,28 @@ public class ChangingSnapshotTests
         string image = TestImages.Create(t.WorkFile("vol.img"), 4L * TestImages.Block,
             (0, TestImages.RandomBytes(1)), (TestImages.Block, TestImages.RandomBytes(2)));
         var hooked = new HookedStore(new Store.FileSystemStore(t.Root));
+        // A deletion frees both blocks once the transfer has stored them: the lock's check wait opens only then, and
+        // the deletion runs just before the lock is held. Under the lock both must be read again, and block 0 no
+        // longer matches.
+        var clock = new GatedWaitClock(TestStore.FastLocks.CheckWait);
+        int stored = 0;
+        hooked.AfterWrite = key =>
+        {
+            if (key.EndsWith(".blk", StringComparison.Ordinal) && Interlocked.Increment(ref stored) == 2) clock.Open();
+        };
         LockWaitOverlapTests.BeforeLockIsHeld(hooked, () =>
         {
-            // A deletion frees both blocks once the transfer has stored them (waiting for them here holds the lock
-            // back, not the transfer): under the lock both must be read again, and block 0 no longer matches.
-            Assert.True(SpinWait.SpinUntil(() => t.BlockFiles("vol").Length == 2, TimeSpan.FromSeconds(30)), "the transfer stored no blocks");
             foreach (var file in t.BlockFiles("vol")) File.Delete(file);
         });
-        var e = await Assert.ThrowsAsync<LonghornBackupException>(() => TestStore.RunBackupAsync(t.Through(_ => hooked), new BackupRequest
+        var backup = TestStore.RunBackupAsync(t.Through(_ => hooked), new BackupRequest
         {
             VolumeName = "vol",
             SnapshotName = "s1",
             Source = new ChangingSource(RawImageSource.Open(image)),
             ChangeCacheDirectory = t.ChangeCacheDirectory,
-        }));
+        }, locks: TestStore.FastLocks with { Clock = clock });
+        // Not a time window: the bound only keeps a transfer that stores nothing before the lock from hanging the test.
+        var e = await Assert.ThrowsAsync<LonghornBackupException>(() => backup.WaitAsync(TimeSpan.FromMinutes(2)));
         Assert.Equal(ErrorIds.SnapshotReadFailed, e.ErrorId);
         Assert.Contains("changed while it was being backed up", e.Message);
         Assert.Empty(await t.Store.ListBackupNamesAsync("vol", CancellationToken.None));

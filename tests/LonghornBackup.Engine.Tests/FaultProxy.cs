@@ -35,7 +35,8 @@ public sealed class FaultProxy : IDisposable
         _process = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
         var stderr = _process.StandardError.ReadToEndAsync();
         var line = _process.StandardOutput.ReadLineAsync();
-        if (!line.Wait(TimeSpan.FromSeconds(30)) || line.Result is null)
+        // A bound for a proxy that never starts, not a time window: node can take long to start on a busy machine.
+        if (!line.Wait(TimeSpan.FromSeconds(120)) || line.Result is null)
         {
             Stop();
             throw new InvalidOperationException($"faultproxy did not start: {(stderr.Wait(2000) ? stderr.Result : "")}");

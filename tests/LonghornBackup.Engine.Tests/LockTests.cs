@@ -30,21 +30,21 @@ public class LockTests
     [Fact]
     public async Task Lock_file_is_longhorns_json_unacquired_while_checking_then_acquired_and_removed_on_release()
     {
-        // Longhorn's own timings: the 2 s check wait is observable as an unacquired lock file.
+        // Longhorn's own timings, but the 2 s check wait ends only when the test opens it: meanwhile the client is
+        // waiting (it cannot go on before a wait of exactly Longhorn's 2 s has ended) and its lock file is unacquired.
         using var t = new TestStore();
-        var acquiring = VolumeLock.AcquireAsync(t.Store.Store, "vol-real", LockType.Deletion, "deletion", null, LockOptions.Default, CancellationToken.None);
+        var clock = new GatedWaitClock(LockOptions.Default.CheckWait);
+        var acquiring = VolumeLock.AcquireAsync(t.Store.Store, "vol-real", LockType.Deletion, "deletion", null,
+            LockOptions.Default with { Clock = clock }, CancellationToken.None);
 
-        string? file = null;
-        for (int i = 0; i < 200 && file is null; i++)
-        {
-            file = t.LockFiles("vol-real").SingleOrDefault();
-            if (file is null) await Task.Delay(10);
-        }
-        Assert.NotNull(file);
+        // Not a time window: the bound only keeps a client that never waits its check wait from hanging the test.
+        await Task.WhenAny(clock.Waiting, acquiring).Unwrap().WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.False(acquiring.IsCompleted, "the lock was taken without waiting Longhorn's 2 s check wait");
+        string file = Assert.Single(t.LockFiles("vol-real"));
         string name = Path.GetFileNameWithoutExtension(file);
         Assert.Matches(new Regex("^lock-[0-9a-f]{16}$"), name);
         Assert.Equal($"{{\"Name\":\"{name}\",\"Type\":2,\"Acquired\":false}}", Encoding.UTF8.GetString(File.ReadAllBytes(file)));
-        Assert.False(acquiring.IsCompleted);
+        clock.Open();
 
         await using (var held = await acquiring)
         {
@@ -140,22 +140,29 @@ public class LockTests
     {
         var (t, image, backup) = await VolumeWithOneBackup();
         using var _t = t;
-        t.PlantLock("vol-l", LockType.Deletion, acquired: true, age: TimeSpan.FromSeconds(ageSeconds));
+        // The locks' ages are judged at one instant, the one they are planted against: a slow machine cannot age the
+        // 140 s lock past 150 s before it is looked at.
+        var now = DateTimeOffset.UtcNow;
+        var locks = TestStore.FastLocks with { Clock = new FixedClock(now) };
+        void PlantAged(LockType type) =>
+            File.SetLastWriteTimeUtc(t.PlantLock("vol-l", type, acquired: true), (now - TimeSpan.FromSeconds(ageSeconds)).UtcDateTime);
+
+        PlantAged(LockType.Deletion);
         if (ignored)
         {
-            var r = await t.BackupAsync("vol-l", image, snapshot: "s2");
+            var r = await t.BackupAsync("vol-l", image, snapshot: "s2", locks: locks);
             Assert.Equal(TestImages.Sha256(image), TestImages.Sha256(await t.RestoreToNewFileAsync("vol-l", r.Backup.Name)));
         }
         else
         {
-            var e = await Assert.ThrowsAsync<LonghornBackupException>(() => t.BackupAsync("vol-l", image, snapshot: "s2"));
+            var e = await Assert.ThrowsAsync<LonghornBackupException>(() => t.BackupAsync("vol-l", image, snapshot: "s2", locks: locks));
             Assert.Equal(ErrorIds.LockConflict, e.ErrorId);
         }
 
         // The same holds for a deletion meeting a backup lock left by a dead process.
-        t.PlantLock("vol-l", LockType.BackupOrRestore, acquired: true, age: TimeSpan.FromSeconds(ageSeconds));
-        if (ignored) Assert.Equal(new[] { backup }, (await t.DeleteBackupsAsync("vol-l", backup)).Deleted);
-        else Assert.Equal(ErrorIds.LockConflict, (await Assert.ThrowsAsync<LonghornBackupException>(() => t.DeleteBackupsAsync("vol-l", backup))).ErrorId);
+        PlantAged(LockType.BackupOrRestore);
+        if (ignored) Assert.Equal(new[] { backup }, (await t.DeleteBackupsAsync("vol-l", new[] { backup }, locks: locks)).Deleted);
+        else Assert.Equal(ErrorIds.LockConflict, (await Assert.ThrowsAsync<LonghornBackupException>(() => t.DeleteBackupsAsync("vol-l", new[] { backup }, locks: locks))).ErrorId);
     }
 
     /// <summary>The ways a lock file ends up unreadable: a torn write (empty or cut short), garbage, a read that fails.</summary>
@@ -310,13 +317,24 @@ public class LockTests
         var (t, image, _) = await VolumeWithOneBackup();
         using var _t = t;
         string planted = t.PlantLock("vol-l", LockType.Deletion, acquired: true);
+        // Looks at the locks folder: the backup's check for a running deletion, then one per look of its lock.
+        var thirdLook = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int looks = 0;
+        var via = t.Through(inner => new HookedStore(inner)
+        {
+            Before = (operation, key) =>
+            {
+                if (operation == "List" && key == StorePaths.LocksDir("vol-l") && Interlocked.Increment(ref looks) == 4) thirdLook.TrySetResult();
+                return Task.CompletedTask;
+            },
+        });
 
-        var backup = t.BackupAsync("vol-l", image, snapshot: "s2", lockTimeout: TimeSpan.FromSeconds(60));
-        // Our waiting lock is in the store, and the backup is still waiting many retry intervals later.
-        for (int i = 0; i < 200 && t.LockFiles("vol-l").Length < 2; i++) await Task.Delay(10);
+        // The timeout is only a bound for a backup that never notices the release.
+        var backup = t.BackupAsync("vol-l", image, snapshot: "s2", via: via, lockTimeout: TimeSpan.FromMinutes(2));
+        // The backup found the deletion's lock three times and waits on: its waiting lock is in the store, no backup is added.
+        await Task.WhenAny(thirdLook.Task, backup).Unwrap().WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.False(backup.IsCompleted, "the backup stopped waiting while the deletion's lock was there");
         Assert.Equal(2, t.LockFiles("vol-l").Length);
-        await Task.Delay(TestStore.FastLocks.RetryInterval * 6);
-        Assert.False(backup.IsCompleted);
         Assert.Single(await t.Store.ListBackupNamesAsync("vol-l", CancellationToken.None));
 
         File.Delete(planted);
@@ -344,9 +362,18 @@ public class LockTests
         var (t, image, _) = await VolumeWithOneBackup();
         using var _t = t;
         string planted = t.PlantLock("vol-l", LockType.Deletion, acquired: true);
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
-        var e = await Assert.ThrowsAsync<LonghornBackupException>(() =>
-            t.BackupAsync("vol-l", image, snapshot: "s2", lockTimeout: TimeSpan.FromMinutes(5), ct: cts.Token));
+        // The wait between two looks never ends by itself: the backup is cancelled while in it, and only the cancel can end it.
+        var clock = new GatedWaitClock(TestStore.FastLocks.RetryInterval);
+        using var cts = new CancellationTokenSource();
+
+        var backup = t.BackupAsync("vol-l", image, snapshot: "s2", lockTimeout: TimeSpan.FromMinutes(5), ct: cts.Token,
+            locks: TestStore.FastLocks with { Clock = clock });
+        // Not time windows: the bounds only keep a backup that never waits, or waits on despite the cancel, from hanging the test.
+        await Task.WhenAny(clock.Waiting, backup).Unwrap().WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.Equal(2, t.LockFiles("vol-l").Length);   // its own waiting lock and the deletion's
+        cts.Cancel();
+        var e = await Assert.ThrowsAsync<LonghornBackupException>(() => backup.WaitAsync(TimeSpan.FromMinutes(2)));
+
         Assert.Equal(ErrorIds.OperationCancelled, e.ErrorId);
         Assert.Equal(new[] { planted }, t.LockFiles("vol-l"));
     }
@@ -356,11 +383,31 @@ public class LockTests
     {
         using var t = new TestStore();
         var options = TestStore.FastLocks with { RefreshInterval = TimeSpan.FromMilliseconds(50) };
-        await using var held = await VolumeLock.AcquireAsync(t.Store.Store, "vol-r", LockType.BackupOrRestore, "backup", null, options, CancellationToken.None);
+        // The renewal awaited is a write of the lock file begun after the test made the file look 10 minutes old.
+        int aged = 0, begunAfterAgeing = 0;
+        var renewed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hooked = new HookedStore(new Store.FileSystemStore(t.Root))
+        {
+            Before = (operation, key) =>
+            {
+                if (operation == "Write" && key.EndsWith(".lck", StringComparison.Ordinal) && Volatile.Read(ref aged) == 1)
+                    Volatile.Write(ref begunAfterAgeing, 1);
+                return Task.CompletedTask;
+            },
+            AfterWrite = key =>
+            {
+                if (key.EndsWith(".lck", StringComparison.Ordinal) && Volatile.Read(ref begunAfterAgeing) == 1) renewed.TrySetResult();
+            },
+        };
+        await using var held = await VolumeLock.AcquireAsync(hooked, "vol-r", LockType.BackupOrRestore, "backup", null, options, CancellationToken.None);
         string file = t.LockFiles("vol-r").Single();
         File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddMinutes(-10));
-        for (int i = 0; i < 500 && File.GetLastWriteTimeUtc(file) < DateTime.UtcNow.AddMinutes(-1); i++) await Task.Delay(10);
-        Assert.True(File.GetLastWriteTimeUtc(file) > DateTime.UtcNow.AddMinutes(-1), "the lock file was not rewritten");
+        Volatile.Write(ref aged, 1);
+
+        // Not a time window: the bound only keeps a lock that is never renewed from hanging the test.
+        try { await renewed.Task.WaitAsync(TimeSpan.FromMinutes(2)); }
+        catch (TimeoutException) { Assert.Fail("the lock file was not rewritten"); }
+        Assert.True(File.GetLastWriteTimeUtc(file) > DateTime.UtcNow.AddMinutes(-1), "the lock file's time was not renewed");
         Assert.Contains("\"Acquired\":true", File.ReadAllText(file));
     }
 
@@ -368,12 +415,16 @@ public class LockTests
     public async Task Of_two_clients_of_different_types_starting_together_exactly_one_gets_the_lock()
     {
         using var t = new TestStore();
-        // The protocol assumes both lock files are visible within the check wait: generous, so a loaded machine holds to it.
-        var options = TestStore.FastLocks with { CheckWait = TimeSpan.FromMilliseconds(600) };
         for (int round = 0; round < 5; round++)
         {
-            var a = VolumeLock.AcquireAsync(t.Store.Store, "vol-race", LockType.BackupOrRestore, "backup", null, options, CancellationToken.None);
-            var b = VolumeLock.AcquireAsync(t.Store.Store, "vol-race", LockType.Deletion, "deletion", null, options, CancellationToken.None);
+            // Both lock files are in the store before either client looks: their check wait ends only once both are
+            // written, so each sees the other and the protocol's comparison alone decides.
+            var clock = new GatedWaitClock(TestStore.FastLocks.CheckWait);
+            var options = TestStore.FastLocks with { Clock = clock };
+            int written = 0;
+            void OnWritten(string _) { if (Interlocked.Increment(ref written) == 2) clock.Open(); }
+            var a = VolumeLock.AcquireAsync(t.Store.Store, "vol-race", LockType.BackupOrRestore, "backup", null, options, CancellationToken.None, OnWritten);
+            var b = VolumeLock.AcquireAsync(t.Store.Store, "vol-race", LockType.Deletion, "deletion", null, options, CancellationToken.None, OnWritten);
             var outcomes = new List<VolumeLock>();
             int conflicts = 0;
             foreach (var task in new[] { a, b })

@@ -92,8 +92,16 @@ public class LockWaitOverlapTests
         {
             foreach (var file in t.BlockFiles("vol")) File.Delete(file);
         });
+        // The wait ends only once our one new block (4) is stored, so the collection frees it too, whatever the load.
+        var clock = new GatedWaitClock(TestStore.FastLocks.CheckWait);
+        hooked.AfterWrite = key =>
+        {
+            if (key.EndsWith(".blk", StringComparison.Ordinal)) clock.Open();
+        };
 
-        var result = await BackupAsync(t, hooked, second, TestStore.FastLocks with { CheckWait = TimeSpan.FromMilliseconds(200) });
+        var backup = BackupAsync(t, hooked, second, TestStore.FastLocks with { Clock = clock });
+        // Not a time window: the bound only keeps a backup that stores nothing before its lock from hanging the test.
+        var result = await backup.WaitAsync(TimeSpan.FromMinutes(2));
 
         var cfg = t.ReadBackupCfg("vol", result.Backup.Name);
         Assert.Equal(3, cfg.Blocks.Count);
@@ -131,16 +139,23 @@ public class LockWaitOverlapTests
         string image = ImageOf(t, "vol.img", 1, 2);
         await t.BackupAsync("vol", image);
         var hooked = new HookedStore(new Store.FileSystemStore(t.Root));
-        // A deletion whose lock file is older than ours appears during our wait (its file was not visible yet).
+        // A deletion whose lock file is older than ours appears during our wait (its file was not visible yet). The
+        // wait ends only once it has appeared, so our lock's look finds it whatever the machine's load.
+        var clock = new GatedWaitClock(SlowCheck.CheckWait);
         int planted = 0;
         hooked.Before = (operation, key) =>
         {
             if (operation == "ListTree" && key.Contains("/blocks", StringComparison.Ordinal) && Interlocked.Exchange(ref planted, 1) == 0)
+            {
                 t.PlantLock("vol", LockType.Deletion, acquired: true, age: TimeSpan.FromSeconds(1));
+                clock.Open();
+            }
             return Task.CompletedTask;
         };
 
-        var e = await Assert.ThrowsAsync<LonghornBackupException>(() => BackupAsync(t, hooked, ImageOf(t, "v2.img", 5, 6), SlowCheck));
+        var backup = BackupAsync(t, hooked, ImageOf(t, "v2.img", 5, 6), SlowCheck with { Clock = clock });
+        // Not a time window: the bound only keeps a backup that never lists its blocks from hanging the test.
+        var e = await Assert.ThrowsAsync<LonghornBackupException>(() => backup.WaitAsync(TimeSpan.FromMinutes(2)));
 
         Assert.Equal(ErrorIds.LockConflict, e.ErrorId);
         Assert.Single(await t.Store.ListBackupNamesAsync("vol", CancellationToken.None));

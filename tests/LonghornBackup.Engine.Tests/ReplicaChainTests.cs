@@ -153,13 +153,26 @@ public class ReplicaChainTests
             File.Delete(t.BackupCfgFile("pvc-chain", baseBackup));
             foreach (var file in t.BlockFiles("pvc-chain")) File.Delete(file);
         });
+        // The check wait ends only once the incremental has stored the three blocks d changed (2, 5 and 6): the
+        // deletion comes after the incremental did its work against the base, whatever the machine's load.
+        var clock = new GatedWaitClock(TestStore.FastLocks.CheckWait);
+        int blocksWritten = 0;
+        hooked.AfterWrite = key =>
+        {
+            if (key.EndsWith(".blk", StringComparison.Ordinal) && Interlocked.Increment(ref blocksWritten) == 3) clock.Open();
+        };
 
         BackupResult result;
         using (var source = Open(r, "d"))
-            result = await new BackupEngine(t.Through(_ => hooked), null, TestStore.FastLocks with { CheckWait = TimeSpan.FromMilliseconds(300) })
+        {
+            var backup = new BackupEngine(t.Through(_ => hooked), null, TestStore.FastLocks with { Clock = clock })
                 .RunAsync(new BackupRequest { VolumeName = "pvc-chain", SnapshotName = "d", Source = source, UseChangeCache = false }, null, default);
+            // Not a time window: the bound only keeps an incremental that stores nothing before its lock from hanging the test.
+            result = await backup.WaitAsync(TimeSpan.FromMinutes(2));
+        }
 
         Assert.Null(result.DiffBaseSnapshot);
+        Assert.Equal(3L * B + 5L * B, result.Counters.BytesRead);   // the incremental's three blocks, then the whole chain's five
         string expected = r.ExpectedImage("d", t.WorkFile("expected.img"));
         Assert.Equal(TestImages.Sha256(expected), TestImages.Sha256(await t.RestoreToNewFileAsync("pvc-chain", result.Backup.Name)));
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using LonghornBackup.Engine.Catalog;
 using LonghornBackup.Engine.Errors;
 using LonghornBackup.Engine.Format;
@@ -10,8 +9,8 @@ namespace LonghornBackup.Engine.Tests;
 /// <summary>
 /// A restore does its work while Longhorn's lock protocol waits (docs/backupstore-format.md §6.1), but declares success only under the
 /// lock: a conflict found after the work still fails it with LockConflict and leaves no image, no temporary file and
-/// no lock file. The lock's check (its listing of the locks folder) is held back by a store hook until the work has
-/// read every block, so the overlap is certain, not a matter of timing.
+/// no lock file. The lock's check is held back (by a store hook, or a check wait that ends on the test's word) until the
+/// work has got where the test needs it, so the overlap is certain, not a matter of timing.
 /// </summary>
 public class RestoreDuringLockWaitTests
 {
@@ -53,7 +52,8 @@ public class RestoreDuringLockWaitTests
                 _allRead.TrySetResult();
             if (op == "List" && key == StorePaths.LocksDir(Volume) && OutputExistedAtLockCheck is null)
             {
-                await _allRead.Task.WaitAsync(TimeSpan.FromSeconds(10));
+                // Not a time window: the bound only keeps a restore that reads no block before its lock from hanging.
+                await _allRead.Task.WaitAsync(TimeSpan.FromMinutes(2));
                 OutputExistedAtLockCheck = File.Exists(output);
             }
         }
@@ -113,30 +113,47 @@ public class RestoreDuringLockWaitTests
         var s = await VolumeWithBlocks(12);
         using var t = s.Store;
         string planted = t.PlantLock(Volume, LockType.Deletion, acquired: true, age: TimeSpan.FromSeconds(5));
+        // The lock's check waits until the first block is being read, and that read never ends unless the restore
+        // gives it up: the restore can end only by stopping the work it is in the middle of when the conflict is found.
+        var clock = new GatedWaitClock(TestStore.FastLocks.CheckWait);
         int reads = 0;
-        // Slow block reads, one at a time: the whole work would take 12 x 150 ms.
-        var slow = t.Through(inner => new HookedStore(inner)
+        var held = t.Through(inner => new HookedStore(inner)
         {
-            Before = async (op, key) =>
+            Hold = async (op, key, ct) =>
             {
-                if (op == "Read" && key.EndsWith(".blk", StringComparison.Ordinal))
-                {
-                    Interlocked.Increment(ref reads);
-                    await Task.Delay(150);
-                }
+                if (op != "Read" || !key.EndsWith(".blk", StringComparison.Ordinal)) return;
+                Interlocked.Increment(ref reads);
+                clock.Open();
+                await Task.Delay(Timeout.Infinite, ct);
             },
         });
         string output = t.WorkFile("out.img");
-        var clock = Stopwatch.StartNew();
 
-        var e = await Assert.ThrowsAsync<LonghornBackupException>(() => RestoreAsync(slow, s, output, concurrency: 1));
+        var restore = RestoreAsync(held, s, output, TestStore.FastLocks with { Clock = clock }, concurrency: 1);
+        // Not a time window: the bound only keeps a restore that goes on waiting for its block from hanging the test.
+        var e = await Assert.ThrowsAsync<LonghornBackupException>(() => restore.WaitAsync(TimeSpan.FromMinutes(2)));
 
         Assert.Equal(ErrorIds.LockConflict, e.ErrorId);
-        Assert.True(Volatile.Read(ref reads) < 12, $"all {reads} blocks were read after the conflict");
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1.5), $"took {clock.Elapsed}");
+        Assert.Equal(1, Volatile.Read(ref reads));   // the work was under way, and no block was read after the conflict
         AssertOnlyTheImageIsLeftIn(t);
         Assert.Equal(new[] { planted }, t.LockFiles(Volume));
     }
+
+    /// <summary>
+    /// The store for a restore whose lock's check waits for <paramref name="clock"/>: reads of every block but
+    /// <paramref name="failing"/> are held until the work gives them up, and the check wait opens only then, once
+    /// the work has failed on <paramref name="failing"/> by itself (nothing else can stop it while the check waits).
+    /// </summary>
+    private static Backupstore OpensTheCheckWhenTheWorkFails(TestStore t, GatedWaitClock clock, string failing) =>
+        t.Through(inner => new HookedStore(inner)
+        {
+            Hold = async (op, key, ct) =>
+            {
+                if (op != "Read" || !key.EndsWith(".blk", StringComparison.Ordinal) || key.EndsWith(failing + ".blk", StringComparison.Ordinal)) return;
+                try { await Task.Delay(Timeout.Infinite, ct); }
+                finally { clock.Open(); }
+            },
+        });
 
     [Fact]
     public async Task A_missing_block_met_during_the_wait_reports_the_deletions_LockConflict()
@@ -145,13 +162,19 @@ public class RestoreDuringLockWaitTests
         var s = await VolumeWithBlocks(4);
         using var t = s.Store;
         File.Delete(t.BlockFile(Volume, s.Checksums[1]));
-        t.PlantLock(Volume, LockType.Deletion, acquired: true, age: TimeSpan.FromSeconds(5));
-        var slowCheck = TestStore.FastLocks with { CheckWait = TimeSpan.FromMilliseconds(500) };
+        string planted = t.PlantLock(Volume, LockType.Deletion, acquired: true, age: TimeSpan.FromSeconds(5));
+        // Two fetchers take the first two blocks: one read is held, the other finds block 1 missing and fails the
+        // work, which gives the held read up; only then does the lock look, and find the deletion.
+        var clock = new GatedWaitClock(TestStore.FastLocks.CheckWait);
+        var store = OpensTheCheckWhenTheWorkFails(t, clock, s.Checksums[1]);
 
-        var e = await Assert.ThrowsAsync<LonghornBackupException>(() => RestoreAsync(t.Store, s, t.WorkFile("out.img"), slowCheck));
+        var restore = RestoreAsync(store, s, t.WorkFile("out.img"), TestStore.FastLocks with { Clock = clock }, concurrency: 2);
+        // Not a time window: the bound only keeps a restore that never fails on its own from hanging the test.
+        var e = await Assert.ThrowsAsync<LonghornBackupException>(() => restore.WaitAsync(TimeSpan.FromMinutes(2)));
 
         Assert.Equal(ErrorIds.LockConflict, e.ErrorId);
         AssertOnlyTheImageIsLeftIn(t);
+        Assert.Equal(new[] { planted }, t.LockFiles(Volume));
     }
 
     [Fact]
@@ -160,13 +183,28 @@ public class RestoreDuringLockWaitTests
         var s = await VolumeWithBlocks(4);
         using var t = s.Store;
         File.Copy(t.BlockFile(Volume, s.Checksums[0]), t.BlockFile(Volume, s.Checksums[2]), overwrite: true);
-        var slowCheck = TestStore.FastLocks with { CheckWait = TimeSpan.FromMilliseconds(500) };
+        // The lock's check waits until the corrupt block's last read (a block that fails its checksum is read again
+        // before it fails the restore): the work meets it, again and again, while the lock is still being taken.
+        var clock = new GatedWaitClock(TestStore.FastLocks.CheckWait);
+        int corruptReads = 0;
+        var store = t.Through(inner => new HookedStore(inner)
+        {
+            Before = (op, key) =>
+            {
+                if (op == "Read" && key.EndsWith(s.Checksums[2] + ".blk", StringComparison.Ordinal) && Interlocked.Increment(ref corruptReads) == BlockVerifier.ReadAttempts)
+                    clock.Open();
+                return Task.CompletedTask;
+            },
+        });
         string output = t.WorkFile("out.img");
 
-        var e = await Assert.ThrowsAsync<LonghornBackupException>(() => RestoreAsync(t.Store, s, output, slowCheck));
+        var restore = RestoreAsync(store, s, output, TestStore.FastLocks with { Clock = clock });
+        // Not a time window: the bound only keeps a restore that gives up on the block too soon from hanging the test.
+        var e = await Assert.ThrowsAsync<LonghornBackupException>(() => restore.WaitAsync(TimeSpan.FromMinutes(2)));
 
         Assert.Equal(ErrorIds.ChecksumMismatch, e.ErrorId);
         Assert.Contains(s.Checksums[2], e.Message);
+        Assert.Equal(BlockVerifier.ReadAttempts, Volatile.Read(ref corruptReads));
         Assert.False(File.Exists(output));
         AssertOnlyTheImageIsLeftIn(t);
         Assert.Empty(t.LockFiles(Volume));
@@ -228,13 +266,15 @@ public class RestoreDuringLockWaitTests
                 return Task.CompletedTask;
             },
         });
-        var longWait = TestStore.FastLocks with { CheckWait = TimeSpan.FromSeconds(30) };
-        var clock = Stopwatch.StartNew();
+        // The check wait never ends by itself: only the cancellation can end the restore.
+        var clock = new GatedWaitClock(TestStore.FastLocks.CheckWait);
 
-        var e = await Assert.ThrowsAsync<LonghornBackupException>(() => RestoreAsync(cancelOnFirstBlock, s, t.WorkFile("out.img"), longWait, ct: cts.Token));
+        var restore = RestoreAsync(cancelOnFirstBlock, s, t.WorkFile("out.img"), TestStore.FastLocks with { Clock = clock }, ct: cts.Token);
+        // Not a time window: the bound only keeps a restore that waits out its lock despite the cancel from hanging the test.
+        var e = await Assert.ThrowsAsync<LonghornBackupException>(() => restore.WaitAsync(TimeSpan.FromMinutes(2)));
 
         Assert.Equal(ErrorIds.OperationCancelled, e.ErrorId);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        Assert.True(clock.Waiting.IsCompleted, "the restore was cancelled before its lock's check wait began");
         AssertOnlyTheImageIsLeftIn(t);
         Assert.Empty(t.LockFiles(Volume));
     }

@@ -99,7 +99,7 @@ internal sealed class TestStore : IDisposable
         BackupMode mode = BackupMode.Incremental, string? compression = null, int? blockSize = null,
         IReadOnlyDictionary<string, string>? labels = null, string? backupName = null, int? concurrency = null,
         Backupstore? via = null, TimeProvider? clock = null, TimeSpan? lockTimeout = null, CancellationToken ct = default,
-        bool useChangeCache = true) =>
+        bool useChangeCache = true, LockOptions? locks = null) =>
         RunBackupAsync(via ?? Store, new BackupRequest
         {
             VolumeName = volume,
@@ -114,16 +114,17 @@ internal sealed class TestStore : IDisposable
             UseChangeCache = useChangeCache,
             ChangeCacheDirectory = ChangeCacheDirectory,
             LockTimeout = lockTimeout,
-        }, clock, ct);
+        }, clock, ct, locks);
 
     /// <summary>This store's own change-cache folder, so tests never touch the user's cache.</summary>
     public string ChangeCacheDirectory => WorkFile("block-cache");
 
+    /// <param name="locks">The lock protocol's timings and clock; <see cref="FastLocks"/> when null.</param>
     public static async Task<BackupResult> RunBackupAsync(Backupstore store, BackupRequest request, TimeProvider? clock = null,
-        CancellationToken ct = default)
+        CancellationToken ct = default, LockOptions? locks = null)
     {
         using (request.Source)
-            return await new BackupEngine(store, clock, FastLocks).RunAsync(request, null, ct);
+            return await new BackupEngine(store, clock, locks ?? FastLocks).RunAsync(request, null, ct);
     }
 
     public Task<RestoreResult> RestoreAsync(string volume, string backup, string output, bool overwrite = false,
@@ -138,8 +139,8 @@ internal sealed class TestStore : IDisposable
         }, null, ct);
 
     public Task<BackupDeletionResult> DeleteBackupsAsync(string volume, IEnumerable<string> backups, Backupstore? via = null,
-        TimeSpan? lockTimeout = null, CancellationToken ct = default) =>
-        new BackupDeleter(via ?? Store, FastLocks).DeleteAsync(volume, backups, lockTimeout, null, ct);
+        TimeSpan? lockTimeout = null, CancellationToken ct = default, LockOptions? locks = null) =>
+        new BackupDeleter(via ?? Store, locks ?? FastLocks).DeleteAsync(volume, backups, lockTimeout, null, ct);
 
     public Task<BackupDeletionResult> DeleteBackupsAsync(string volume, params string[] backups) => DeleteBackupsAsync(volume, backups, via: null);
 

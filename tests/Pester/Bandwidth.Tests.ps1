@@ -1,5 +1,7 @@
 # -MaxBytesPerSecond as an administrator checks it: a limited backup, restore and deep check take the time the limit
-# implies for the bytes they move, and still produce the same data.
+# implies for the bytes they move, and still produce the same data. Only that lower bound is timed here: how long a
+# busy machine takes beyond it says nothing of the limit, whose rate (within 10%) TokenBucketTests checks on a
+# simulated clock.
 
 BeforeAll {
     Import-Module $env:LONGHORNBACKUP_TEST_MODULE -Force
@@ -21,13 +23,12 @@ AfterAll {
 }
 
 Describe '-MaxBytesPerSecond' {
-    It 'holds a backup to the limit: 64 MiB at 16 MiB/s take about 4 s' {
+    It 'holds a backup to the limit: 64 MiB at 16 MiB/s take at least about 4 s' {
         $clock = [Diagnostics.Stopwatch]::StartNew()
         $script:backup = New-LhBackup -VolumeName vol-bw -SnapshotName s1 -Path $image -MaxBytesPerSecond $limit
         $clock.Stop()
         $backup.NewlyUploadedDataSize | Should -BeGreaterThan 60MB
         $clock.Elapsed.TotalSeconds | Should -BeGreaterOrEqual (Get-LeastSeconds $backup.NewlyUploadedDataSize)
-        $clock.Elapsed.TotalSeconds | Should -BeLessThan 30
     }
 
     It 'holds a restore to the limit, and the image is the same' {

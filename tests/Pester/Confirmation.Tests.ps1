@@ -173,7 +173,7 @@ Describe 'Removal without -Force where someone can answer' -Skip:$IsWindows {
             $p.StandardInput.Write("n`r")   # No, as a user types it
             $p.StandardInput.Flush()
             & $pump -Seconds 90          # to the end
-            $p.WaitForExit(10000) | Should -BeTrue -Because $state.Seen.ToString()
+            $p.WaitForExit(60000) | Should -BeTrue -Because $state.Seen.ToString()   # its output has ended: a bound, not a time window
         }
         finally { if (-not $p.HasExited) { $p.Kill($true) } }
         $text = $state.Seen.ToString()

@@ -196,15 +196,17 @@ Describe 'Serving in the foreground (-Wait) of a scheduled task' {
         $script = "Import-Module '$env:LONGHORNBACKUP_TEST_MODULE'; Start-LhBackupExport -VolumeName nbd-b -Name $($backup2.Name) -SocketPath '$socket' -Wait"
         $process = Start-Process -FilePath $fresh.Path -ArgumentList (@($fresh.Arguments) + @('-NoProfile', '-NonInteractive', '-Command', $script)) -PassThru
         try {
-            $deadline = [DateTime]::UtcNow.AddSeconds(30)
-            while (-not (Test-Path -LiteralPath $socket) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            # Waits for the socket (an event); the deadline only bounds a process that never serves: a fresh pwsh can
+            # take tens of seconds to start on a busy machine.
+            $deadline = [DateTime]::UtcNow.AddSeconds(120)
+            while (-not (Test-Path -LiteralPath $socket) -and -not $process.HasExited -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
             $info = Invoke-NbdJson nbdinfo @('--json', "nbd+unix:///$($backup2.Name)?socket=$socket")
             $info.exports[0].'export-size' | Should -Be 8MB
             (Get-LockFiles nbd-b).Count | Should -Be 1
         }
         finally {
             & kill -TERM $process.Id
-            $process.WaitForExit(15000) | Should -BeTrue
+            $process.WaitForExit(60000) | Should -BeTrue   # a bound for a process that ignores TERM, not a time window
         }
         Test-Path -LiteralPath $socket | Should -BeFalse
         (Get-LockFiles nbd-b).Count | Should -Be 0

@@ -22,9 +22,10 @@ function Start-TestFaultProxy {
     $process = [Diagnostics.Process]::Start($start)
     $stderr = $process.StandardError.ReadToEndAsync()
     $line = $process.StandardOutput.ReadLineAsync()
-    if (-not $line.Wait([TimeSpan]::FromSeconds(30)) -or -not $line.Result) {
+    # A bound for a proxy that never starts, not a time window: node can take long to start on a busy machine.
+    if (-not $line.Wait([TimeSpan]::FromSeconds(120)) -or -not $line.Result) {
         $process.Kill($true)
-        throw "faultproxy did not start within 30 seconds: $(if ($stderr.Wait(2000)) { $stderr.Result })"
+        throw "faultproxy did not start within 120 seconds: $(if ($stderr.Wait(2000)) { $stderr.Result })"
     }
     $null = $process.StandardOutput.ReadToEndAsync()
     $port = ($line.Result | ConvertFrom-Json).port

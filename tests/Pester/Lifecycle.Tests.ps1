@@ -182,17 +182,29 @@ Describe "Longhorn's lock protocol" {
         { $first | Remove-LhBackup -Force -ErrorAction Stop } | Should -Throw -ErrorId 'LockConflict,*'
         @(Get-LhBackup -VolumeName vol-lock).Count | Should -Be 1
 
-        # Another runspace of this process (environment and settings folder shared).
+        # A torn lock file long past the lease goes in the first look at the locks that finds it, the look that also
+        # finds the backup's lock: its going tells the test that the deletion has looked and must wait, by an event
+        # rather than a time.
+        $probe = New-ForeignLock $target vol-lock -Type 2
+        [IO.File]::WriteAllBytes($probe, [byte[]]@())
+        [IO.File]::SetLastWriteTimeUtc($probe, [DateTime]::UtcNow.AddSeconds(-600))
+
+        # Another runspace of this process (environment and settings folder shared). The timeout is only a bound:
+        # the test removes the backup's lock as soon as the deletion has looked.
         $job = Start-ThreadJob -ScriptBlock {
             Import-Module $env:LONGHORNBACKUP_TEST_MODULE
-            $using:first | Remove-LhBackup -Force -LockTimeout 60 -PassThru
+            $using:first | Remove-LhBackup -Force -LockTimeout 600 -PassThru
         }
-        Start-Sleep -Seconds 4
+        # Not a time window: the deadline only keeps a deletion that never looks from hanging the test.
+        $deadline = [DateTime]::UtcNow.AddMinutes(2)
+        while ((Test-Path -LiteralPath $probe) -and $job.State -in 'NotStarted', 'Running' -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+        Test-Path -LiteralPath $probe | Should -BeFalse -Because "the waiting deletion looks at the locks (job $($job.State))"
         $job.State | Should -Be 'Running'
         @(Get-LhBackup -VolumeName vol-lock).Count | Should -Be 1
         Remove-Item -LiteralPath $lock
-        $r = $job | Receive-Job -Wait -AutoRemoveJob -ErrorAction Stop
+        $r = $job | Receive-Job -Wait -AutoRemoveJob -ErrorAction Stop -WarningVariable warnings -WarningAction SilentlyContinue
         $r.RemovedBackups | Should -Be @($first.Name)
+        "$warnings" | Should -BeLike "*$([IO.Path]::GetFileName($probe))*ignored and removed*"
         Get-LhBackup -VolumeName vol-lock | Should -BeNullOrEmpty
     }
 
@@ -416,19 +428,23 @@ Describe 'Backups and deletions of one volume from separate processes at the sam
         New-TestImage -Path (Join-Path $cwork 'base.img') -SizeMiB 16 -DataBlocks 0, 1, 2, 3 -Seed 9
         $null = New-LhBackup -VolumeName vol-cc -SnapshotName base -Path (Join-Path $cwork 'base.img')
 
-        # Two backup workers and one deleter, three rounds each, all started together.
+        # Two backup workers and one deleter, three rounds each, all starting their first round once all three are
+        # ready (however long each process takes to start on a busy machine).
         $worker = Join-Path $PSScriptRoot 'LifecycleWorker.ps1'
+        $workers = @(@{ Role = 'backup'; Id = 1 }, @{ Role = 'backup'; Id = 2 }, @{ Role = 'delete'; Id = 3 })
         $started = [Diagnostics.Stopwatch]::StartNew()
-        $procs = foreach ($w in @(@{ Role = 'backup'; Id = 1 }, @{ Role = 'backup'; Id = 2 }, @{ Role = 'delete'; Id = 3 })) {
+        $procs = foreach ($w in $workers) {
             $argList = @($pwshPre) + @('-NoProfile', '-NonInteractive', '-File', $worker,
-                '-Module', $env:LONGHORNBACKUP_TEST_MODULE, '-Role', $w.Role, '-Id', $w.Id, '-Rounds', 3,
+                '-Module', $env:LONGHORNBACKUP_TEST_MODULE, '-Role', $w.Role, '-Id', $w.Id, '-Rounds', 3, '-Workers', $workers.Count,
                 '-Volume', 'vol-cc', '-Work', $cwork, '-Log', (Join-Path $cwork "$($w.Role)-$($w.Id).jsonl"))
             Start-Process -FilePath $pwsh -ArgumentList $argList -PassThru -NoNewWindow `
                 -RedirectStandardOutput (Join-Path $cwork "$($w.Role)-$($w.Id).out") `
                 -RedirectStandardError (Join-Path $cwork "$($w.Role)-$($w.Id).err")
         }
         $script:timedOut = $false
-        try { $procs | Wait-Process -Timeout 120 -ErrorAction Stop } catch { $script:timedOut = $true; $procs | Stop-Process -Force -ErrorAction SilentlyContinue }
+        # Only a bound for workers that hang (a lock never released): nine operations take well under a minute on an
+        # idle machine, several minutes on a busy one.
+        try { $procs | Wait-Process -Timeout 900 -ErrorAction Stop } catch { $script:timedOut = $true; $procs | Stop-Process -Force -ErrorAction SilentlyContinue }
         $script:elapsed = $started.Elapsed
         $script:outcomes = @(Get-ChildItem -LiteralPath $cwork -Filter *.jsonl | Get-Content | ConvertFrom-Json)
         $script:stderr = (Get-ChildItem -LiteralPath $cwork -Filter *.err | Get-Content -Raw) -join "`n"

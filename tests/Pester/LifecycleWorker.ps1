@@ -6,6 +6,7 @@ param(
     [Parameter(Mandatory)] [ValidateSet('backup', 'delete')] [string] $Role,
     [Parameter(Mandatory)] [int] $Id,
     [Parameter(Mandatory)] [int] $Rounds,
+    [Parameter(Mandatory)] [int] $Workers,
     [Parameter(Mandatory)] [string] $Volume,
     [Parameter(Mandatory)] [string] $Work,
     [Parameter(Mandatory)] [string] $Log
@@ -23,6 +24,18 @@ function Write-Outcome([hashtable] $Entry) {
     Add-Content -LiteralPath $Log -Value ($Entry | ConvertTo-Json -Compress)
 }
 
+# Start together: each worker says it is ready and waits until all are, so a process slow to start on a busy machine
+# does not find the others' rounds over. Not a time window: the deadline only keeps a worker whose peers never
+# start from waiting for ever.
+$ready = Join-Path $Work 'ready'
+$null = New-Item -ItemType Directory -Path $ready -Force
+$null = New-Item -ItemType File -Path (Join-Path $ready "$Role-$Id")
+$deadline = [DateTime]::UtcNow.AddMinutes(5)
+while (@(Get-ChildItem -LiteralPath $ready -File).Count -lt $Workers) {
+    if ([DateTime]::UtcNow -gt $deadline) { throw "Only $(@(Get-ChildItem -LiteralPath $ready -File).Count) of $Workers workers started." }
+    Start-Sleep -Milliseconds 20
+}
+
 for ($round = 1; $round -le $Rounds; $round++) {
     $started = [DateTime]::UtcNow
     try {
@@ -33,17 +46,18 @@ for ($round = 1; $round -le $Rounds; $round++) {
             Copy-Item -LiteralPath (Join-Path $Work 'base.img') -Destination $image
             Set-TestBlock -Path $image -Index (4 + $Id) -Seed (1000 * $Id + $round)
             Set-TestBlock -Path $image -Index ($round % 4) -Seed (5000 + 100 * $Id + $round)
-            $b = New-LhBackup -VolumeName $Volume -SnapshotName $snapshot -Path $image -LockTimeout 45
+            $b = New-LhBackup -VolumeName $Volume -SnapshotName $snapshot -Path $image -LockTimeout 300
             Write-Outcome @{ ok = $true; op = 'backup'; backup = $b.Name; snapshot = $snapshot }
         }
         else {
-            # Alternate a retention pass and removal of the oldest finished backup.
+            # Alternate a retention pass and removal of the oldest finished backup. The lock timeouts are only bounds:
+            # on a busy machine a deletion may wait for several backups in turn.
             $removed = if ($round % 2) {
-                Remove-LhBackup -VolumeName $Volume -KeepLast 2 -Force -LockTimeout 45 -PassThru
+                Remove-LhBackup -VolumeName $Volume -KeepLast 2 -Force -LockTimeout 300 -PassThru
             }
             else {
                 Get-LhBackup -VolumeName $Volume | Where-Object State -EQ 'Completed' | Select-Object -First 1 |
-                    Remove-LhBackup -Force -LockTimeout 45 -PassThru
+                    Remove-LhBackup -Force -LockTimeout 300 -PassThru
             }
             Write-Outcome @{ ok = $true; op = 'delete'; removed = @($removed | ForEach-Object RemovedBackups) }
         }

@@ -120,8 +120,7 @@ public sealed class StartLhBackupExportCommand : LhTargetCmdlet
         ExportSession? session = null;
         ForItem("StartBackupExport", string.Join(", ", backups.Select(b => b.BackupName)), () =>
         {
-            session = RunQuick(ct => ExportSession.StartAsync(store, request, ct));
-            ExportRegistry.Add(session);
+            session = RunQuick(ct => ExportSession.StartAsync(store, request, ct));   // registered by its start
             Say($"Serving {session.Exports.Count} backup(s) of target '{target}' on {endpoint} (export {session.Id}).");
         });
         return session;

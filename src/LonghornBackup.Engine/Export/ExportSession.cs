@@ -57,8 +57,9 @@ public sealed class ExportSession
     }
 
     /// <summary>
-    /// Checks every backup (as a restore does: finished, sane volume size and block map), takes the volumes' locks and
-    /// starts listening. Takes ownership of <paramref name="store"/>: it is released when the session stops or fails to start.
+    /// Checks every backup (as a restore does: finished, sane volume size and block map), takes the volumes' locks,
+    /// adds the session to <see cref="ExportRegistry"/> and starts listening. Takes ownership of <paramref name="store"/>:
+    /// it is released when the session stops or fails to start.
     /// </summary>
     public static async Task<ExportSession> StartAsync(Backupstore store, ExportRequest request, CancellationToken ct)
     {
@@ -83,7 +84,15 @@ public sealed class ExportSession
                 locks.AddRange(lockTasks.Select(t => t.Result));
                 var cancel = new CancellationTokenSource();   // stops the readers' fetches when the session stops
                 var session = new ExportSession(store, request, locks, CreateExports(store, sources, request, cancel.Token), cancel);
-                session.Listen();
+                // In the registry before anything can connect: from the moment its socket exists, a process ended by
+                // SIGTERM (or a module removed) stops it, and leaves no socket file or lock behind.
+                ExportRegistry.Add(session);
+                try { session.Listen(); }
+                catch
+                {
+                    ExportRegistry.Remove(session);
+                    throw;
+                }
                 // The first block with data holds what every client reads first (partition table, superblock); fetching
                 // it now also readies the fetch and verify code, so the first read of any block answers quickly.
                 foreach (var export in session.Exports)
